@@ -1,0 +1,101 @@
+using NativeCnn.Runtime.Graph;
+using NativeCnn.Runtime.Operators;
+
+namespace NativeCnn.Runtime.Planning;
+
+public enum ValueKind
+{
+    /// <summary>Fed at run time; lives in the arena.</summary>
+    Input,
+
+    /// <summary>Computed by a step; lives in the arena.</summary>
+    Activation,
+
+    /// <summary>Known when the plan is built (initializer, Constant node, or folded); lives in a pinned tensor.</summary>
+    Constant,
+
+    /// <summary>Kept by a kernel besides its outputs (argmax indices, recurrent gates); lives in the arena.</summary>
+    Auxiliary,
+
+    /// <summary>Not computed because a fusion made it unnecessary; <see cref="PlannedValue.ReplacedBy"/> names the value that stands for it.</summary>
+    Elided,
+}
+
+/// <summary>One value of the plan: its type, where it lives, and who produces it.</summary>
+public sealed class PlannedValue
+{
+    public required string Name { get; init; }
+
+    public required ValueType Type { get; init; }
+
+    public required ValueKind Kind { get; init; }
+
+    /// <summary>Byte offset in the arena (Input, Activation, Auxiliary).</summary>
+    public long Offset { get; set; } = -1;
+
+    public Tensor? Constant { get; init; }
+
+    /// <summary>Index of the producing step, or -1.</summary>
+    public int Producer { get; init; } = -1;
+
+    public string? ReplacedBy { get; init; }
+
+    public string? Description { get; init; }
+
+    public long ByteSize => ShapeUtil.Product(Type.Shape) * Type.DataType.SizeOf();
+}
+
+/// <summary>One kernel invocation of the plan.</summary>
+public sealed class PlanStep
+{
+    public required int Index { get; init; }
+
+    public required Node Node { get; init; }
+
+    public required OpKind Kind { get; init; }
+
+    public required IKernel Kernel { get; init; }
+
+    /// <summary>Node input names ("" for absent).</summary>
+    public required string[] Inputs { get; init; }
+
+    /// <summary>Node output names ("" for absent).</summary>
+    public required string[] Outputs { get; init; }
+
+    /// <summary>Names of the auxiliary values (in declaration order).</summary>
+    public required string[] Auxiliary { get; init; }
+
+    /// <summary>Multiply-accumulates of one run (0 where not meaningful).</summary>
+    public long Macs { get; init; }
+
+    /// <summary>Nodes of the model that this step also computes (e.g. a folded BatchNormalization).</summary>
+    public IReadOnlyList<Node> FusedNodes { get; init; } = [];
+}
+
+/// <summary>
+/// A model compiled for fixed input shapes: steps in topological order, every value's type and place known,
+/// constants folded, kernels chosen. Running it fills an <see cref="ActivationStore"/>.
+/// </summary>
+public sealed class ExecutionPlan
+{
+    public required ModelGraph Graph { get; init; }
+
+    public required PlanOptions Options { get; init; }
+
+    public required IReadOnlyList<PlanStep> Steps { get; init; }
+
+    public required IReadOnlyDictionary<string, PlannedValue> Values { get; init; }
+
+    public required IReadOnlyList<string> InputNames { get; init; }
+
+    public required IReadOnlyList<string> OutputNames { get; init; }
+
+    /// <summary>Bytes of the activation arena (inputs, activations, auxiliary values).</summary>
+    public required long ArenaBytes { get; init; }
+
+    /// <summary>For each value, the steps that read it.</summary>
+    public required IReadOnlyDictionary<string, IReadOnlyList<int>> Consumers { get; init; }
+
+    /// <summary>Value names in plan order: inputs, then each step's outputs and auxiliary values.</summary>
+    public required IReadOnlyList<string> ValueOrder { get; init; }
+}
