@@ -53,7 +53,7 @@ public sealed class Reshape : Operator
             }
 
             shape[i] = ShapeOperands.Dim(ctx, t, $"shape [{string.Join(",", target)}]");
-            known *= shape[i];
+            known = checked(known * shape[i]);
         }
 
         long count = ShapeUtil.Product(input);
