@@ -28,20 +28,20 @@ public static class InspectCommand
         var plan = Planner.Build(graph, inputShapes, new PlanOptions { Fusion = false, Threads = 1 });
 
         var console = AnsiConsole.Console;
-        console.WriteLine($"model   {modelFile.FullName}");
+        Console.WriteLine($"model   {modelFile.FullName}");
         foreach (var (k, v) in graph.Metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            console.WriteLine($"  {k}: {Shorten(v, 100)}");
+            Console.WriteLine($"  {k}: {Shorten(v, 100)}");
         }
 
         foreach (var i in graph.Inputs)
         {
-            console.WriteLine($"input   {i.Name}  {i.DataType} declared [{(i.Shape is null ? "?" : string.Join(",", i.Shape))}], planned {ShapeUtil.Format(inputShapes[i.Name])}");
+            Console.WriteLine($"input   {i.Name}  {i.DataType} declared [{(i.Shape is null ? "?" : string.Join(",", i.Shape))}], planned {ShapeUtil.Format(inputShapes[i.Name])}");
         }
 
         foreach (var o in plan.OutputNames)
         {
-            console.WriteLine($"output  {o}  {plan.Values[o].Type}");
+            Console.WriteLine($"output  {o}  {plan.Values[o].Type}");
         }
 
         var macsByNode = plan.Steps.ToDictionary(s => s.Node, s => s.Macs);
@@ -67,7 +67,7 @@ public static class InspectCommand
         }
 
         console.Write(table);
-        console.WriteLine($"nodes {graph.Nodes.Count}, parameters {totalParams:N0}, MACs {totalMacs:N0} ({2e-9 * totalMacs:F3} GFLOP), " +
+        Console.WriteLine($"nodes {graph.Nodes.Count}, parameters {totalParams:N0}, MACs {totalMacs:N0} ({2e-9 * totalMacs:F3} GFLOP), " +
             $"activation arena {plan.ArenaBytes / 1048576.0:F1} MiB");
         return ExitCodes.Ok;
     }
