@@ -12,7 +12,9 @@ namespace NativeCnn.Runtime.Operators;
 /// <item>auto_pad SAME_UPPER / SAME_LOWER: <c>out = in·s</c>, total padding as above;</item>
 /// <item>otherwise: <c>out = s·(in−1) + output_padding + K − pad_begin − pad_end</c> (VALID: no pads).</item>
 /// </list>
-/// A total padding is split as <c>begin = total/2</c> for SAME_UPPER and <c>begin = total − total/2</c> otherwise.
+/// A total padding is split as <c>begin = ⌊total/2⌋</c> for SAME_UPPER and <c>begin = total − ⌊total/2⌋</c> otherwise
+/// (floor division: a negative total, when output_shape exceeds the natural size, gives a negative end pad,
+/// i.e. extra output rows that only get the bias).
 /// See <see cref="ConvTransposeReference"/>.
 /// </summary>
 [Operator(OpKind.ConvTranspose)]
@@ -103,7 +105,7 @@ public sealed class ConvTranspose : Operator
             {
                 output[a] = outputShape is not null ? checked((int)outputShape[a]) : spatial[a] * strides[a];
                 int total = full - output[a];
-                pb[a] = autoPad == "SAME_UPPER" ? total / 2 : total - (total / 2);
+                pb[a] = autoPad == "SAME_UPPER" ? WindowGeometry.FloorDiv(total, 2) : total - WindowGeometry.FloorDiv(total, 2);
                 pe[a] = total - pb[a];
             }
             else
