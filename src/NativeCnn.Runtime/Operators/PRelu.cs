@@ -5,7 +5,7 @@ namespace NativeCnn.Runtime.Operators;
 
 /// <summary>
 /// PRelu: <c>y = x &lt; 0 ? slope·x : x</c> element-wise, the slope broadcast unidirectionally to x's shape
-/// (opset ≥ 7; a per-channel slope is typically <c>[C,1,1]</c>). Floats and (opset ≥ 16) integer types.
+/// (opset ≥ 7; a per-channel slope is typically <c>[C,1,1]</c>; before opset 7 a 1-D slope of length C is per channel). Floats and (opset ≥ 16) integer types.
 /// </summary>
 [Operator(OpKind.PRelu)]
 public sealed class PRelu : Operator, INumericKernelFactory<BinaryBlocking>
@@ -19,6 +19,12 @@ public sealed class PRelu : Operator, INumericKernelFactory<BinaryBlocking>
         }
 
         int[] x = ctx.InputShape(0), slope = ctx.InputShape(1);
+        if (ctx.Opset < 7 && slope.Length == 1 && x.Length >= 2 && slope[0] == x[1] && slope[0] != 1)
+        {
+            // Opset 6 and before: a 1-D slope holds one value per channel (axis 1), as PyTorch exported it.
+            slope = [x[1], .. Enumerable.Repeat(1, x.Length - 2)];
+        }
+
         BroadcastLayout layout;
         try
         {
