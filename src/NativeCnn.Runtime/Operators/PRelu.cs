@@ -1,0 +1,43 @@
+using NativeCnn.Runtime.Kernels;
+using NativeCnn.Runtime.Planning;
+
+namespace NativeCnn.Runtime.Operators;
+
+/// <summary>
+/// PRelu: <c>y = x &lt; 0 ? slope·x : x</c> element-wise, the slope broadcast unidirectionally to x's shape
+/// (opset ≥ 7; a per-channel slope is typically <c>[C,1,1]</c>; before opset 7 a 1-D slope of length C is per channel). Floats and (opset ≥ 16) integer types.
+/// </summary>
+[Operator(OpKind.PRelu)]
+public sealed class PRelu : Operator, INumericKernelFactory<BinaryBlocking>
+{
+    public override IKernel Plan(NodeContext ctx)
+    {
+        var t = ctx.ExpectType(0, TypeDispatch.NumericTypes);
+        if (ctx.InputType(1) != t)
+        {
+            throw ctx.Error($"slope has type {ctx.InputType(1)}, x has {t}");
+        }
+
+        int[] x = ctx.InputShape(0), slope = ctx.InputShape(1);
+        if (ctx.Opset < 7 && slope.Length == 1 && x.Length >= 2 && slope[0] == x[1] && slope[0] != 1)
+        {
+            // Opset 6 and before: a 1-D slope holds one value per channel (axis 1), as PyTorch exported it.
+            slope = [x[1], .. Enumerable.Repeat(1, x.Length - 2)];
+        }
+
+        BroadcastLayout layout;
+        try
+        {
+            layout = BroadcastLayout.Unidirectional(x, slope);
+        }
+        catch (InvalidModelException e)
+        {
+            throw ctx.Error(e.Message);
+        }
+
+        ctx.SetOutput(0, t, x);
+        return TypeDispatch.Numeric<PRelu, BinaryBlocking>(t, BinaryBlocking.For(layout));
+    }
+
+    static IKernel INumericKernelFactory<BinaryBlocking>.Create<T>(BinaryBlocking blocking) => new BinaryBroadcastKernel<T, PReluOp<T>>(blocking);
+}
