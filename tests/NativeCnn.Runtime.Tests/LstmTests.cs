@@ -1,5 +1,7 @@
+using NativeCnn.Onnx;
 using NativeCnn.Runtime.Execution;
 using NativeCnn.Runtime.Graph;
+using NativeCnn.Tests;
 
 namespace NativeCnn.Runtime.Tests;
 
@@ -382,5 +384,70 @@ public class LstmTests
             ["Y"], new AttributeValue { Name = "activations", Kind = AttributeKind.Strings, Strings = ["Sigmoid", "Gelu", "Tanh"] });
         using var s = new InferenceSession(g);
         Assert.Throws<UnsupportedOperatorException>(() => s.Run(Tensor.Create(DataType.Float32, [1, 1, 1])));
+    }
+}
+
+/// <summary>The real two-layer character LSTM (shared assets): Gather → LSTM → LSTM → MatMul + Add.</summary>
+public class CharRnnModelTests
+{
+    /// <summary>39 recurrent float32 steps and a 128-term MatMul summed in another order than the exporter's runtime.</summary>
+    private const double Atol = 1e-4;
+    private const double Rtol = 1e-5;
+
+    private static string Dir => TestAssets.Path("models", "charrnn-shakespeare-lstm");
+
+    private static List<KeyValuePair<string, Tensor>> Inputs() =>
+        Directory.GetFiles(Path.Combine(Dir, "test_data_set_0"), "input_*.pb").Order(StringComparer.Ordinal)
+            .Select(OnnxTensor.Read).Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Tensor)).ToList();
+
+    [Fact]
+    public void LogitsMatchTheTestDataSetAndAuxiliaryStatesAgreeWithOutputs()
+    {
+        var g = OnnxModel.Load(Path.Combine(Dir, "charrnn_shakespeare.onnx"));
+        var (_, expected) = OnnxTensor.Read(Path.Combine(Dir, "test_data_set_0", "output_0.pb"));
+        using var s = new InferenceSession(g);
+        var store = s.Run(Inputs());
+        var a = store["logits"].ToDoubleArray();
+        var e = expected.ToDoubleArray();
+        Assert.Equal(e.Length, a.Length);
+        for (int i = 0; i < e.Length; i++)
+        {
+            Assert.True(Math.Abs(a[i] - e[i]) <= Atol + (Rtol * Math.Abs(e[i])), $"logits[{i / 65},{i % 65}]: got {a[i]}, expected {e[i]}");
+        }
+
+        // The kept per-step states end where the outputs Y_h, Y_c end: [T,1,1,128] at t = T−1 vs [1,1,128].
+        foreach (var (layer, y) in new[] { (0, "Y0"), (1, "Y1") })
+        {
+            var hidden = store[$"{y}#hidden"];
+            var cell = store[$"{y}#cell"];
+            int last = hidden.Shape[0] - 1;
+            Assert.Equal(store[$"h_{layer}"].ToDoubleArray(), hidden.Select(0, last).ToDoubleArray());
+            Assert.Equal(store[$"c_{layer}"].ToDoubleArray(), cell.Select(0, last).ToDoubleArray());
+            Assert.Equal(store[y].ToDoubleArray(), hidden.ToDoubleArray());
+        }
+    }
+
+    [Fact]
+    public void GreedyDecodingReproducesTheSample()
+    {
+        // greedy_sample.txt = the test input's prompt followed by greedy continuation; the network is causal, so one
+        // run over the whole text must predict every character after the prompt from the characters before it.
+        var vocab = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(Path.Combine(Dir, "vocab.json")))!;
+        string text = File.ReadAllText(Path.Combine(Dir, "greedy_sample.txt"));
+        var inputs = Inputs();
+        int prompt = inputs[0].Value.Shape[0];
+        var chars = text.Select(ch => (long)vocab[ch.ToString()]).ToArray();
+        Assert.Equal(inputs[0].Value.ToInt64Array(), chars[..prompt]);
+        inputs[0] = new(inputs[0].Key, Tensor.FromArray(chars, chars.Length));
+
+        var g = OnnxModel.Load(Path.Combine(Dir, "charrnn_shakespeare.onnx"));
+        using var s = new InferenceSession(g);
+        var logits = s.Run(inputs)["logits"];
+        for (int k = prompt - 1; k < chars.Length - 1; k++)
+        {
+            var row = logits.Select(0, k).ToDoubleArray();
+            int best = Array.IndexOf(row, row.Max());
+            Assert.True(best == chars[k + 1], $"position {k}: predicted {best}, the sample continues with {chars[k + 1]} ('{text[k + 1]}')");
+        }
     }
 }
