@@ -365,6 +365,30 @@ public class LstmTests
     }
 
     [Fact]
+    public void SteadyStateRunsAllocateNothing()
+    {
+        const int T = 4, B = 2, I = 3, H = 5, D = 2;
+        var rng = new Random(3);
+        var lstm = RnnGraph.Build("LSTM",
+            [("X", null), ("W", Tensor.FromArray(RnnGraph.Random(rng, D * 4 * H * I), D, 4 * H, I)),
+             ("R", Tensor.FromArray(RnnGraph.Random(rng, D * 4 * H * H), D, 4 * H, H)), ("B", Tensor.FromArray(RnnGraph.Random(rng, D * 8 * H), D, 8 * H)),
+             ("lens", Tensor.FromArray(new[] { 4, 2 }, B))],
+            ["Y", "Y_h", "Y_c"], Str("direction", "bidirectional"));
+        var gru = RnnGraph.Build("GRU",
+            [("X", null), ("W", Tensor.FromArray(RnnGraph.Random(rng, 3 * H * I), 1, 3 * H, I)), ("R", Tensor.FromArray(RnnGraph.Random(rng, 3 * H * H), 1, 3 * H, H))],
+            ["Y", "Y_h"]);
+        foreach (var g in new[] { lstm, gru })
+        {
+            using var s = new InferenceSession(g, new Planning.PlanOptions { Profile = false });
+            s.Run(Tensor.FromArray(RnnGraph.Random(rng, T * B * I), T, B, I));
+            s.RunInPlace();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            s.RunInPlace();
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
+
+    [Fact]
     public void WrongWeightShapeIsANamedModelError()
     {
         var g = RnnGraph.Build("LSTM",
