@@ -1,0 +1,211 @@
+using NativeCnn.Runtime.Planning;
+
+namespace NativeCnn.Runtime.Kernels;
+
+/// <summary>
+/// Reference LSTM (ONNX gate order i, o, f, c), one matrix-vector product per gate row and step. For direction
+/// <c>d</c>, batch row <c>b</c> and time <c>t</c> (forward: t = 0…len−1; reverse: t = len−1…0, len = sequence_lens[b]):
+/// <code>
+/// p  = W[d]·x_t + R[d]·h + Wb[d] + Rb[d]               // [4H], rows i|o|f|c
+/// i  = f(clip(p_i + P_i ⊙ c))
+/// f' = input_forget ? 1 − i : f(clip(p_f + P_f ⊙ c))
+/// c~ = g(clip(p_c))
+/// c  = f' ⊙ c + i ⊙ c~
+/// o  = f(clip(p_o + P_o ⊙ c))                            // peephole on the new cell state
+/// h  = o ⊙ h(c)
+/// </code>
+/// with h, c starting at initial_h, initial_c (or 0). Y[t] = h for t &lt; len and 0 beyond; Y_h, Y_c are the
+/// states after the last valid step (for reverse: after t = 0). Inputs X, W, R, B, sequence_lens, initial_h,
+/// initial_c, P; outputs Y, Y_h, Y_c (any may be absent); auxiliary values (always time-major, whatever the layout,
+/// indexed by the time step t, not the step count, and zero for t ≥ len):
+/// <see cref="AuxGates"/> [T,D,B,4H] post-activation i|o|f'|c~; <see cref="AuxCell"/> [T,D,B,H] c_t;
+/// <see cref="AuxHidden"/> [T,D,B,H] h_t; <see cref="AuxPreact"/> [T,D,B,4H] the gate sums before clip and
+/// activation, peephole terms included (the f row is kept even when input_forget ignores it).
+/// The state before step t is h/c at t−1 (forward) or t+1 (reverse), or the initial state at the first step.
+/// One instance holds the running states as scratch: it serves one run at a time.
+/// </summary>
+public sealed class LstmReference : IKernel
+{
+    public const int AuxGates = 0;
+    public const int AuxCell = 1;
+    public const int AuxHidden = 2;
+    public const int AuxPreact = 3;
+
+    private readonly LstmParams _p;
+    private readonly float[] _h;   // [D,B,H] running hidden state
+    private readonly float[] _c;   // [D,B,H] running cell state
+    private readonly float[] _pre; // [4H] one step's gate sums
+
+    public LstmReference(LstmParams p)
+    {
+        _p = p;
+        _h = new float[p.Directions * p.Batch * p.HiddenSize];
+        _c = new float[_h.Length];
+        _pre = new float[4 * p.HiddenSize];
+    }
+
+    public LstmParams Params => _p;
+
+    public void Run(KernelArgs a)
+    {
+        var x = a.Inputs[0].Span<float>();
+        var w = a.Inputs[1].Span<float>();
+        var r = a.Inputs[2].Span<float>();
+        ReadOnlySpan<float> bias = Optional<float>(a.Inputs, 3);
+        ReadOnlySpan<int> seqLens = Optional<int>(a.Inputs, 4);
+        ReadOnlySpan<float> h0 = Optional<float>(a.Inputs, 5);
+        ReadOnlySpan<float> c0 = Optional<float>(a.Inputs, 6);
+        ReadOnlySpan<float> peep = Optional<float>(a.Inputs, 7);
+        Span<float> y = Optional<float>(a.Outputs, 0);
+        Span<float> yh = Optional<float>(a.Outputs, 1);
+        Span<float> yc = Optional<float>(a.Outputs, 2);
+        Run(x, w, r, bias, seqLens, h0, c0, peep, y, yh, yc,
+            a.Auxiliary[AuxGates].Span<float>(), a.Auxiliary[AuxCell].Span<float>(),
+            a.Auxiliary[AuxHidden].Span<float>(), a.Auxiliary[AuxPreact].Span<float>());
+    }
+
+    /// <summary>The computation on dense spans (shapes as in the class summary; empty spans for absent values).</summary>
+    public void Run(
+        ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> r, ReadOnlySpan<float> bias, ReadOnlySpan<int> seqLens,
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, ReadOnlySpan<float> peep,
+        Span<float> y, Span<float> yh, Span<float> yc,
+        Span<float> auxGates, Span<float> auxCell, Span<float> auxHidden, Span<float> auxPreact)
+    {
+        int T = _p.SeqLength, B = _p.Batch, I = _p.InputSize, H = _p.HiddenSize, D = _p.Directions;
+        float clip = _p.Clip;
+        y.Clear();
+        auxGates.Clear();
+        auxCell.Clear();
+        auxHidden.Clear();
+        auxPreact.Clear();
+
+        for (int d = 0; d < D; d++)
+        {
+            bool reverse = _p.Direction == RnnDirection.Reverse || d == 1;
+            var fAct = _p.Activations[(3 * d) + 0];
+            var gAct = _p.Activations[(3 * d) + 1];
+            var hAct = _p.Activations[(3 * d) + 2];
+            var wd = w.Slice(d * 4 * H * I, 4 * H * I);   // [4H, I]
+            var rd = r.Slice(d * 4 * H * H, 4 * H * H);   // [4H, H]
+            var wb = bias.IsEmpty ? default : bias.Slice(d * 8 * H, 4 * H);          // [4H]
+            var rb = bias.IsEmpty ? default : bias.Slice((d * 8 * H) + (4 * H), 4 * H); // [4H]
+            var pd = peep.IsEmpty ? default : peep.Slice(d * 3 * H, 3 * H);         // [3H] i|o|f
+
+            for (int b = 0; b < B; b++)
+            {
+                var h = _h.AsSpan(((d * B) + b) * H, H); // [H]
+                var c = _c.AsSpan(((d * B) + b) * H, H); // [H]
+                int so = StateOffset(d, b);
+                if (h0.IsEmpty)
+                {
+                    h.Clear();
+                }
+                else
+                {
+                    h0.Slice(so, H).CopyTo(h);
+                }
+
+                if (c0.IsEmpty)
+                {
+                    c.Clear();
+                }
+                else
+                {
+                    c0.Slice(so, H).CopyTo(c);
+                }
+
+                int len = seqLens.IsEmpty ? T : seqLens[b];
+                if ((uint)len > (uint)T)
+                {
+                    throw new InputMismatchException($"LSTM: sequence_lens[{b}] = {len} is outside [0, {T}]");
+                }
+
+                for (int s = 0; s < len; s++)
+                {
+                    int t = reverse ? len - 1 - s : s;
+                    var xt = x.Slice(XOffset(t, b), I); // [I]
+
+                    // _pre[row] = Σ_i W[row,i]·x_t[i] + Σ_k R[row,k]·h[k] + Wb[row] + Rb[row], rows i|o|f|c.
+                    for (int row = 0; row < 4 * H; row++)
+                    {
+                        float acc = wb.IsEmpty ? 0f : wb[row] + rb[row];
+                        for (int i = 0; i < I; i++)
+                        {
+                            acc += wd[(row * I) + i] * xt[i];
+                        }
+
+                        for (int k = 0; k < H; k++)
+                        {
+                            acc += rd[(row * H) + k] * h[k];
+                        }
+
+                        _pre[row] = acc;
+                    }
+
+                    int a4 = (((t * D) + d) * B + b) * 4 * H; // into [T,D,B,4H]
+                    int a1 = (((t * D) + d) * B + b) * H;     // into [T,D,B,H]
+                    int yo = YOffset(t, d, b);
+                    for (int j = 0; j < H; j++)
+                    {
+                        float pi = _pre[j] + (pd.IsEmpty ? 0f : pd[j] * c[j]);
+                        float pf = _pre[(2 * H) + j] + (pd.IsEmpty ? 0f : pd[(2 * H) + j] * c[j]);
+                        float pc = _pre[(3 * H) + j];
+                        float gi = fAct.Apply(Clip(pi, clip));
+                        float gf = _p.InputForget ? 1f - gi : fAct.Apply(Clip(pf, clip));
+                        float gc = gAct.Apply(Clip(pc, clip));
+                        float cNew = (gf * c[j]) + (gi * gc);
+                        float po = _pre[H + j] + (pd.IsEmpty ? 0f : pd[H + j] * cNew);
+                        float go = fAct.Apply(Clip(po, clip));
+                        float hNew = go * hAct.Apply(cNew);
+
+                        c[j] = cNew;
+                        h[j] = hNew;
+                        if (!y.IsEmpty)
+                        {
+                            y[yo + j] = hNew;
+                        }
+
+                        auxGates[a4 + j] = gi;
+                        auxGates[a4 + H + j] = go;
+                        auxGates[a4 + (2 * H) + j] = gf;
+                        auxGates[a4 + (3 * H) + j] = gc;
+                        auxPreact[a4 + j] = pi;
+                        auxPreact[a4 + H + j] = po;
+                        auxPreact[a4 + (2 * H) + j] = pf;
+                        auxPreact[a4 + (3 * H) + j] = pc;
+                        auxCell[a1 + j] = cNew;
+                        auxHidden[a1 + j] = hNew;
+                    }
+                }
+
+                if (!yh.IsEmpty)
+                {
+                    h.CopyTo(yh.Slice(so, H));
+                }
+
+                if (!yc.IsEmpty)
+                {
+                    c.CopyTo(yc.Slice(so, H));
+                }
+            }
+        }
+    }
+
+    /// <summary>Clamps to [−clip, clip]; +∞ (no clip attribute) leaves x unchanged.</summary>
+    internal static float Clip(float x, float clip) => MathF.Min(MathF.Max(x, -clip), clip);
+
+    internal static Span<T> Optional<T>(TensorView[] views, int i) where T : unmanaged =>
+        i < views.Length && !views[i].IsNull ? views[i].Span<T>() : default;
+
+    // X: layout 0 [T,B,I], layout 1 [B,T,I].
+    private int XOffset(int t, int b) =>
+        (_p.Layout == 0 ? (t * _p.Batch) + b : (b * _p.SeqLength) + t) * _p.InputSize;
+
+    // Y: layout 0 [T,D,B,H], layout 1 [B,T,D,H].
+    private int YOffset(int t, int d, int b) =>
+        (_p.Layout == 0 ? (((t * _p.Directions) + d) * _p.Batch) + b : (((b * _p.SeqLength) + t) * _p.Directions) + d) * _p.HiddenSize;
+
+    // initial_h, initial_c, Y_h, Y_c: layout 0 [D,B,H], layout 1 [B,D,H].
+    private int StateOffset(int d, int b) =>
+        (_p.Layout == 0 ? (d * _p.Batch) + b : (b * _p.Directions) + d) * _p.HiddenSize;
+}
