@@ -1,0 +1,6 @@
+namespace NativeCnn.Imaging.Png;
+
+public static class PngEncoder
+{
+    public static byte[] Encode(Image image) => throw new NotImplementedException();
+}
