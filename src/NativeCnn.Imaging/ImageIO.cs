@@ -25,7 +25,7 @@ public enum ImageFormat
 /// <summary>Reading and writing images. The format is recognised from the first bytes, never from the file name.</summary>
 public static class ImageIO
 {
-    /// <summary>Recognises JPEG (FF D8 FF), PNG (89 'PNG' 0D 0A 1A 0A) and PNM (P2, P3, P5, P6 followed by white space).</summary>
+    /// <summary>Recognises JPEG (FF D8 FF), PNG (89 'PNG' 0D 0A 1A 0A) and PNM (P1..P6 followed by white space).</summary>
     public static ImageFormat Sniff(ReadOnlySpan<byte> data)
     {
         if (data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
@@ -38,7 +38,7 @@ public static class ImageIO
             return ImageFormat.Png;
         }
 
-        if (data.Length >= 3 && data[0] == (byte)'P' && data[1] is (byte)'2' or (byte)'3' or (byte)'5' or (byte)'6'
+        if (data.Length >= 3 && data[0] == (byte)'P' && data[1] is >= (byte)'1' and <= (byte)'6'
             && data[2] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'#')
         {
             return ImageFormat.Pnm;

@@ -1,7 +1,8 @@
 namespace NativeCnn.Imaging.Pnm;
 
 /// <summary>
-/// Netpbm PGM/PPM: reads P2/P3 (ASCII) and P5/P6 (binary, 8- or 16-bit big-endian), writes P5/P6 with maxval 255.
+/// Netpbm PBM/PGM/PPM: reads P1/P4 (bitmaps: 1 = black → grey 0, 0 → 255), P2/P3 (ASCII) and P5/P6 (binary,
+/// 8- or 16-bit big-endian); writes P5/P6 with maxval 255.
 /// Samples with a maxval other than 255 are scaled to 8 bits as <c>(v·255 + maxval/2) / maxval</c>, which is
 /// what netpbm's pamdepth does.
 /// </summary>
@@ -17,6 +18,7 @@ public static class PnmCodec
         char kind = (char)data[1];
         int channels = kind switch
         {
+            '1' or '4' => 1,
             '2' or '5' => 1,
             '3' or '6' => 3,
             _ => throw new ImageDecodeException($"unsupported PNM type P{kind} (only P2, P3, P5, P6)"),
@@ -24,7 +26,8 @@ public static class PnmCodec
         int pos = 2;
         long width = ReadHeaderInt(data, ref pos, "width");
         long height = ReadHeaderInt(data, ref pos, "height");
-        long maxval = ReadHeaderInt(data, ref pos, "maxval");
+        bool bitmap = kind is '1' or '4';
+        long maxval = bitmap ? 1 : ReadHeaderInt(data, ref pos, "maxval");
         if (maxval is < 1 or > 65535)
         {
             throw new ImageDecodeException($"PNM maxval {maxval} out of range 1..65535");
@@ -34,6 +37,27 @@ public static class PnmCodec
         int w = (int)width, h = (int)height;
         long count = width * height * channels;
         bool binary = kind is '5' or '6';
+        if (kind == '4')
+        {
+            pos++;
+            int rowBytes = (w + 7) / 8;
+            if (pos > data.Length || data.Length - pos < (long)rowBytes * h)
+            {
+                throw new ImageDecodeException("PBM raster truncated");
+            }
+
+            var bits = new byte[(long)w * h];
+            for (int y = 0; y < h; y++)
+            {
+                for (int x = 0; x < w; x++)
+                {
+                    bits[(long)y * w + x] = ((data[pos + y * rowBytes + x / 8] >> (7 - x % 8)) & 1) != 0 ? (byte)0 : (byte)255;
+                }
+            }
+
+            return new Image(w, h, 1, bits);
+        }
+
         if (binary)
         {
             // Exactly one white-space byte separates the header from the raster.
@@ -59,7 +83,32 @@ public static class PnmCodec
         for (long i = 0; i < count; i++)
         {
             int v;
-            if (!binary)
+            if (kind == '1')
+            {
+                // ASCII bitmap: digits may run together; 1 is black.
+                while (pos < data.Length && (IsSpace(data[pos]) || data[pos] == (byte)'#'))
+                {
+                    if (data[pos] == (byte)'#')
+                    {
+                        while (pos < data.Length && data[pos] != (byte)'\n')
+                        {
+                            pos++;
+                        }
+                    }
+                    else
+                    {
+                        pos++;
+                    }
+                }
+
+                if (pos >= data.Length || data[pos] is not ((byte)'0' or (byte)'1'))
+                {
+                    throw new ImageDecodeException("PBM: expected 0 or 1");
+                }
+
+                v = data[pos++] == (byte)'1' ? 0 : 1;
+            }
+            else if (!binary)
             {
                 long lv = ReadHeaderInt(data, ref pos, "sample");
                 v = (int)lv;
