@@ -1,0 +1,70 @@
+using System.Numerics;
+using NativeCnn.Runtime.Kernels;
+using NativeCnn.Runtime.Planning;
+
+namespace NativeCnn.Runtime.Operators;
+
+/// <summary>
+/// Conv (opsets 1, 11, 22): 1-D to 3-D convolution of X (N, C_in, D1…) with W (C_out, C_in/group, k1…) and
+/// optional bias B (C_out); pads / auto_pad, strides, dilations, group (depthwise when group = C_in). The kernel
+/// shape comes from W (a <c>kernel_shape</c> attribute must agree with it). See <see cref="ConvReference"/>.
+/// </summary>
+[Operator(OpKind.Conv)]
+public sealed class Conv : Operator
+{
+    public override IKernel Plan(NodeContext ctx)
+    {
+        var t = ctx.ExpectType(0, DataType.Float32, DataType.Float64);
+        var x = ctx.InputShape(0);
+        var w = ctx.InputShape(1);
+        if (ctx.InputType(1) != t)
+        {
+            throw ctx.Error($"W has type {ctx.InputType(1)} but X has {t}");
+        }
+
+        var spatial = WindowAttributes.SpatialDims(ctx, x);
+        if (w.Length != x.Length)
+        {
+            throw ctx.Error($"W has shape {ShapeUtil.Format(w)}, rank {w.Length}; X has shape {ShapeUtil.Format(x)}, rank {x.Length}");
+        }
+
+        long group = ctx.Int("group", 1);
+        int cin = x[1], cout = w[0];
+        if (group < 1 || cin % group != 0 || cout % group != 0 || w[1] * group != cin)
+        {
+            throw ctx.Error($"group {group} does not fit X {ShapeUtil.Format(x)} and W {ShapeUtil.Format(w)} (need C_in = W[1]·group and C_out divisible by group)");
+        }
+
+        var kernel = w[2..];
+        if (ctx.Ints("kernel_shape") is { } ks && !ks.Select(v => (int)v).SequenceEqual(kernel))
+        {
+            throw ctx.Error($"kernel_shape [{string.Join(",", ks)}] disagrees with W {ShapeUtil.Format(w)}");
+        }
+
+        if (ctx.HasInput(2))
+        {
+            var b = ctx.InputShape(2);
+            if (ctx.InputType(2) != t || b.Length != 1 || b[0] != cout)
+            {
+                throw ctx.Error($"B is {ctx.Input(2)}; expected {t}[{cout}]");
+            }
+        }
+
+        var geometry = WindowAttributes.Resolve(ctx, spatial, kernel, ceilMode: false);
+        var p = new ConvParams(x[0], cin, cout, (int)group, geometry);
+        ctx.SetOutput(0, t, [x[0], cout, .. geometry.OutputSpatial]);
+        return t == DataType.Float32 ? new ConvKernel<float>(p) : new ConvKernel<double>(p);
+    }
+
+    private sealed unsafe class ConvKernel<T>(ConvParams p) : IKernel where T : unmanaged, INumber<T>
+    {
+        public void Run(KernelArgs args)
+        {
+            var b = args.Inputs.Length > 2 && !args.Inputs[2].IsNull ? (T*)args.Inputs[2].Pointer : null;
+            _ = args.Inputs[0].Span<T>();  // asserts contiguity and element type
+            _ = args.Inputs[1].Span<T>();
+            _ = args.Outputs[0].Span<T>();
+            ConvReference.Run(p, (T*)args.Inputs[0].Pointer, (T*)args.Inputs[1].Pointer, b, (T*)args.Outputs[0].Pointer, args.Threads);
+        }
+    }
+}
