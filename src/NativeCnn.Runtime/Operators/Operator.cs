@@ -26,6 +26,13 @@ public abstract class Operator
 
     /// <summary>Whether a node whose inputs are all constants may be evaluated at plan time.</summary>
     public virtual bool CanFold => true;
+
+    /// <summary>
+    /// True when the outputs depend only on the input types and shapes, never on the elements (Shape). The planner
+    /// then folds the node at plan time even if its inputs are activations: the kernel runs once on views that
+    /// carry the input shapes but no data (null pointers), so it must not read them.
+    /// </summary>
+    public virtual bool NeedsOnlyInputShapes => false;
 }
 
 /// <summary>Finds the operator for each <see cref="OpKind"/> (one class per kind, found by its attribute).</summary>

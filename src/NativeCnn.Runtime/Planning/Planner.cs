@@ -97,7 +97,8 @@ public static class Planner
 
             string auxBase = node.Outputs.FirstOrDefault(o => o.Length > 0) ?? node.DisplayName;
             bool allConstant = Enumerable.Range(0, node.Inputs.Count).All(i => !node.HasInput(i) || constants.ContainsKey(node.Inputs[i]));
-            if (allConstant && op.CanFold)
+            // Shape-only operators (Shape) fold whatever their inputs are, which lets Shape→Gather→Concat→Reshape fold.
+            if ((allConstant || op.NeedsOnlyInputShapes) && op.CanFold)
             {
                 Fold(node, ctx, kernel, types, constants, values, valueOrder, auxBase);
                 continue;
@@ -205,7 +206,9 @@ public static class Planner
         var ins = new TensorView[node.Inputs.Count];
         for (int i = 0; i < ins.Length; i++)
         {
-            ins[i] = node.HasInput(i) ? constants[node.Inputs[i]].View : default;
+            ins[i] = !node.HasInput(i) ? default
+                : constants.TryGetValue(node.Inputs[i], out var c) ? c.View
+                : new TensorView(types[node.Inputs[i]].DataType, types[node.Inputs[i]].Shape, 0); // shape only: see Operator.NeedsOnlyInputShapes
         }
 
         var outTensors = new Tensor?[node.Outputs.Count];
