@@ -1,0 +1,56 @@
+namespace NativeCnn.Fixations;
+
+/// <summary>Where a Conv rule puts the fixation inside the receptive field of the chosen input channel.</summary>
+public enum ConvLocation
+{
+    /// <summary>
+    /// The receptive field's centre <c>y·s − p + ⌊(k−1)/2⌋·d</c> (clamped to the input), the reference code's
+    /// behaviour for stride-1 'same' convs (it uses <c>y·s</c>, which is the window's corner when <c>p ≠ (k−1)/2</c>).
+    /// </summary>
+    Anchor,
+
+    /// <summary>The argmax of <c>A[ch] ⊙ W[co,ch]</c> inside the window (the paper's Algorithm 2).</summary>
+    ArgmaxInWindow,
+}
+
+/// <summary>How a Gemm/MatMul fed by a flattened C×H×W value (H·W &gt; 1) picks its inputs.</summary>
+public enum FcAfterFlatten
+{
+    /// <summary>For each kept output <c>j</c>, only <c>argmax_i a_i·W[j,i]</c> (the reference code).</summary>
+    Argmax,
+
+    /// <summary>Every <c>i</c> with <c>a_i·W[j,i] &gt; 0</c> (the paper's Algorithm 1).</summary>
+    AllPositive,
+}
+
+/// <summary>How AveragePool, GlobalAveragePool and ReduceMean pick input positions.</summary>
+public enum AveragePoolRule
+{
+    /// <summary>The argmax position of that channel inside the window (the reference code treats average pooling as max pooling).</summary>
+    Argmax,
+
+    /// <summary>Every position of the window with a positive activation.</summary>
+    AllPositive,
+}
+
+/// <summary>
+/// Choices where the paper, the authors' code and other implementations differ. The defaults reproduce the
+/// reference code (the authors' published implementation).
+/// </summary>
+public sealed record FixationOptions
+{
+    /// <summary>The reference behaviour.</summary>
+    public static FixationOptions Default { get; } = new();
+
+    /// <summary>Conv location rule. Default: <see cref="ConvLocation.Anchor"/>.</summary>
+    public ConvLocation ConvLocation { get; init; } = ConvLocation.Anchor;
+
+    /// <summary>Dense layer after a flattened spatial value. Default: <see cref="FcAfterFlatten.Argmax"/>.</summary>
+    public FcAfterFlatten FcAfterFlatten { get; init; } = FcAfterFlatten.Argmax;
+
+    /// <summary>Average pooling rule. Default: <see cref="AveragePoolRule.Argmax"/>.</summary>
+    public AveragePoolRule AveragePool { get; init; } = AveragePoolRule.Argmax;
+
+    /// <summary>Record per-step wall time (two timestamps per step). Default: on.</summary>
+    public bool Profile { get; init; } = true;
+}
