@@ -42,7 +42,21 @@ public sealed class PlannedValue
 
     public string? Description { get; init; }
 
-    public long ByteSize => ShapeUtil.Product(Type.Shape) * Type.DataType.SizeOf();
+    /// <summary>Bytes of the value; a count that does not fit 64 bits is a <see cref="ResourceLimitException"/>.</summary>
+    public long ByteSize
+    {
+        get
+        {
+            try
+            {
+                return checked(ShapeUtil.Product(Type.Shape) * Type.DataType.SizeOf());
+            }
+            catch (OverflowException)
+            {
+                throw new ResourceLimitException($"value '{Name}' {Type} has more bytes than a 64-bit count holds");
+            }
+        }
+    }
 }
 
 /// <summary>One kernel invocation of the plan.</summary>
