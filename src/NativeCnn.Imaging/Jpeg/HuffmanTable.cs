@@ -35,6 +35,11 @@ internal sealed class HuffmanTable
             }
             else
             {
+                if (code + n > 1 << len)
+                {
+                    throw new ImageDecodeException("JPEG: bad Huffman table (code lengths over-subscribed)");
+                }
+
                 for (int i = 0; i < n; i++)
                 {
                     if (len <= LookupBits)
@@ -51,10 +56,6 @@ internal sealed class HuffmanTable
                 }
 
                 MaxCode[len] = code - 1;
-                if (code > 1 << len)
-                {
-                    throw new ImageDecodeException("JPEG: bad Huffman table (code lengths over-subscribed)");
-                }
             }
 
             code <<= 1;
