@@ -64,6 +64,9 @@ public static class Planner
 
             if (options.Fusion && kind == OpKind.BatchNormalization && TryFoldIntoConv(node, steps, values, constants, consumerCount, graphOutputs, opset, options))
             {
+                // The folded conv now produces the BN output: it needs a type for later nodes and a slot in the arena.
+                types[node.Outputs[0]] = values[node.Outputs[0]].Type;
+                valueOrder.Add(node.Outputs[0]);
                 continue;
             }
 
