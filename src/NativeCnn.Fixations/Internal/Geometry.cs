@@ -53,7 +53,7 @@ internal readonly record struct Window2d(int N, int C, WindowAxis H, WindowAxis 
             int inSize = inShape[2 + a], outSize = outShape[2 + a];
             int begin = autoPad switch
             {
-                "NOTSET" => (int)pads[a],
+                "NOTSET" or "" => (int)pads[a],
                 "VALID" => 0,
                 "SAME_UPPER" => SameTotal(inSize, outSize, s, k, d) / 2,
                 "SAME_LOWER" => SameTotal(inSize, outSize, s, k, d) - (SameTotal(inSize, outSize, s, k, d) / 2),
