@@ -1,0 +1,95 @@
+using static NativeCnn.Runtime.Tests.ElementwiseOpRunner;
+
+namespace NativeCnn.Runtime.Tests;
+
+/// <summary>Sum, Mean, Max, Min over one, two and three broadcast inputs.</summary>
+public class SumTests
+{
+    [Fact]
+    public void ThreeInputsBroadcast()
+    {
+        var y = Run1("Sum", 13, F([2, 2], 1, 2, 3, 4), F([2], 10, 20), Tensor.Scalar(100f));
+        AssertClose(F([2, 2], 111, 122, 113, 124), y);
+    }
+
+    [Fact]
+    public void OneInputIsACopy()
+    {
+        AssertClose(F([3], 1, -2, 3), Run1("Sum", 13, F([3], 1, -2, 3)));
+    }
+}
+
+public class MeanTests
+{
+    [Fact]
+    public void ThreeInputs()
+    {
+        var y = Run1("Mean", 13, F([3], 3, 0, 2), F([3], 1, 3, 6), F([3], 2, 6, 1));
+        AssertClose(F([3], 2, 3, 3), y);
+    }
+
+    [Fact]
+    public void TwoInputsBroadcast()
+    {
+        var y = Run1("Mean", 13, F([2, 1], 0, 10), F([3], 2, 4, 6));
+        AssertClose(F([2, 3], 1, 2, 3, 6, 7, 8), y);
+    }
+}
+
+public class MaxTests
+{
+    [Fact]
+    public void ThreeInputs()
+    {
+        var y = Run1("Max", 13, F([3], 3, 2, 1), F([3], 1, 4, 4), F([3], 2, 5, 0));
+        AssertClose(F([3], 3, 5, 4), y);
+    }
+
+    [Fact]
+    public void NaNPropagatesFromEitherSide()
+    {
+        var y = Run1("Max", 13, F([3], float.NaN, 1, 2), F([3], 5, float.NaN, 1));
+        AssertClose(F([3], float.NaN, float.NaN, 2), y);
+        var z = Run1("Max", 13, F([2], float.NaN, 1), F([2], 5, float.NaN), F([2], 1, 1));
+        AssertClose(F([2], float.NaN, float.NaN), z);
+    }
+
+    [Fact]
+    public void UInt64AndInt8()
+    {
+        var y = Run1("Max", 13, Tensor.FromArray(new ulong[] { ulong.MaxValue, 1 }, 2), Tensor.FromArray(new ulong[] { 3 }, 1));
+        Assert.Equal(new ulong[] { ulong.MaxValue, 3 }, y.AsSpan<ulong>().ToArray());
+        var z = Run1("Max", 13, Tensor.FromArray(new sbyte[] { -128, 5 }, 2), Tensor.FromArray(new sbyte[] { -3, -3 }, 2));
+        Assert.Equal(new sbyte[] { -3, 5 }, z.AsSpan<sbyte>().ToArray());
+    }
+
+    [Fact]
+    public void Float16()
+    {
+        var y = Run1("Max", 13, Tensor.FromArray(new[] { (Half)1.5, (Half)(-2) }, 2), Tensor.FromArray(new[] { (Half)0.5, (Half)(-1) }, 2));
+        Assert.Equal(new[] { (Half)1.5, (Half)(-1) }, y.AsSpan<Half>().ToArray());
+    }
+}
+
+public class MinTests
+{
+    [Fact]
+    public void BroadcastAndNaN()
+    {
+        var y = Run1("Min", 13, F([2, 2], 1, 5, float.NaN, -1), F([2], 3, 3));
+        AssertClose(F([2, 2], 1, 3, float.NaN, -1), y);
+    }
+
+    [Fact]
+    public void OneInput()
+    {
+        AssertClose(F([2], 4, -4), Run1("Min", 13, F([2], 4, -4)));
+    }
+
+    [Fact]
+    public void UInt16()
+    {
+        var y = Run1("Min", 13, Tensor.FromArray(new ushort[] { 7, 65535 }, 2), Tensor.FromArray(new ushort[] { 9, 2 }, 2));
+        Assert.Equal(new ushort[] { 7, 2 }, y.AsSpan<ushort>().ToArray());
+    }
+}
