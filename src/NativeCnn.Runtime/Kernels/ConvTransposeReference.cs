@@ -24,6 +24,21 @@ public static unsafe class ConvTransposeReference
 {
     public static void Run<T>(ConvTransposeParams p, T* x, T* w, T* b, T* y, int threads) where T : unmanaged, INumber<T>
     {
+        if (threads <= 1)
+        {
+            for (int plane = 0; plane < p.Batch * p.OutChannels; plane++)
+            {
+                Plane(p, x, w, b, y, plane);
+            }
+
+            return;
+        }
+
+        RunParallel(p, x, w, b, y, threads);
+    }
+
+    private static void RunParallel<T>(ConvTransposeParams p, T* x, T* w, T* b, T* y, int threads) where T : unmanaged, INumber<T>
+    {
         nint xp = (nint)x, wp = (nint)w, bp = (nint)b, yp = (nint)y;
         OutputPartition.For(p.Batch * p.OutChannels, threads, plane => Plane(p, (T*)xp, (T*)wp, (T*)bp, (T*)yp, plane));
     }

@@ -22,6 +22,21 @@ public static unsafe class GemmReference
     public static void Run<T>(GemmParams p, T* a, T* b, T* c, T* y, int threads) where T : unmanaged, INumber<T>
     {
         int blocks = (p.N + ColumnBlock - 1) / ColumnBlock;
+        if (threads <= 1)
+        {
+            for (int item = 0; item < p.M * blocks; item++)
+            {
+                Block(p, a, b, c, y, item / blocks, item % blocks);
+            }
+
+            return;
+        }
+
+        RunParallel(p, a, b, c, y, blocks, threads);
+    }
+
+    private static void RunParallel<T>(GemmParams p, T* a, T* b, T* c, T* y, int blocks, int threads) where T : unmanaged, INumber<T>
+    {
         nint ap = (nint)a, bp = (nint)b, cp = (nint)c, yp = (nint)y;
         OutputPartition.For(p.M * blocks, threads, item => Block(p, (T*)ap, (T*)bp, (T*)cp, (T*)yp, item / blocks, item % blocks));
     }

@@ -20,6 +20,21 @@ public static unsafe class MatMulReference
 {
     public static void Run<T>(MatMulParams p, T* a, T* b, T* y, int threads) where T : unmanaged, INumber<T>
     {
+        if (threads <= 1)
+        {
+            for (int row = 0; row < p.Batches * p.M; row++)
+            {
+                Row(p, a, b, y, row / p.M, row % p.M);
+            }
+
+            return;
+        }
+
+        RunParallel(p, a, b, y, threads);
+    }
+
+    private static void RunParallel<T>(MatMulParams p, T* a, T* b, T* y, int threads) where T : unmanaged, INumber<T>
+    {
         nint ap = (nint)a, bp = (nint)b, yp = (nint)y;
         OutputPartition.For(p.Batches * p.M, threads, row => Row(p, (T*)ap, (T*)bp, (T*)yp, row / p.M, row % p.M));
     }

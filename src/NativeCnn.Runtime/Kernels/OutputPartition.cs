@@ -3,8 +3,9 @@ namespace NativeCnn.Runtime.Kernels;
 /// <summary>
 /// Runs <c>body(i)</c> for <c>i</c> in <c>[0, count)</c> on up to <c>threads</c> threads. Each index is one
 /// independent block of outputs (an output plane, a row), so every output element is computed by one thread in
-/// a fixed order and the result does not depend on the thread count. With one thread (or one index) it is a
-/// plain loop and allocates nothing.
+/// a fixed order and the result does not depend on the thread count. <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/>
+/// allocates a little per call; kernels therefore run a plain loop themselves when they have one thread, so a
+/// single-threaded run allocates nothing.
 /// </summary>
 internal static class OutputPartition
 {

@@ -20,6 +20,22 @@ public static unsafe class MaxPoolReference
     public static void Run<T>(PoolParams p, T* x, T* y, long* argmax, long* indices, bool columnMajor, int threads)
         where T : unmanaged, INumber<T>
     {
+        if (threads <= 1)
+        {
+            for (int plane = 0; plane < p.Batch * p.Channels; plane++)
+            {
+                Plane(p, x, y, argmax, indices, columnMajor, plane);
+            }
+
+            return;
+        }
+
+        RunParallel(p, x, y, argmax, indices, columnMajor, threads);
+    }
+
+    private static void RunParallel<T>(PoolParams p, T* x, T* y, long* argmax, long* indices, bool columnMajor, int threads)
+        where T : unmanaged, INumber<T>
+    {
         nint xp = (nint)x, yp = (nint)y, ap = (nint)argmax, ip = (nint)indices;
         OutputPartition.For(p.Batch * p.Channels, threads, plane => Plane(p, (T*)xp, (T*)yp, (long*)ap, (long*)ip, columnMajor, plane));
     }
@@ -102,6 +118,21 @@ public static unsafe class MaxPoolReference
 public static unsafe class AveragePoolReference
 {
     public static void Run<T>(PoolParams p, T* x, T* y, bool countIncludePad, int threads) where T : unmanaged, INumber<T>
+    {
+        if (threads <= 1)
+        {
+            for (int plane = 0; plane < p.Batch * p.Channels; plane++)
+            {
+                Plane(p, x, y, countIncludePad, plane);
+            }
+
+            return;
+        }
+
+        RunParallel(p, x, y, countIncludePad, threads);
+    }
+
+    private static void RunParallel<T>(PoolParams p, T* x, T* y, bool countIncludePad, int threads) where T : unmanaged, INumber<T>
     {
         nint xp = (nint)x, yp = (nint)y;
         OutputPartition.For(p.Batch * p.Channels, threads, plane => Plane(p, (T*)xp, (T*)yp, countIncludePad, plane));
