@@ -66,6 +66,14 @@ public class CastTests
     }
 
     [Fact]
+    public void Opset1NamesTheTargetTypeAsAString()
+    {
+        var to = new NativeCnn.Runtime.Graph.AttributeValue { Name = "to", Kind = NativeCnn.Runtime.Graph.AttributeKind.String, String = "INT64" };
+        var y = Run("Cast", 1, [F([2], 1.9f, -1.9f)], [to])[0]!;
+        Assert.Equal(new[] { 1L, -1L }, y.AsSpan<long>().ToArray());
+    }
+
+    [Fact]
     public void StringIsUnsupported()
     {
         Assert.Throws<UnsupportedDataTypeException>(() => Cast(F([1], 1), DataType.String));

@@ -19,6 +19,11 @@ public sealed class AveragePool : Operator
         var kernel = WindowAttributes.KernelShape(ctx, spatial.Length);
         bool ceil = ctx.Int("ceil_mode", 0) != 0;
         bool includePad = ctx.Int("count_include_pad", 0) != 0;
+        if (ctx.Opset < 19 && ctx.Ints("dilations") is { } d && d.Any(v => v != 1))
+        {
+            throw ctx.Error("AveragePool has dilations only from opset 19 on");
+        }
+
         var geometry = WindowAttributes.Resolve(ctx, spatial, kernel, ceil, allowDilations: ctx.Opset >= 19);
         var p = new PoolParams(x[0], x[1], geometry);
         ctx.SetOutput(0, t, [x[0], x[1], .. geometry.OutputSpatial]);

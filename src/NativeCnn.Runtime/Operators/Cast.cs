@@ -1,4 +1,5 @@
 using System.Numerics;
+using NativeCnn.Runtime.Graph;
 using NativeCnn.Runtime.Kernels;
 using NativeCnn.Runtime.Planning;
 
@@ -15,7 +16,7 @@ public sealed class Cast : Operator
     public override IKernel Plan(NodeContext ctx)
     {
         var from = ctx.InputType(0);
-        long toCode = ctx.Int("to", -1);
+        long toCode = ctx.Node.Attribute("to")?.Kind == AttributeKind.String ? FromTypeName(ctx, ctx.String("to", "")) : ctx.Int("to", -1);
         if (toCode < 0)
         {
             throw ctx.Error("attribute 'to' is required");
@@ -62,6 +63,25 @@ public sealed class Cast : Operator
             _ => throw new UnsupportedDataTypeException($"node {ctx.Node}: Cast to {to}"),
         };
     }
+
+    /// <summary>Opset 1–5 name the target type as a string ("FLOAT", "INT64"…); from opset 6 it is the TensorProto code.</summary>
+    private static long FromTypeName(NodeContext ctx, string name) => name.ToUpperInvariant() switch
+    {
+        "FLOAT" => (long)DataType.Float32,
+        "DOUBLE" => (long)DataType.Float64,
+        "FLOAT16" => (long)DataType.Float16,
+        "INT8" => (long)DataType.Int8,
+        "UINT8" => (long)DataType.UInt8,
+        "INT16" => (long)DataType.Int16,
+        "UINT16" => (long)DataType.UInt16,
+        "INT32" => (long)DataType.Int32,
+        "UINT32" => (long)DataType.UInt32,
+        "INT64" => (long)DataType.Int64,
+        "UINT64" => (long)DataType.UInt64,
+        "BOOL" => (long)DataType.Bool,
+        "STRING" => (long)DataType.String,
+        _ => throw ctx.Error($"attribute 'to' names unknown type '{name}'"),
+    };
 
     /// <summary>Makes the kernel for one source type and each target type (plan time only).</summary>
     private interface ICastSource
