@@ -26,6 +26,15 @@ public enum FcAfterFlatten
 /// <summary>How AveragePool, GlobalAveragePool and ReduceMean pick input positions.</summary>
 public enum AveragePoolRule
 {
+    /// <summary>
+    /// <see cref="Argmax"/>, except at a pool that turns a class map into the class scores (no weighted layer —
+    /// Conv, Gemm, MatMul, LSTM… — lies between the pool and a graph output, as in SqueezeNet's conv10 → global
+    /// average pool, or any 1×1-conv classifier): there <see cref="AllPositive"/>. The reference code never met
+    /// such a network (every net it handles has a fully connected layer after the pool, where both rules agree with
+    /// it); with argmax, the whole explanation of a class-map network would collapse to one point.
+    /// </summary>
+    Auto,
+
     /// <summary>The argmax position of that channel inside the window (the reference code treats average pooling as max pooling).</summary>
     Argmax,
 
@@ -48,8 +57,8 @@ public sealed record FixationOptions
     /// <summary>Dense layer after a flattened spatial value. Default: <see cref="FcAfterFlatten.Argmax"/>.</summary>
     public FcAfterFlatten FcAfterFlatten { get; init; } = FcAfterFlatten.Argmax;
 
-    /// <summary>Average pooling rule. Default: <see cref="AveragePoolRule.Argmax"/>.</summary>
-    public AveragePoolRule AveragePool { get; init; } = AveragePoolRule.Argmax;
+    /// <summary>Average pooling rule. Default: <see cref="AveragePoolRule.Auto"/> (argmax as the reference code, all positive positions at a class-map pool).</summary>
+    public AveragePoolRule AveragePool { get; init; } = AveragePoolRule.Auto;
 
     /// <summary>Record per-step wall time (two timestamps per step). Default: on.</summary>
     public bool Profile { get; init; } = true;

@@ -78,7 +78,7 @@ public sealed class ReferenceBacktracker
                 case OpKind.MaxPool or OpKind.AveragePool or OpKind.GlobalAveragePool or OpKind.GlobalMaxPool:
                     foreach (long f in outFix)
                     {
-                        foreach (long i in Pool(step, f, step.Kind is OpKind.AveragePool or OpKind.GlobalAveragePool && o.AveragePool == AveragePoolRule.AllPositive))
+                        foreach (long i in Pool(step, f, step.Kind is OpKind.AveragePool or OpKind.GlobalAveragePool && AllPositivePool(step, o)))
                         {
                             Add(x, i);
                         }
@@ -355,5 +355,43 @@ public sealed class ReferenceBacktracker
         }
 
         return ((int)s[0], (int)s[1], (int)d[0], (int)d[1], pt, pl);
+    }
+
+    /// <summary>
+    /// Independent form of the Auto rule: all positive at a pool whose output reaches a graph output through
+    /// reshaping/activation steps only (walked step by step over the plan), argmax elsewhere.
+    /// </summary>
+    private bool AllPositivePool(PlanStep step, FixationOptions o)
+    {
+        if (o.AveragePool != AveragePoolRule.Auto)
+        {
+            return o.AveragePool == AveragePoolRule.AllPositive;
+        }
+
+        OpKind[] passive = [OpKind.Flatten, OpKind.Reshape, OpKind.Squeeze, OpKind.Unsqueeze, OpKind.Identity, OpKind.Dropout, OpKind.Cast,
+            OpKind.Relu, OpKind.LeakyRelu, OpKind.Clip, OpKind.Sigmoid, OpKind.Tanh, OpKind.HardSigmoid, OpKind.Softmax, OpKind.LogSoftmax];
+        var frontier = new List<string> { step.Outputs[0] };
+        bool reached = false;
+        for (int guard = 0; frontier.Count > 0 && guard < 1000; guard++)
+        {
+            var next = new List<string>();
+            foreach (var v in frontier)
+            {
+                reached |= _plan.OutputNames.Contains(v);
+                foreach (var s in _plan.Steps.Where(s => s.Inputs.Contains(v)))
+                {
+                    if (!passive.Contains(s.Kind))
+                    {
+                        return false;
+                    }
+
+                    next.AddRange(s.Outputs.Where(n => n.Length > 0));
+                }
+            }
+
+            frontier = next;
+        }
+
+        return reached;
     }
 }

@@ -20,7 +20,8 @@ public sealed record Explanation(
     IReadOnlyList<OpCost> Costs,
     double ForwardMs,
     double BacktrackMs,
-    double PostprocessMs);
+    double PostprocessMs,
+    IReadOnlyList<ValueFixations> PathValues);
 
 /// <summary>
 /// Explains a prediction with CNN Fixations: backtrack from the chosen output neuron over the stored activations,
@@ -61,6 +62,6 @@ public static class Explainer
         return new Explanation(
             score, raw, processed,
             result.Values.Select(v => new LayerCount(v.Name, v.Count)).ToList(),
-            costs, prediction.ForwardMs, result.TotalMilliseconds, postMs);
+            costs, prediction.ForwardMs, result.TotalMilliseconds, postMs, result.Values);
     }
 }

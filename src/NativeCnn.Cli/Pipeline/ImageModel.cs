@@ -54,9 +54,13 @@ public sealed class ImageModel : IDisposable
     /// <summary>The store of the last <see cref="Predict"/>.</summary>
     public ActivationStore Store => Session.Store ?? throw new InvalidOperationException("no forward pass yet");
 
+    /// <summary>Crop and resize of the last <see cref="Predict"/>.</summary>
+    public ImageGeometry? LastGeometry { get; private set; }
+
     public Prediction Predict(Image image)
     {
         var input = Profile.Preprocess.Run(image);
+        LastGeometry = input.Geometry;
         CheckInputShape(input.Shape);
         var tensor = Tensor.FromSpan<float>(input.Data, input.Shape);
         long t0 = Stopwatch.GetTimestamp();

@@ -5,9 +5,10 @@ using NativeCnn.Runtime.Operators;
 namespace NativeCnn.Fixations.Rules;
 
 /// <summary>
-/// AveragePool and GlobalAveragePool (the window of a global pool is the whole channel plane). Default
-/// (<see cref="AveragePoolRule.Argmax"/>): the argmax position of that channel inside the window, as the
-/// reference code treats average pooling like max pooling. Option <see cref="AveragePoolRule.AllPositive"/>: every
+/// AveragePool and GlobalAveragePool (the window of a global pool is the whole channel plane).
+/// <see cref="AveragePoolRule.Argmax"/>: the argmax position of that channel inside the window, as the
+/// reference code treats average pooling like max pooling. <see cref="AveragePoolRule.Auto"/> (default): argmax,
+/// but all positive positions at a class-map pool (see <see cref="ClassMap"/>). Option <see cref="AveragePoolRule.AllPositive"/>: every
 /// position with a positive activation; if none is positive, the argmax, so that a path never ends silently.
 /// </summary>
 [FixationRule(OpKind.AveragePool, OpKind.GlobalAveragePool)]
@@ -29,7 +30,13 @@ internal sealed unsafe class AveragePoolRule : FixationRule
             win = Window2d.Resolve(ctx.Node, x.Shape, y.Shape, kernel, ctx.Error);
         }
 
-        Emit(ctx, (float*)x.Pointer, win, ctx.Options.AveragePool == Fixations.AveragePoolRule.AllPositive);
+        bool allPositive = ctx.Options.AveragePool switch
+        {
+            Fixations.AveragePoolRule.AllPositive => true,
+            Fixations.AveragePoolRule.Auto => ClassMap.FeedsOutputUnweighted(ctx.Plan, ctx.Step),
+            _ => false,
+        };
+        Emit(ctx, (float*)x.Pointer, win, allPositive);
     }
 
     /// <summary>A window covering the whole plane (global pooling), for 1-D or 2-D inputs.</summary>

@@ -46,7 +46,12 @@ internal sealed unsafe class ReduceRule : FixationRule
         // The output's shape with reduced axes kept as 1 (same row-major order with or without keepdims), so output
         // coordinates line up with input axes.
         var keptShape = x.Shape.Select((d, i) => reduced[i] ? 1 : d).ToArray();
-        bool allPositive = ctx.Kind == OpKind.ReduceMean && ctx.Options.AveragePool == Fixations.AveragePoolRule.AllPositive;
+        bool allPositive = ctx.Kind == OpKind.ReduceMean && ctx.Options.AveragePool switch
+        {
+            Fixations.AveragePoolRule.AllPositive => true,
+            Fixations.AveragePoolRule.Auto => Internal.ClassMap.FeedsOutputUnweighted(ctx.Plan, ctx.Step),
+            _ => false,
+        };
         float* xp = (float*)x.Pointer;
         Span<int> oc = stackalloc int[r];
         Span<int> ic = stackalloc int[r];

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Text.Json;
+using NativeCnn.Cli.Pipeline;
+using NativeCnn.Imaging;
+
+namespace NativeCnn.Cli.Commands;
+
+/// <summary><c>nativecnn classify MODEL IMAGE|DIR… [--top K] [--preset NAME] [--json]</c>.</summary>
+public static class ClassifyCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var images = ImageOptions.Images();
+        var top = ImageOptions.Top(5);
+        var preset = ImageOptions.Preset();
+        var labels = ImageOptions.Labels();
+        var json = ImageOptions.Json();
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("classify", "classify images: the top classes with their probabilities") { model, images, top, preset, labels, json, threads };
+        cmd.SetAction(p => CliErrors.Guard(() => Run(
+            p.GetValue(model)!, p.GetValue(images)!, p.GetValue(top), p.GetValue(preset), p.GetValue(labels), p.GetValue(json),
+            CommonOptions.CheckThreads(p.GetValue(threads)))));
+        return cmd;
+    }
+
+    private static int Run(FileInfo modelFile, string[] imageArgs, int top, string? preset, string? labels, bool json, int threads)
+    {
+        if (top < 1)
+        {
+            throw new CliException("--top must be at least 1", ExitCodes.Usage);
+        }
+
+        var files = ImageFiles.Expand(imageArgs);
+        using var model = new ImageModel(modelFile.FullName, preset, labels, threads);
+        if (!json)
+        {
+            Console.Error.WriteLine($"preset {model.Profile.PresetName} ({model.Profile.Reason}); labels: {model.Profile.Labels.Source}");
+        }
+
+        int failures = 0;
+        ProgressDisplay.ForEach(files.Count, "classifying", i =>
+        {
+            string file = files[i];
+            Image image;
+            try
+            {
+                image = ImageIO.Load(file);
+            }
+            catch (ImageDecodeException e)
+            {
+                Console.Error.WriteLine($"nativecnn: image error: {e.Message}");
+                failures++;
+                return;
+            }
+
+            var prediction = model.Predict(image);
+            var best = model.Top(prediction, Math.Min(top, prediction.Probabilities.Length));
+            if (json)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    image = file,
+                    top = best.Select(b => new { @class = b.Class, label = b.Label, score = b.Score }),
+                }));
+            }
+            else
+            {
+                Console.WriteLine($"{file}: " + string.Join("; ", best.Select(b => $"{b.Class} {b.Label} {b.Score:P1}")));
+            }
+        });
+
+        return failures == 0 ? ExitCodes.Ok : ExitCodes.BadInput;
+    }
+}
