@@ -37,6 +37,9 @@ public static class CliErrors
     public static (int Code, string Kind) Classify(Exception e) => e switch
     {
         CliException c => (c.ExitCode, "error"),
+        Fixations.UnknownValueException or Fixations.UnknownClassException => (ExitCodes.BadInput, "input error"),
+        Fixations.FixationException => (ExitCodes.BadModel, "fixation error"),
+        Imaging.ImageDecodeException => (ExitCodes.BadInput, "image error"),
         InputMismatchException => (ExitCodes.BadInput, "input error"),
         ResourceLimitException => (ExitCodes.Limit, "limit"),
         UnsupportedOperatorException or UnsupportedDataTypeException => (ExitCodes.BadModel, "unsupported"),
@@ -44,8 +47,6 @@ public static class CliErrors
         NativeCnnException => (ExitCodes.BadModel, "error"),
         FileNotFoundException or DirectoryNotFoundException => (ExitCodes.IoError, "not found"),
         UnauthorizedAccessException or IOException => (ExitCodes.IoError, "i/o error"),
-        _ when e.GetType().Name.EndsWith("DecodeException", StringComparison.Ordinal) => (ExitCodes.BadInput, "image error"),
-        _ when e.GetType().Name.EndsWith("FixationException", StringComparison.Ordinal) => (ExitCodes.BadInput, "fixation error"),
         _ => (ExitCodes.Internal, $"internal error ({e.GetType().Name})"),
     };
 }

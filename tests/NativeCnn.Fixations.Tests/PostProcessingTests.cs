@@ -52,7 +52,8 @@ public sealed class PostProcessingTests
     {
         var r = new FixationPostProcessor().Process(
             [new ImagePoint(10, 12), new ImagePoint(14.7, 11), new ImagePoint(12, 19), new ImagePoint(11, 15)], 64, 64);
-        Assert.Equal(new PixelBox(10, 11, 14, 19), r.Box);
+        // Pixel centres are at integers: x = 14.7 lies in pixel 15.
+        Assert.Equal(new PixelBox(10, 11, 15, 19), r.Box);
         Assert.Null(FixationPostProcessor.Box([]));
         Assert.Equal(1.0, new PixelBox(0, 0, 9, 9).IoU(new PixelBox(0, 0, 9, 9)));
         Assert.Equal(50.0 / 150.0, new PixelBox(0, 0, 9, 9).IoU(new PixelBox(5, 0, 14, 9)), 12);

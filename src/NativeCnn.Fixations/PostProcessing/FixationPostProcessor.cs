@@ -142,7 +142,10 @@ public sealed record FixationPostProcessor
         return result;
     }
 
-    /// <summary>The tight box (inclusive, whole pixels) around the points, or null when there are none.</summary>
+    /// <summary>
+    /// The tight box (inclusive, whole pixels) around the points, or null when there are none. Pixel centres are at
+    /// integer coordinates (the convention of the image geometry), so a point lies in pixel <c>round(x)</c>.
+    /// </summary>
     public static PixelBox? Box(IReadOnlyList<ImagePoint> points)
     {
         if (points.Count == 0)
@@ -150,9 +153,10 @@ public sealed record FixationPostProcessor
             return null;
         }
 
+        static int Pixel(double v) => (int)Math.Round(v, MidpointRounding.AwayFromZero);
         return new PixelBox(
-            (int)Math.Floor(points.Min(p => p.X)), (int)Math.Floor(points.Min(p => p.Y)),
-            (int)Math.Floor(points.Max(p => p.X)), (int)Math.Floor(points.Max(p => p.Y)));
+            Pixel(points.Min(p => p.X)), Pixel(points.Min(p => p.Y)),
+            Pixel(points.Max(p => p.X)), Pixel(points.Max(p => p.Y)));
     }
 
     /// <summary>Normalised 1-D Gaussian weights <c>exp(−k²/2σ²)</c> for <c>|k| ≤ ⌊truncate·σ + 0.5⌋</c>.</summary>
