@@ -56,7 +56,7 @@ internal static class BinaryElementwise
         // Without an axis, B aligns to A's trailing dims (a scalar B starts past A's last axis).
         long axis = ctx.Int("axis", a.Length - b.Length);
         int start = ctx.Node.Attribute("axis") is null ? a.Length - b.Length : ShapeUtil.NormalizeAxis(axis, a.Length);
-        if (start + b.Length > a.Length)
+        if (start < 0 || start + b.Length > a.Length)
         {
             throw ctx.Error($"B {ShapeUtil.Format(b)} does not fit A {ShapeUtil.Format(a)} at axis {axis}");
         }
