@@ -23,8 +23,6 @@ public static class FixationRules
                                  "carries over without a new definition; deferred",
         [OpKind.GRU] = "the CNN Fixations rule is defined for the LSTM of captioning models only; a GRU's reset gate mixes " +
                        "h_{t−1} inside the candidate activation, which needs its own definition; deferred",
-        [OpKind.LSTM] = "tracing through the four gates onto h_{t−1} and x_t needs the stored gates (from the ops-rnn branch); " +
-                        "not implemented yet",
     };
 
     public static IReadOnlyDictionary<OpKind, FixationRule> All => Rules;

@@ -17,6 +17,7 @@ public sealed class ReferenceBacktracker
     private readonly Dictionary<string, double[]> _v = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int[]> _s = new(StringComparer.Ordinal);
     private readonly ExecutionPlan _plan;
+    private Dictionary<string, SortedSet<long>>? _fixations;
 
     public ReferenceBacktracker(ActivationStore store)
     {
@@ -34,6 +35,7 @@ public sealed class ReferenceBacktracker
     public Dictionary<string, SortedSet<long>> Run(string start, long index, FixationOptions o)
     {
         var sets = new Dictionary<string, SortedSet<long>>(StringComparer.Ordinal) { [start] = [index] };
+        _fixations = sets;
         void Add(string value, long i)
         {
             if (_plan.Values[value].Kind == ValueKind.Constant)
@@ -52,16 +54,19 @@ public sealed class ReferenceBacktracker
         for (int si = _plan.Steps.Count - 1; si >= 0; si--)
         {
             var step = _plan.Steps[si];
-            if (!sets.TryGetValue(step.Outputs[0], out var outFix) || outFix.Count == 0)
+            if (!step.Outputs.Any(o => o.Length > 0 && sets.TryGetValue(o, out var os) && os.Count > 0))
             {
                 continue;
             }
+
+            var outFix = sets.GetValueOrDefault(step.Outputs[0]) ?? [];
 
             string x = step.Inputs[0];
             string y = step.Outputs[0];
             switch (step.Kind)
             {
-                case OpKind.Relu or OpKind.BatchNormalization or OpKind.LRN or OpKind.Softmax or OpKind.Flatten or OpKind.Reshape or OpKind.Dropout or OpKind.Identity:
+                case OpKind.Relu or OpKind.BatchNormalization or OpKind.LRN or OpKind.Softmax or OpKind.Flatten or OpKind.Reshape or OpKind.Dropout or OpKind.Identity
+                    or OpKind.LeakyRelu or OpKind.Squeeze or OpKind.Unsqueeze:
                     foreach (long f in outFix)
                     {
                         Add(x, f);
@@ -85,7 +90,7 @@ public sealed class ReferenceBacktracker
                     }
 
                     break;
-                case OpKind.Gemm:
+                case OpKind.Gemm or OpKind.MatMul:
                     foreach (long f in outFix)
                     {
                         foreach (long i in Gemm(step, f, o))
@@ -98,18 +103,21 @@ public sealed class ReferenceBacktracker
                 case OpKind.Concat:
                 {
                     var ys = _s[y];
-                    long inner = (long)ys[2] * ys[3];
+                    int axis = (int)step.Node.GetInt("axis", 1);
+                    axis = axis < 0 ? axis + ys.Length : axis;
+                    long inner = ys.Skip(axis + 1).Aggregate(1L, (p, d) => p * d);
                     foreach (long f in outFix)
                     {
-                        int n = (int)(f / (ys[1] * inner)), c = (int)(f / inner % ys[1]);
+                        long outer = f / (ys[axis] * inner);
+                        int c = (int)(f / inner % ys[axis]);
                         long pos = f % inner;
                         int offset = 0;
                         foreach (var input in step.Inputs)
                         {
-                            int ck = _s[input][1];
+                            int ck = _s[input][axis];
                             if (c < offset + ck)
                             {
-                                Add(input, ((((long)n * ck) + (c - offset)) * inner) + pos);
+                                Add(input, (((outer * ck) + (c - offset)) * inner) + pos);
                                 break;
                             }
 
@@ -119,6 +127,10 @@ public sealed class ReferenceBacktracker
 
                     break;
                 }
+
+                case OpKind.LSTM:
+                    Lstm(step, outFix, Add);
+                    break;
 
                 case OpKind.Add:
                 {
@@ -141,6 +153,134 @@ public sealed class ReferenceBacktracker
         }
 
         return sets;
+    }
+
+    /// <summary>
+    /// LSTM, forward, layout 0, no peepholes / clip / input_forget / sequence_lens. A unit fixation (hidden h_t[j] or
+    /// cell c_t[j]) sends every positive "derivative × value" of one step to x_t, h_{t−1} and c_{t−1}[j] (argmax if
+    /// none is positive). With z = h_t[j] = o·tanh(c_t) or z = c_t[j], c_t = f·c_{t−1} + i·g:
+    /// ∂z/∂c_t = o·(1−tanh²c_t) (hidden) or 1 (cell); ∂z/∂o = tanh c_t (hidden) or 0; gate pre-activation rows
+    /// (i, o, f, c) get ∂z/∂c_t·g·i(1−i), ∂z/∂o·o(1−o), ∂z/∂c_t·c_{t−1}·f(1−f), ∂z/∂c_t·i·(1−g²).
+    /// </summary>
+    private void Lstm(PlanStep step, SortedSet<long> yFix, Action<string, long> add)
+    {
+        var node = step.Node;
+        bool HasIn(int k) => step.Inputs.Length > k && step.Inputs[k].Length > 0;
+        if (node.GetString("direction", "forward") != "forward" || node.GetInt("layout", 0) != 0 || HasIn(4) || HasIn(7)
+            || node.Attribute("clip") is not null || node.GetInt("input_forget", 0) != 0)
+        {
+            throw new InvalidOperationException("reference LSTM: forward, layout 0, no sequence_lens, peepholes, clip or input_forget");
+        }
+
+        string xName = step.Inputs[0];
+        double[] x = _v[xName], w = _v[step.Inputs[1]], r = _v[step.Inputs[2]];
+        int T = _s[xName][0], B = _s[xName][1], I = _s[xName][2], H = _s[step.Inputs[2]][2];
+        string Aux(string suffix) => step.Auxiliary.Single(a => a.EndsWith(suffix, StringComparison.Ordinal));
+        string gatesName = Aux("#gates"), cellName = Aux("#cell"), hiddenName = Aux("#hidden");
+        double[] gates = _v[gatesName], cell = _v[cellName], hidden = _v[hiddenName];
+        double[]? h0 = HasIn(5) ? _v[step.Inputs[5]] : null, c0 = HasIn(6) ? _v[step.Inputs[6]] : null;
+
+        var want = new bool[2, T, B, H]; // [0] hidden, [1] cell
+        foreach (long f in yFix)
+        {
+            want[0, f / (B * H), f / H % B, f % H] = true;
+        }
+
+        for (int o = 1; o <= 2 && o < step.Outputs.Length; o++)
+        {
+            if (step.Outputs[o].Length > 0 && _fixations!.TryGetValue(step.Outputs[o], out var set))
+            {
+                foreach (long f in set)
+                {
+                    want[o - 1, T - 1, f / H % B, f % H] = true;
+                }
+            }
+        }
+
+        for (int t = T - 1; t >= 0; t--)
+        {
+            for (int b = 0; b < B; b++)
+            {
+                for (int j = 0; j < H; j++)
+                {
+                    for (int kind = 0; kind < 2; kind++)
+                    {
+                        if (!want[kind, t, b, j])
+                        {
+                            continue;
+                        }
+
+                        add(kind == 0 ? hiddenName : cellName, (((long)t * B) + b) * H + j);
+                        long g4 = (((long)t * B) + b) * 4 * H;
+                        double gi = gates[g4 + j], go = gates[g4 + H + j], gf = gates[g4 + (2 * H) + j], gg = gates[g4 + (3 * H) + j];
+                        double c = cell[(((long)t * B) + b) * H + j];
+                        double cPrev = t > 0 ? cell[(((long)(t - 1) * B) + b) * H + j] : c0 is null ? 0 : c0[(b * H) + j];
+                        double tc = Math.Tanh(c);
+                        double dzdc = kind == 0 ? go * (1 - (tc * tc)) : 1;
+                        double dzdo = kind == 0 ? tc : 0;
+                        double[] dz = [dzdc * gg * gi * (1 - gi), dzdo * go * (1 - go), dzdc * cPrev * gf * (1 - gf), dzdc * gi * (1 - (gg * gg))];
+
+                        // Candidates in order: x_t[0..I), h_{t−1}[0..H), c_{t−1}[j].
+                        var cands = new List<(double P, Action Emit)>();
+                        for (int i = 0; i < I; i++)
+                        {
+                            double sum = 0;
+                            for (int blk = 0; blk < 4; blk++)
+                            {
+                                sum += dz[blk] * w[(((blk * H) + j) * I) + i];
+                            }
+
+                            long xi = (((long)t * B) + b) * I + i;
+                            cands.Add((sum * x[xi], () => add(xName, xi)));
+                        }
+
+                        bool statePrev = t > 0;
+                        for (int k = 0; k < H; k++)
+                        {
+                            if (!statePrev && h0 is null)
+                            {
+                                break;
+                            }
+
+                            double sum = 0;
+                            for (int blk = 0; blk < 4; blk++)
+                            {
+                                sum += dz[blk] * r[(((blk * H) + j) * H) + k];
+                            }
+
+                            int kk = k, tt = t, bb = b;
+                            double hPrev = statePrev ? hidden[(((long)(t - 1) * B) + b) * H + k] : h0![(b * H) + k];
+                            cands.Add((sum * hPrev, statePrev ? () => want[0, tt - 1, bb, kk] = true : () => add(step.Inputs[5], (bb * H) + kk)));
+                        }
+
+                        if (statePrev || c0 is not null)
+                        {
+                            int jj = j, tt = t, bb = b;
+                            cands.Add((dzdc * gf * cPrev, statePrev ? () => want[1, tt - 1, bb, jj] = true : () => add(step.Inputs[6], (bb * H) + jj)));
+                        }
+
+                        var positive = cands.Where(q => q.P > 0).ToList();
+                        if (positive.Count > 0)
+                        {
+                            positive.ForEach(q => q.Emit());
+                        }
+                        else
+                        {
+                            int best = 0;
+                            for (int q = 1; q < cands.Count; q++)
+                            {
+                                if (cands[q].P > cands[best].P)
+                                {
+                                    best = q;
+                                }
+                            }
+
+                            cands[best].Emit();
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private long Conv(PlanStep step, long f, ConvLocation location)
