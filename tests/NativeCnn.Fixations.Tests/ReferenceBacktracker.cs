@@ -8,9 +8,13 @@ namespace NativeCnn.Fixations.Tests;
 /// <summary>
 /// The slow, obviously correct backtracker the fast one is checked against: every value is COPIED into a
 /// double[] first, every rule is plain loops over (n, c, y, x) coordinates, written from DESIGN.md independently
-/// of the library's code. Conv channel sums are accumulated in double; element products that are compared
-/// (Gemm, the in-window argmax) are single float multiplies, exactly what the fast code computes.
-/// Handles the ops the test networks use (2-D convs and pools, dense, concat, add, pass-through).
+/// of the library's code. Conv channel sums are accumulated in double over exact products (a float·float product
+/// is exact in double), as the fast rule does, so the two differ only in summation order: ~1e-16 relative, where
+/// float sums in SIMD lane order would differ by ~1e-7 and could flip the channel argmax of two close channels
+/// (and differently per vector width). Exactly equal sums (e.g. all-zero windows after a ReLU) go to the lower
+/// channel in both. Element products that are compared (Gemm, the in-window argmax) are single float multiplies,
+/// exactly what the fast code computes. Handles the ops the test networks use (2-D convs and pools, dense, concat
+/// on any axis, add, pass-through, LSTM).
 /// </summary>
 public sealed class ReferenceBacktracker
 {
