@@ -18,9 +18,6 @@ public static class FixationRules
         [OpKind.Constant] = "has no inputs and is always folded into a constant at plan time; constants never get fixations",
         [OpKind.Shape] = "its output is shape metadata, not a function of activation values; the rules of its consumers " +
                          "(Reshape, Slice, Gather indices…) send fixations only to data inputs, so none can reach it",
-        [OpKind.ConvTranspose] = "not part of the classification CNNs CNN Fixations targets; its receptive field is a sparse set " +
-                                 "of input positions (stride-dependent), so neither the reference 'anchor' nor the paper's rule " +
-                                 "carries over without a new definition; deferred",
         [OpKind.GRU] = "the CNN Fixations rule is defined for the LSTM of captioning models only; a GRU's reset gate mixes " +
                        "h_{t−1} inside the candidate activation, which needs its own definition; deferred",
     };

@@ -132,6 +132,13 @@ public sealed class ReferenceBacktracker
                     break;
                 }
 
+                case OpKind.ConvTranspose:
+                    foreach (long f in outFix)
+                    {
+                        Add(x, ConvTranspose(step, f, o.ConvLocation));
+                    }
+
+                    break;
                 case OpKind.LSTM:
                     Lstm(step, outFix, Add);
                     break;
@@ -285,6 +292,92 @@ public sealed class ReferenceBacktracker
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// ConvTranspose, 2-D, explicit pads only: scans every input position and tap for those with
+    /// <c>iy·s − p + ky·d = oy</c> (and likewise for x); channel argmax of the double sums; location: the anchor
+    /// <c>⌊(oy + p − ⌊(k−1)/2⌋·d) / s⌋</c> clamped, or the first largest single product.
+    /// </summary>
+    private long ConvTranspose(PlanStep step, long f, ConvLocation location)
+    {
+        var node = step.Node;
+        if (node.GetInts("output_shape") is not null || node.GetString("auto_pad", "NOTSET") != "NOTSET")
+        {
+            throw new InvalidOperationException("reference ConvTranspose: explicit pads only");
+        }
+
+        string xName = step.Inputs[0], wName = step.Inputs[1];
+        double[] x = _v[xName], w = _v[wName];
+        int[] xs = _s[xName], ws = _s[wName], ys = _s[step.Outputs[0]];
+        int cin = xs[1], h = xs[2], wd = xs[3], colPerGroup = ws[1], kh = ws[2], kw = ws[3], cout = ys[1], oh = ys[2], ow = ys[3];
+        int group = (int)node.GetInt("group", 1), cpg = cin / group;
+        var s = node.GetInts("strides") ?? [1, 1];
+        var d = node.GetInts("dilations") ?? [1, 1];
+        var p = node.GetInts("pads") ?? [0, 0, 0, 0];
+        int n = (int)(f / ((long)cout * oh * ow)), co = (int)(f / ((long)oh * ow) % cout), oy = (int)(f / ow % oh), ox = (int)(f % ow);
+        int g = co / colPerGroup, col = co % colPerGroup;
+        bool Reaches(int iy, int ix, int ky, int kx) =>
+            (iy * s[0]) - p[0] + (ky * d[0]) == oy && (ix * s[1]) - p[1] + (kx * d[1]) == ox;
+        double W(int ci, int ky, int kx) => w[((((long)ci * colPerGroup) + col) * kh + ky) * kw + kx];
+        double X(int ci, int iy, int ix) => x[((((long)n * cin) + ci) * h + iy) * wd + ix];
+
+        int best = 0;
+        double bestSum = double.NegativeInfinity;
+        for (int cl = 0; cl < cpg; cl++)
+        {
+            int ci = (g * cpg) + cl;
+            double sum = 0;
+            for (int ky = 0; ky < kh; ky++)
+            {
+                for (int kx = 0; kx < kw; kx++)
+                {
+                    for (int iy = 0; iy < h; iy++)
+                    {
+                        for (int ix = 0; ix < wd; ix++)
+                        {
+                            if (Reaches(iy, ix, ky, kx))
+                            {
+                                sum += X(ci, iy, ix) * W(ci, ky, kx);
+                            }
+                        }
+                    }
+                }
+            }
+
+            if (sum > bestSum)
+            {
+                (bestSum, best) = (sum, cl);
+            }
+        }
+
+        int ch = (g * cpg) + best;
+        int ry = Math.Clamp((int)Math.Floor((oy + p[0] - ((kh - 1) / 2 * d[0])) / (double)s[0]), 0, h - 1);
+        int rx = Math.Clamp((int)Math.Floor((ox + p[1] - ((kw - 1) / 2 * d[1])) / (double)s[1]), 0, wd - 1);
+        if (location == ConvLocation.ArgmaxInWindow)
+        {
+            float m = float.NegativeInfinity;
+            bool found = false;
+            for (int ky = 0; ky < kh; ky++)
+            {
+                for (int kx = 0; kx < kw; kx++)
+                {
+                    for (int iy = 0; iy < h; iy++)
+                    {
+                        for (int ix = 0; ix < wd; ix++)
+                        {
+                            float v = (float)X(ch, iy, ix) * (float)W(ch, ky, kx);
+                            if (Reaches(iy, ix, ky, kx) && (!found || v > m))
+                            {
+                                (m, ry, rx, found) = (v, iy, ix, true);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        return ((((long)n * cin) + ch) * h + ry) * wd + rx;
     }
 
     private long Conv(PlanStep step, long f, ConvLocation location)
