@@ -188,6 +188,66 @@ public sealed class LstmTests(ITestOutputHelper output)
         Assert.All(xs, c => Assert.Contains(units, h => h[0] == c[0]));
     }
 
+    /// <summary>
+    /// The same LSTM in layout 0 ([T,B,I]) and layout 1 ([B,T,I], opset 14) with sequence_lens [3, 2] gives the same
+    /// fixations (the auxiliary values are time-major in both); a point on Y past a row's length reaches nothing.
+    /// </summary>
+    [Fact]
+    public void LayoutsAgreeAndPaddedStepsAreDropped()
+    {
+        var rng = new Random(9);
+        Tensor Rand(params int[] shape) => Tensor.FromArray(Enumerable.Range(0, shape.Aggregate(1, (p, d) => p * d)).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray(), shape);
+        var w = Rand(1, 12, 2);
+        var r = Rand(1, 12, 3);
+        var x = Rand(3, 2, 2); // [T,B,I]
+        var xt = Tensor.Create(DataType.Float32, [2, 3, 2]);
+        for (int t = 0; t < 3; t++)
+        {
+            for (int b = 0; b < 2; b++)
+            {
+                for (int i = 0; i < 2; i++)
+                {
+                    xt.AsSpan<float>()[(((b * 3) + t) * 2) + i] = x.AsSpan<float>()[(((t * 2) + b) * 2) + i];
+                }
+            }
+        }
+
+        (InferenceSession, ActivationStore) Build(int layout, Tensor input)
+        {
+            var bld = new OnnxModelBuilder("rnn").Opset(14)
+                .AddInput("x", DataType.Float32, input.Shape.Select(d => (long)d).ToArray())
+                .AddInitializer("W", w)
+                .AddInitializer("R", r)
+                .AddInitializer("lens", Tensor.FromArray(new[] { 3, 2 }, 2))
+                .AddNode("LSTM", ["x", "W", "R", "", "lens"], ["Y", "Y_h"], AttributeValue.Of("hidden_size", 3L), AttributeValue.Of("layout", (long)layout))
+                .AddOutput("Y", DataType.Float32, layout == 0 ? [3, 1, 2, 3] : [2, 3, 1, 3])
+                .AddOutput("Y_h", DataType.Float32, layout == 0 ? [1, 2, 3] : [2, 1, 3]);
+            var session = new InferenceSession(OnnxModel.Load(bld.ToBytes(), null));
+            return (session, session.Run(input));
+        }
+
+        var (s0, a0) = Build(0, x);
+        var (s1, a1) = Build(1, xt);
+        using (s0)
+        using (s1)
+        {
+            // Y_h of batch row 1 (length 2), unit 1: index 4 in both layouts ([1,2,3] and [2,1,3]).
+            var r0 = new Backtracker().Backtrack(a0, StartPoint.Neuron("Y_h", 4));
+            var r1 = new Backtracker().Backtrack(a1, StartPoint.Neuron("Y_h", 4));
+            string hid = a0.Plan.Steps[0].Auxiliary.Single(n => n.EndsWith("#hidden", StringComparison.Ordinal));
+            Assert.Equal(r0[hid]!.Indices, r1[hid]!.Indices);
+            Assert.Contains(r0[hid]!.AllCoordinates(), c => c[0] == 1 && c[2] == 1 && c[3] == 1); // the last valid step is t = 1
+            Assert.All(r0[hid]!.AllCoordinates(), c => Assert.True(c[0] < 2 && c[2] == 1));
+            var x0 = r0["x"]!.AllCoordinates().Select(c => (c[0], c[1], c[2])).Order();
+            var x1 = r1["x"]!.AllCoordinates().Select(c => (c[1], c[0], c[2])).Order();
+            Assert.Equal(x0, x1);
+
+            // Y[t = 2, b = 1] is padding (length 2): nothing is reached.
+            var pad = new Backtracker().Backtrack(a0, StartPoint.Neuron("Y", (((2 * 1) + 0) * 2 + 1) * 3));
+            Assert.Null(pad["x"]);
+        }
+    }
+
     [Fact]
     public void NonDefaultActivationsAreANamedError()
     {
