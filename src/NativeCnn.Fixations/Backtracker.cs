@@ -163,6 +163,13 @@ public sealed class Backtracker
             long ts = Options.Profile ? Stopwatch.GetTimestamp() : 0;
             ctx.Reset(step, outs);
             rule.Backtrack(ctx);
+            foreach (var aux in step.Auxiliary)
+            {
+                if (walk.Take(aux) is { } recorded)
+                {
+                    values.Add(new ValueFixations(aux, ShapeOf(source, aux), recorded));
+                }
+            }
             double ms = Options.Profile ? Stopwatch.GetElapsedTime(ts).TotalMilliseconds : 0;
             timings.Add(new StepTiming(step.Index, step.Node.DisplayName, step.Kind, ms, fixIn, ctx.Emitted));
         }

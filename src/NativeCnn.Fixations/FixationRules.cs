@@ -18,13 +18,10 @@ public static class FixationRules
         [OpKind.Constant] = "has no inputs and is always folded into a constant at plan time; constants never get fixations",
         [OpKind.Shape] = "its output is shape metadata, not a function of activation values; the rules of its consumers " +
                          "(Reshape, Slice, Gather indices…) send fixations only to data inputs, so none can reach it",
-        [OpKind.ConvTranspose] = "not part of the classification CNNs CNN Fixations targets; its receptive field is a sparse set " +
-                                 "of input positions (stride-dependent), so neither the reference 'anchor' nor the paper's rule " +
-                                 "carries over without a new definition; deferred",
-        [OpKind.GRU] = "the CNN Fixations rule is defined for the LSTM of captioning models only; a GRU's reset gate mixes " +
-                       "h_{t−1} inside the candidate activation, which needs its own definition; deferred",
-        [OpKind.LSTM] = "tracing through the four gates onto h_{t−1} and x_t needs the stored gates (from the ops-rnn branch); " +
-                        "not implemented yet",
+        [OpKind.GRU] = "the CNN Fixations rule is defined for the LSTM of captioning models only. The LSTM rule's " +
+                       "linearisation would carry over (the store keeps the GRU's z|r|h~ gates), but with linear_before_reset = 0 " +
+                       "the candidate reads R_h·(r ⊙ h_{t−1}), so h_{t−1}[k] and x_t reach unit j through every unit's reset gate " +
+                       "r_m (an H×H×(H+I) term per fixation): that needs its own definition and reference check; deferred",
     };
 
     public static IReadOnlyDictionary<OpKind, FixationRule> All => Rules;

@@ -86,6 +86,12 @@ public sealed class RuleContext
         }
     }
 
+    /// <summary>
+    /// Records a fixation on auxiliary value <paramref name="auxiliary"/> of the step (e.g. the per-step hidden states
+    /// of an LSTM), so that the result shows the path through it. Recorded points are not backtracked further.
+    /// </summary>
+    public void Record(int auxiliary, long flatIndex) => _walk.Add(_step.Auxiliary[auxiliary], flatIndex);
+
     /// <summary>Counts bytes read through views (reported as <see cref="FixationResult.BytesRead"/>).</summary>
     public void CountRead(long bytes) => BytesRead += bytes;
 
@@ -96,13 +102,20 @@ public sealed class RuleContext
     /// Whether <paramref name="value"/> is a flattened C×H×W value with H·W &gt; 1: walking back through
     /// Flatten/Reshape/Squeeze/Unsqueeze and element-wise pass-through ops reaches a value of rank ≥ 3 whose
     /// spatial extent (product of the axes after the channel axis) exceeds 1. A GlobalAveragePool output
-    /// [N,C,1,1] therefore counts as a 1-D feature vector.
+    /// [N,C,1,1] therefore counts as a 1-D feature vector, and so does the output of an LSTM or GRU (a sequence of
+    /// states [T,D,B,H]: the walk stops there with false).
     /// </summary>
     public bool IsFlattenedSpatial(string value)
     {
         string v = value;
         for (int guard = 0; guard < 64; guard++)
         {
+            // A recurrent op's output is a sequence of 1-D states, not a spatial map.
+            if (Plan.Values.TryGetValue(v, out var pr) && pr.Producer >= 0 && Plan.Steps[pr.Producer].Kind is OpKind.LSTM or OpKind.GRU)
+            {
+                return false;
+            }
+
             if (_source.TryGet(v, out var view) && view.Rank >= 3 && ShapeUtil.Product(view.Shape.AsSpan(2)) > 1)
             {
                 return true;

@@ -8,15 +8,20 @@ namespace NativeCnn.Fixations.Tests;
 /// <summary>
 /// The slow, obviously correct backtracker the fast one is checked against: every value is COPIED into a
 /// double[] first, every rule is plain loops over (n, c, y, x) coordinates, written from DESIGN.md independently
-/// of the library's code. Conv channel sums are accumulated in double; element products that are compared
-/// (Gemm, the in-window argmax) are single float multiplies, exactly what the fast code computes.
-/// Handles the ops the test networks use (2-D convs and pools, dense, concat, add, pass-through).
+/// of the library's code. Conv channel sums are accumulated in double over exact products (a float·float product
+/// is exact in double), as the fast rule does, so the two differ only in summation order: ~1e-16 relative, where
+/// float sums in SIMD lane order would differ by ~1e-7 and could flip the channel argmax of two close channels
+/// (and differently per vector width). Exactly equal sums (e.g. all-zero windows after a ReLU) go to the lower
+/// channel in both. Element products that are compared (Gemm, the in-window argmax) are single float multiplies,
+/// exactly what the fast code computes. Handles the ops the test networks use (2-D convs and pools, dense, concat
+/// on any axis, add, pass-through, LSTM).
 /// </summary>
 public sealed class ReferenceBacktracker
 {
     private readonly Dictionary<string, double[]> _v = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int[]> _s = new(StringComparer.Ordinal);
     private readonly ExecutionPlan _plan;
+    private Dictionary<string, SortedSet<long>>? _fixations;
 
     public ReferenceBacktracker(ActivationStore store)
     {
@@ -34,6 +39,7 @@ public sealed class ReferenceBacktracker
     public Dictionary<string, SortedSet<long>> Run(string start, long index, FixationOptions o)
     {
         var sets = new Dictionary<string, SortedSet<long>>(StringComparer.Ordinal) { [start] = [index] };
+        _fixations = sets;
         void Add(string value, long i)
         {
             if (_plan.Values[value].Kind == ValueKind.Constant)
@@ -52,16 +58,19 @@ public sealed class ReferenceBacktracker
         for (int si = _plan.Steps.Count - 1; si >= 0; si--)
         {
             var step = _plan.Steps[si];
-            if (!sets.TryGetValue(step.Outputs[0], out var outFix) || outFix.Count == 0)
+            if (!step.Outputs.Any(o => o.Length > 0 && sets.TryGetValue(o, out var os) && os.Count > 0))
             {
                 continue;
             }
+
+            var outFix = sets.GetValueOrDefault(step.Outputs[0]) ?? [];
 
             string x = step.Inputs[0];
             string y = step.Outputs[0];
             switch (step.Kind)
             {
-                case OpKind.Relu or OpKind.BatchNormalization or OpKind.LRN or OpKind.Softmax or OpKind.Flatten or OpKind.Reshape or OpKind.Dropout or OpKind.Identity:
+                case OpKind.Relu or OpKind.BatchNormalization or OpKind.LRN or OpKind.Softmax or OpKind.Flatten or OpKind.Reshape or OpKind.Dropout or OpKind.Identity
+                    or OpKind.LeakyRelu or OpKind.Squeeze or OpKind.Unsqueeze:
                     foreach (long f in outFix)
                     {
                         Add(x, f);
@@ -85,7 +94,7 @@ public sealed class ReferenceBacktracker
                     }
 
                     break;
-                case OpKind.Gemm:
+                case OpKind.Gemm or OpKind.MatMul:
                     foreach (long f in outFix)
                     {
                         foreach (long i in Gemm(step, f, o))
@@ -98,18 +107,21 @@ public sealed class ReferenceBacktracker
                 case OpKind.Concat:
                 {
                     var ys = _s[y];
-                    long inner = (long)ys[2] * ys[3];
+                    int axis = (int)step.Node.GetInt("axis", 1);
+                    axis = axis < 0 ? axis + ys.Length : axis;
+                    long inner = ys.Skip(axis + 1).Aggregate(1L, (p, d) => p * d);
                     foreach (long f in outFix)
                     {
-                        int n = (int)(f / (ys[1] * inner)), c = (int)(f / inner % ys[1]);
+                        long outer = f / (ys[axis] * inner);
+                        int c = (int)(f / inner % ys[axis]);
                         long pos = f % inner;
                         int offset = 0;
                         foreach (var input in step.Inputs)
                         {
-                            int ck = _s[input][1];
+                            int ck = _s[input][axis];
                             if (c < offset + ck)
                             {
-                                Add(input, ((((long)n * ck) + (c - offset)) * inner) + pos);
+                                Add(input, (((outer * ck) + (c - offset)) * inner) + pos);
                                 break;
                             }
 
@@ -119,6 +131,17 @@ public sealed class ReferenceBacktracker
 
                     break;
                 }
+
+                case OpKind.ConvTranspose:
+                    foreach (long f in outFix)
+                    {
+                        Add(x, ConvTranspose(step, f, o.ConvLocation));
+                    }
+
+                    break;
+                case OpKind.LSTM:
+                    Lstm(step, outFix, Add);
+                    break;
 
                 case OpKind.Add:
                 {
@@ -141,6 +164,220 @@ public sealed class ReferenceBacktracker
         }
 
         return sets;
+    }
+
+    /// <summary>
+    /// LSTM, forward, layout 0, no peepholes / clip / input_forget / sequence_lens. A unit fixation (hidden h_t[j] or
+    /// cell c_t[j]) sends every positive "derivative × value" of one step to x_t, h_{t−1} and c_{t−1}[j] (argmax if
+    /// none is positive). With z = h_t[j] = o·tanh(c_t) or z = c_t[j], c_t = f·c_{t−1} + i·g:
+    /// ∂z/∂c_t = o·(1−tanh²c_t) (hidden) or 1 (cell); ∂z/∂o = tanh c_t (hidden) or 0; gate pre-activation rows
+    /// (i, o, f, c) get ∂z/∂c_t·g·i(1−i), ∂z/∂o·o(1−o), ∂z/∂c_t·c_{t−1}·f(1−f), ∂z/∂c_t·i·(1−g²).
+    /// </summary>
+    private void Lstm(PlanStep step, SortedSet<long> yFix, Action<string, long> add)
+    {
+        var node = step.Node;
+        bool HasIn(int k) => step.Inputs.Length > k && step.Inputs[k].Length > 0;
+        if (node.GetString("direction", "forward") != "forward" || node.GetInt("layout", 0) != 0 || HasIn(4) || HasIn(7)
+            || node.Attribute("clip") is not null || node.GetInt("input_forget", 0) != 0)
+        {
+            throw new InvalidOperationException("reference LSTM: forward, layout 0, no sequence_lens, peepholes, clip or input_forget");
+        }
+
+        string xName = step.Inputs[0];
+        double[] x = _v[xName], w = _v[step.Inputs[1]], r = _v[step.Inputs[2]];
+        int T = _s[xName][0], B = _s[xName][1], I = _s[xName][2], H = _s[step.Inputs[2]][2];
+        string Aux(string suffix) => step.Auxiliary.Single(a => a.EndsWith(suffix, StringComparison.Ordinal));
+        string gatesName = Aux("#gates"), cellName = Aux("#cell"), hiddenName = Aux("#hidden");
+        double[] gates = _v[gatesName], cell = _v[cellName], hidden = _v[hiddenName];
+        double[]? h0 = HasIn(5) ? _v[step.Inputs[5]] : null, c0 = HasIn(6) ? _v[step.Inputs[6]] : null;
+
+        var want = new bool[2, T, B, H]; // [0] hidden, [1] cell
+        foreach (long f in yFix)
+        {
+            want[0, f / (B * H), f / H % B, f % H] = true;
+        }
+
+        for (int o = 1; o <= 2 && o < step.Outputs.Length; o++)
+        {
+            if (step.Outputs[o].Length > 0 && _fixations!.TryGetValue(step.Outputs[o], out var set))
+            {
+                foreach (long f in set)
+                {
+                    want[o - 1, T - 1, f / H % B, f % H] = true;
+                }
+            }
+        }
+
+        for (int t = T - 1; t >= 0; t--)
+        {
+            for (int b = 0; b < B; b++)
+            {
+                for (int j = 0; j < H; j++)
+                {
+                    for (int kind = 0; kind < 2; kind++)
+                    {
+                        if (!want[kind, t, b, j])
+                        {
+                            continue;
+                        }
+
+                        add(kind == 0 ? hiddenName : cellName, (((long)t * B) + b) * H + j);
+                        long g4 = (((long)t * B) + b) * 4 * H;
+                        double gi = gates[g4 + j], go = gates[g4 + H + j], gf = gates[g4 + (2 * H) + j], gg = gates[g4 + (3 * H) + j];
+                        double c = cell[(((long)t * B) + b) * H + j];
+                        double cPrev = t > 0 ? cell[(((long)(t - 1) * B) + b) * H + j] : c0 is null ? 0 : c0[(b * H) + j];
+                        double tc = Math.Tanh(c);
+                        double dzdc = kind == 0 ? go * (1 - (tc * tc)) : 1;
+                        double dzdo = kind == 0 ? tc : 0;
+                        double[] dz = [dzdc * gg * gi * (1 - gi), dzdo * go * (1 - go), dzdc * cPrev * gf * (1 - gf), dzdc * gi * (1 - (gg * gg))];
+
+                        // Candidates in order: x_t[0..I), h_{t−1}[0..H), c_{t−1}[j].
+                        var cands = new List<(double P, Action Emit)>();
+                        for (int i = 0; i < I; i++)
+                        {
+                            double sum = 0;
+                            for (int blk = 0; blk < 4; blk++)
+                            {
+                                sum += dz[blk] * w[(((blk * H) + j) * I) + i];
+                            }
+
+                            long xi = (((long)t * B) + b) * I + i;
+                            cands.Add((sum * x[xi], () => add(xName, xi)));
+                        }
+
+                        bool statePrev = t > 0;
+                        for (int k = 0; k < H; k++)
+                        {
+                            if (!statePrev && h0 is null)
+                            {
+                                break;
+                            }
+
+                            double sum = 0;
+                            for (int blk = 0; blk < 4; blk++)
+                            {
+                                sum += dz[blk] * r[(((blk * H) + j) * H) + k];
+                            }
+
+                            int kk = k, tt = t, bb = b;
+                            double hPrev = statePrev ? hidden[(((long)(t - 1) * B) + b) * H + k] : h0![(b * H) + k];
+                            cands.Add((sum * hPrev, statePrev ? () => want[0, tt - 1, bb, kk] = true : () => add(step.Inputs[5], (bb * H) + kk)));
+                        }
+
+                        if (statePrev || c0 is not null)
+                        {
+                            int jj = j, tt = t, bb = b;
+                            cands.Add((dzdc * gf * cPrev, statePrev ? () => want[1, tt - 1, bb, jj] = true : () => add(step.Inputs[6], (bb * H) + jj)));
+                        }
+
+                        var positive = cands.Where(q => q.P > 0).ToList();
+                        if (positive.Count > 0)
+                        {
+                            positive.ForEach(q => q.Emit());
+                        }
+                        else
+                        {
+                            int best = 0;
+                            for (int q = 1; q < cands.Count; q++)
+                            {
+                                if (cands[q].P > cands[best].P)
+                                {
+                                    best = q;
+                                }
+                            }
+
+                            cands[best].Emit();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// ConvTranspose, 2-D, explicit pads only: scans every input position and tap for those with
+    /// <c>iy·s − p + ky·d = oy</c> (and likewise for x); channel argmax of the double sums; location: the anchor
+    /// <c>⌊(oy + p − ⌊(k−1)/2⌋·d) / s⌋</c> clamped, or the first largest single product.
+    /// </summary>
+    private long ConvTranspose(PlanStep step, long f, ConvLocation location)
+    {
+        var node = step.Node;
+        if (node.GetInts("output_shape") is not null || node.GetString("auto_pad", "NOTSET") != "NOTSET")
+        {
+            throw new InvalidOperationException("reference ConvTranspose: explicit pads only");
+        }
+
+        string xName = step.Inputs[0], wName = step.Inputs[1];
+        double[] x = _v[xName], w = _v[wName];
+        int[] xs = _s[xName], ws = _s[wName], ys = _s[step.Outputs[0]];
+        int cin = xs[1], h = xs[2], wd = xs[3], colPerGroup = ws[1], kh = ws[2], kw = ws[3], cout = ys[1], oh = ys[2], ow = ys[3];
+        int group = (int)node.GetInt("group", 1), cpg = cin / group;
+        var s = node.GetInts("strides") ?? [1, 1];
+        var d = node.GetInts("dilations") ?? [1, 1];
+        var p = node.GetInts("pads") ?? [0, 0, 0, 0];
+        int n = (int)(f / ((long)cout * oh * ow)), co = (int)(f / ((long)oh * ow) % cout), oy = (int)(f / ow % oh), ox = (int)(f % ow);
+        int g = co / colPerGroup, col = co % colPerGroup;
+        bool Reaches(int iy, int ix, int ky, int kx) =>
+            (iy * s[0]) - p[0] + (ky * d[0]) == oy && (ix * s[1]) - p[1] + (kx * d[1]) == ox;
+        double W(int ci, int ky, int kx) => w[((((long)ci * colPerGroup) + col) * kh + ky) * kw + kx];
+        double X(int ci, int iy, int ix) => x[((((long)n * cin) + ci) * h + iy) * wd + ix];
+
+        int best = 0;
+        double bestSum = double.NegativeInfinity;
+        for (int cl = 0; cl < cpg; cl++)
+        {
+            int ci = (g * cpg) + cl;
+            double sum = 0;
+            for (int ky = 0; ky < kh; ky++)
+            {
+                for (int kx = 0; kx < kw; kx++)
+                {
+                    for (int iy = 0; iy < h; iy++)
+                    {
+                        for (int ix = 0; ix < wd; ix++)
+                        {
+                            if (Reaches(iy, ix, ky, kx))
+                            {
+                                sum += X(ci, iy, ix) * W(ci, ky, kx);
+                            }
+                        }
+                    }
+                }
+            }
+
+            if (sum > bestSum)
+            {
+                (bestSum, best) = (sum, cl);
+            }
+        }
+
+        int ch = (g * cpg) + best;
+        int ry = Math.Clamp((int)Math.Floor((oy + p[0] - ((kh - 1) / 2 * d[0])) / (double)s[0]), 0, h - 1);
+        int rx = Math.Clamp((int)Math.Floor((ox + p[1] - ((kw - 1) / 2 * d[1])) / (double)s[1]), 0, wd - 1);
+        if (location == ConvLocation.ArgmaxInWindow)
+        {
+            float m = float.NegativeInfinity;
+            bool found = false;
+            for (int ky = 0; ky < kh; ky++)
+            {
+                for (int kx = 0; kx < kw; kx++)
+                {
+                    for (int iy = 0; iy < h; iy++)
+                    {
+                        for (int ix = 0; ix < wd; ix++)
+                        {
+                            float v = (float)X(ch, iy, ix) * (float)W(ch, ky, kx);
+                            if (Reaches(iy, ix, ky, kx) && (!found || v > m))
+                            {
+                                (m, ry, rx, found) = (v, iy, ix, true);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        return ((((long)n * cin) + ch) * h + ry) * wd + rx;
     }
 
     private long Conv(PlanStep step, long f, ConvLocation location)

@@ -27,15 +27,15 @@ public sealed class RuleTests(ITestOutputHelper output)
     [Fact]
     public void AnOpWithoutARuleIsALoudNamedError()
     {
-        var n = new Net(1, "input", 1, 2, 6, 6);
-        var x = n.Node("ConvTranspose", [n.Input, n.Const(n.Random([2, 3, 3, 3], 0.5f))]);
-        n.Output(n.Gemm(n.Flatten(n.Gap(x)), 3, 4));
+        var n = new Net(1, "input", 2, 1, 3);
+        var y = n.Output(n.Node("GRU", [n.Input, n.Const(n.Random([1, 6, 3], 0.5f)), n.Const(n.Random([1, 6, 2], 0.5f))],
+            AttributeValue.Of("hidden_size", 2L)));
         var (session, store) = n.Run();
         using (session)
         {
-            var e = Assert.Throws<FixationException>(() => new Backtracker().Backtrack(store));
-            Assert.Contains("ConvTranspose", e.Message);
-            Assert.Contains("n_" + x, e.Message);
+            var e = Assert.Throws<FixationException>(() => new Backtracker().Backtrack(store, StartPoint.Neuron(y, 3)));
+            Assert.Contains("GRU", e.Message);
+            Assert.Contains("n_" + y, e.Message);
         }
     }
 

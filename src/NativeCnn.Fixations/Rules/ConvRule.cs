@@ -8,7 +8,8 @@ namespace NativeCnn.Fixations.Rules;
 /// Conv (any stride, padding incl. auto_pad, dilation, groups; 1-D or 2-D). For an output fixation
 /// <c>(n, co, y, x)</c> with <c>co</c> in group <c>g</c>, over the input channels <c>ci</c> of that group:
 /// <c>C[ci] = Σ_{ky,kx in window} A[n,ci,y·s−p+ky·d, x·s−p+kx·d] · W[co, ci−g·Cin/G, ky, kx]</c> (bias ignored,
-/// taps in the padding skipped); the channel is <c>argmax C</c> (ties to the lower channel). The location is the
+/// taps in the padding skipped; the sums are accumulated in double over exact float products, so the choice does
+/// not depend on the SIMD width); the channel is <c>argmax C</c> (ties to the lower channel). The location is the
 /// window's centre (<see cref="ConvLocation.Anchor"/>) or the argmax of <c>A[ch] ⊙ W[co,ch]</c> inside the
 /// window (<see cref="ConvLocation.ArgmaxInWindow"/>, ties to the first tap in row-major order).
 /// <para>Weights: the node's own weight input is used even when the planner folded a following
@@ -39,7 +40,7 @@ internal sealed unsafe class ConvRule : FixationRule
         int coutPerGroup = cout / groups;
         int kh = win.H.Kernel, kw = win.W.Kernel, inW = win.W.InSize;
         float* xp = (float*)x.Pointer, wp = (float*)w.Pointer;
-        var rented = ArrayPool<float>.Shared.Rent(cpg);
+        var rented = ArrayPool<double>.Shared.Rent(cpg);
         try
         {
             var contrib = rented.AsSpan(0, cpg);
@@ -58,20 +59,20 @@ internal sealed unsafe class ConvRule : FixationRule
                 {
                     float* xc = xp + (((long)n * win.C) + (g * cpg) + cl) * win.PlaneIn;
                     float* wc = wp + (((long)co * cpg) + cl) * kh * kw;
-                    float sum = 0;
+                    double sum = 0;
                     for (int ky = ky0; ky < ky1; ky++)
                     {
                         float* xr = xc + ((long)(iy0 + (ky * dh)) * inW) + ix0;
                         float* wr = wc + (ky * kw);
                         if (dw == 1)
                         {
-                            sum += Simd.Dot(xr + kx0, wr + kx0, len);
+                            sum += Simd.DotWide(xr + kx0, wr + kx0, len);
                         }
                         else
                         {
                             for (int kx = kx0; kx < kx1; kx++)
                             {
-                                sum += xr[kx * dw] * wr[kx];
+                                sum += (double)xr[kx * dw] * wr[kx];
                             }
                         }
                     }
@@ -118,7 +119,7 @@ internal sealed unsafe class ConvRule : FixationRule
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(rented);
+            ArrayPool<double>.Shared.Return(rented);
         }
     }
 }
