@@ -97,8 +97,10 @@ public sealed class IndexRuleTests
 
         var m = new Net(1, "input", 1, 2, 3, 3);
         var mean = m.Output(m.Node("ReduceMean", [m.Input], AttributeValue.Of("axes", new long[] { -1, -2 })));
-        Assert.Equal([15L], Input(m, mean, 1, input: input));
+        Assert.Equal([15L], Input(m, mean, 1, new FixationOptions { AveragePool = AveragePoolRule.Argmax }, input));
         Assert.Equal([10L, 15], Input(m, mean, 1, new FixationOptions { AveragePool = AveragePoolRule.AllPositive }, input));
+        // Default (Auto): this mean turns a class map into the graph output, so every positive position is kept.
+        Assert.Equal([10L, 15], Input(m, mean, 1, input: input));
         // Channel 0 has no positive element: the argmax (the first of equal values) keeps the path alive.
         Assert.Equal([0L], Input(m, mean, 0, new FixationOptions { AveragePool = AveragePoolRule.AllPositive }, input));
     }
