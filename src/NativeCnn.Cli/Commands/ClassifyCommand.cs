@@ -38,22 +38,8 @@ public static class ClassifyCommand
             Console.Error.WriteLine($"preset {model.Profile.PresetName} ({model.Profile.Reason}); labels: {model.Profile.Labels.Source}");
         }
 
-        int failures = 0;
-        ProgressDisplay.ForEach(files.Count, "classifying", i =>
+        int failures = ImageFiles.ForEachImage(files, "classifying", (file, image) =>
         {
-            string file = files[i];
-            Image image;
-            try
-            {
-                image = ImageIO.Load(file);
-            }
-            catch (ImageDecodeException e)
-            {
-                Console.Error.WriteLine($"nativecnn: image error: {e.Message}");
-                failures++;
-                return;
-            }
-
             var prediction = model.Predict(image);
             var best = model.Top(prediction, Math.Min(top, prediction.Probabilities.Length));
             if (json)

@@ -94,23 +94,9 @@ public static class ExplainCommand
         Console.Error.WriteLine($"preset {model.Profile.PresetName} ({model.Profile.Reason}); labels: {model.Profile.Labels.Source}");
         var backtracker = new Backtracker(s.Options);
         outDir.Create();
-        int failures = 0;
         Explanation? last = null;
-        ProgressDisplay.ForEach(files.Count, "explaining", i =>
+        int failures = ImageFiles.ForEachImage(files, "explaining", (file, image) =>
         {
-            string file = files[i];
-            Image image;
-            try
-            {
-                image = ImageIO.Load(file);
-            }
-            catch (ImageDecodeException e)
-            {
-                Console.Error.WriteLine($"nativecnn: image error: {e.Message}");
-                failures++;
-                return;
-            }
-
             var prediction = model.Predict(image);
             var starts = Backtracker.Resolve(new StoreActivationSource(model.Store), StartFor(s, prediction));
             string stem = Path.GetFileNameWithoutExtension(file);

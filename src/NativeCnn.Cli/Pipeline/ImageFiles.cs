@@ -65,6 +65,32 @@ public static class ImageFiles
         File.Move(tmp, full, overwrite: true);
     }
 
+    /// <summary>
+    /// Decodes and processes each image under a progress bar; an image that does not decode is reported as one line
+    /// on stderr and skipped. Returns how many were skipped.
+    /// </summary>
+    public static int ForEachImage(IReadOnlyList<string> files, string title, Action<string, Image> body)
+    {
+        int failures = 0;
+        ProgressDisplay.ForEach(files.Count, title, i =>
+        {
+            Image image;
+            try
+            {
+                image = ImageIO.Load(files[i]);
+            }
+            catch (ImageDecodeException e)
+            {
+                Console.Error.WriteLine($"nativecnn: image error: {e.Message}");
+                failures++;
+                return;
+            }
+
+            body(files[i], image);
+        });
+        return failures;
+    }
+
     public static void SavePng(Image image, string path, IReadOnlySet<string> protectedPaths) =>
         WriteAtomically(path, Imaging.Png.PngEncoder.Encode(image), protectedPaths);
 }
