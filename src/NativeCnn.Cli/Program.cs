@@ -12,6 +12,7 @@ public static class Program
             "predictions with CNN Fixations.\n" + ExitCodes.Help);
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
