@@ -1,0 +1,116 @@
+using System.Text.Json;
+using NativeCnn.Cli.Commands;
+using NativeCnn.Onnx;
+using NativeCnn.Runtime;
+using NativeCnn.Runtime.Graph;
+
+namespace NativeCnn.Cli.Tests;
+
+/// <summary><c>nativecnn bench</c> on a tiny classifier (Conv → Relu → MaxPool → Flatten → Gemm).</summary>
+[Collection("console")]
+public sealed class BenchCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("nativecnn-bench-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string TinyModel()
+    {
+        var rng = new Random(3);
+        Tensor R(params int[] shape)
+        {
+            var t = Tensor.Create(DataType.Float32, shape);
+            foreach (ref var v in t.AsSpan<float>())
+            {
+                v = rng.NextSingle() - 0.5f;
+            }
+
+            return t;
+        }
+
+        string path = Path.Combine(_dir, "tiny.onnx");
+        new OnnxModelBuilder("tiny").Opset(13)
+            .AddInput("x", DataType.Float32, 1, 2, 6, 6)
+            .AddInitializer("w", R(4, 2, 3, 3))
+            .AddInitializer("fw", R(5, 36))
+            .AddNode("Conv", ["x", "w"], ["c"], AttributeValue.Of("pads", [1L, 1, 1, 1]))
+            .AddNode("Relu", ["c"], ["r"])
+            .AddNode("MaxPool", ["r"], ["p"], AttributeValue.Of("kernel_shape", [2L, 2]), AttributeValue.Of("strides", [2L, 2]))
+            .AddNode("Flatten", ["p"], ["f"])
+            .AddNode("Gemm", ["f", "fw"], ["logits"], AttributeValue.Of("transB", 1L))
+            .AddOutput("logits")
+            .Save(path);
+        return path;
+    }
+
+    private static (int Code, string Out) Invoke(params string[] args)
+    {
+        var old = Console.Out;
+        var sw = new StringWriter();
+        Console.SetOut(sw);
+        try
+        {
+            return (Program.Main(args), sw.ToString());
+        }
+        finally
+        {
+            Console.SetOut(old);
+        }
+    }
+
+    [Fact]
+    public void JsonHasEveryStepWithMacsAndABacktrackThatReachesTheInput()
+    {
+        var (code, output) = Invoke("bench", TinyModel(), "--threads", "1", "--runs", "3", "--warmup", "1", "--json", "--peak", "100");
+        Assert.Equal(ExitCodes.Ok, code);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        // Conv: 4·2·3·3 MACs per output × 36 outputs = 2,592; Gemm: 5 × 36 = 180.
+        Assert.Equal(2_592 + 180, root.GetProperty("macs").GetInt64());
+        var steps = root.GetProperty("forward").GetProperty("steps");
+        Assert.Equal(["Conv", "Relu", "MaxPool", "Flatten", "Gemm"], steps.EnumerateArray().Select(s => s.GetProperty("op").GetString()!).ToArray());
+        Assert.Equal("[1,4,6,6]", steps[0].GetProperty("shape").GetString());
+        Assert.Equal(3, root.GetProperty("forward").GetProperty("runMs").GetArrayLength());
+        Assert.Equal(100, root.GetProperty("peakGflops").GetDouble());
+        var back = root.GetProperty("backtrack");
+        Assert.Equal("logits", back.GetProperty("start").GetProperty("value").GetString());
+        Assert.True(back.GetProperty("inputPoints").GetInt32() >= 1);
+        // Every step lies on the path from the logits to the input: the backtrack visits all five.
+        Assert.Equal([4, 3, 2, 1, 0], back.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("index").GetInt32()).ToArray());
+    }
+
+    [Fact]
+    public void TablesEndWithTheBacktrackToForwardRatio()
+    {
+        var (code, output) = Invoke("bench", TinyModel(), "--threads", "1", "--runs", "2", "--warmup", "0", "--peak", "50");
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Contains("peak    50.0 GFLOP/s (given)", output);
+        Assert.Contains("forward total: median", output);
+        Assert.Matches(@"backtrack / forward = \d+\.\d{4}", output.TrimEnd().Split('\n')[^1]);
+    }
+
+    [Fact]
+    public void ForwardOnlyJsonSkipsTheBacktrackAndThePeak()
+    {
+        var (code, output) = Invoke("bench", TinyModel(), "--threads", "1", "--runs", "1", "--forward-only", "--json");
+        Assert.Equal(ExitCodes.Ok, code);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("backtrack").ValueKind);
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("peakGflops").ValueKind);
+    }
+
+    [Fact]
+    public void BadRunCountIsAUsageError()
+    {
+        var (code, _) = Invoke("bench", TinyModel(), "--runs", "0");
+        Assert.Equal(ExitCodes.Usage, code);
+    }
+
+    [Fact]
+    public void MeasuredPeakIsPositiveAndMedianIsTheMiddle()
+    {
+        Assert.True(PeakFlops.Measure(1, milliseconds: 20) > 0.1);
+        Assert.Equal(2.0, BenchCommand.Median([3, 1, 2]));
+        Assert.Equal(2.5, BenchCommand.Median([4, 1, 2, 3]));
+    }
+}
