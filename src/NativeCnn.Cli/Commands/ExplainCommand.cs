@@ -6,7 +6,6 @@ using NativeCnn.Fixations;
 using NativeCnn.Fixations.PostProcessing;
 using NativeCnn.Imaging;
 using NativeCnn.Imaging.Drawing;
-using Spectre.Console;
 
 namespace NativeCnn.Cli.Commands;
 
@@ -197,12 +196,11 @@ public static class ExplainCommand
 
     private static void PrintTiming(Explanation e)
     {
-        var table = new Table().Border(TableBorder.Simple);
-        table.AddColumns("#", "op", "node", "forward ms", "backtrack ms", "backtrack/forward", "fixations");
+        var table = new TextTable("#", "op", "node", "forward ms", "backtrack ms", "backtrack/forward", "fixations");
         foreach (var c in e.Costs)
         {
             table.AddRow(
-                c.Step.ToString(CultureInfo.InvariantCulture), c.Op, Markup.Escape(c.Node.Length > 32 ? c.Node[..31] + "…" : c.Node),
+                c.Step.ToString(CultureInfo.InvariantCulture), c.Op, c.Node.Length > 32 ? c.Node[..31] + "…" : c.Node,
                 c.ForwardMs.ToString("F3", CultureInfo.InvariantCulture), c.BacktrackMs.ToString("F3", CultureInfo.InvariantCulture),
                 c.ForwardMs > 0 ? (c.BacktrackMs / c.ForwardMs).ToString("F3", CultureInfo.InvariantCulture) : "-",
                 c.Fixations.ToString(CultureInfo.InvariantCulture));
@@ -211,7 +209,7 @@ public static class ExplainCommand
         double f = e.Costs.Sum(c => c.ForwardMs), b = e.BacktrackMs;
         table.AddRow("", "total", "", f.ToString("F3", CultureInfo.InvariantCulture), b.ToString("F3", CultureInfo.InvariantCulture),
             f > 0 ? (b / f).ToString("F3", CultureInfo.InvariantCulture) : "-", "");
-        AnsiConsole.Write(table);
+        table.Print();
         Console.WriteLine($"post-processing {e.PostprocessMs:F3} ms (last image)");
     }
 

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using NativeCnn.Runtime;
 using NativeCnn.Runtime.Planning;
-using Spectre.Console;
 
 namespace NativeCnn.Cli.Commands;
 
@@ -27,7 +26,6 @@ public static class InspectCommand
         var inputShapes = ModelLoading.ResolveInputShapes(graph, shapeArgs);
         var plan = Planner.Build(graph, inputShapes, new PlanOptions { Fusion = false, Threads = 1 });
 
-        var console = AnsiConsole.Console;
         Console.WriteLine($"model   {modelFile.FullName}");
         foreach (var (k, v) in graph.Metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
@@ -45,8 +43,7 @@ public static class InspectCommand
         }
 
         var macsByNode = plan.Steps.ToDictionary(s => s.Node, s => s.Macs);
-        var table = new Table().Border(TableBorder.Simple);
-        table.AddColumns("#", "op", "node", "outputs", "params", "MACs");
+        var table = new TextTable("#", "op", "node", "outputs", "params", "MACs");
         long totalParams = 0, totalMacs = 0;
         int index = 0;
         foreach (var node in Planner.TopologicalOrder(graph))
@@ -59,14 +56,14 @@ public static class InspectCommand
                 .Select(o => $"{o} {plan.Values[o].Type}{(plan.Values[o].Kind == ValueKind.Constant ? " (folded)" : "")}");
             table.AddRow(
                 (index++).ToString(CultureInfo.InvariantCulture),
-                Markup.Escape(node.OpType),
-                Markup.Escape(Shorten(node.Name, 40)),
-                Markup.Escape(string.Join("; ", outs)),
+                node.OpType,
+                Shorten(node.Name, 40),
+                string.Join("; ", outs),
                 parameters.ToString("N0", CultureInfo.InvariantCulture),
                 macs.ToString("N0", CultureInfo.InvariantCulture));
         }
 
-        console.Write(table);
+        table.Print();
         Console.WriteLine($"nodes {graph.Nodes.Count}, parameters {totalParams:N0}, MACs {totalMacs:N0} ({2e-9 * totalMacs:F3} GFLOP), " +
             $"activation arena {plan.ArenaBytes / 1048576.0:F1} MiB");
         return ExitCodes.Ok;
