@@ -16,6 +16,7 @@ public static class EvalCommand
     {
         var cmd = new Command("eval", "measure CNN Fixations: localization on annotated ImageNet images, and the cost of backtracking against the forward pass");
         cmd.Subcommands.Add(Localization());
+        cmd.Subcommands.Add(Cost());
         return cmd;
     }
 
@@ -56,6 +57,56 @@ public static class EvalCommand
                 p.GetValue(valGt)?.FullName ?? (assets is null ? null : Path.Combine(assets, "annotations", "ilsvrc2012-val-gt")),
                 assets, CommonOptions.CheckThreads(p.GetValue(threads)));
             return RunLocalization(settings);
+        }));
+        return cmd;
+    }
+
+    private static Command Cost()
+    {
+        var models = new Argument<FileInfo[]>("model") { Description = "the ONNX model file(s)", Arity = ArgumentArity.OneOrMore };
+        var images = new Option<string[]>("--images") { Description = "image files or folders to run on (default: the assets' demo chelsea.png)", AllowMultipleArgumentsPerToken = true };
+        var runs = new Option<int>("--runs") { Description = "timed runs per image (the median is reported)", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int>("--warmup") { Description = "untimed runs per image first", DefaultValueFactory = _ => 1 };
+        var preset = ImageOptions.Preset();
+        var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder: cost.md, cost.html, cost.json, cost-MODEL.svg", DefaultValueFactory = _ => new DirectoryInfo("nativecnn-cost") };
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("cost", "time the forward pass and the fixation backtrack per layer, many times, and chart them")
+        {
+            models, images, runs, warmup, preset, outDir, threads,
+        };
+        cmd.SetAction(p => CliErrors.Guard(() =>
+        {
+            var modelFiles = p.GetValue(models)!;
+            int n = p.GetValue(runs), w = p.GetValue(warmup);
+            if (n < 1 || w < 0)
+            {
+                throw new CliException("--runs must be at least 1 and --warmup at least 0", ExitCodes.Usage);
+            }
+
+            var given = p.GetValue(images) ?? [];
+            if (given.Length == 0)
+            {
+                string? assets = AssetsFolder.Find(modelFiles[0].FullName) ?? throw new CliException("no assets folder found; pass --images", ExitCodes.Usage);
+                given = [Path.Combine(assets, "images", "demo", "skimage", "chelsea.png")];
+            }
+
+            var files = ImageFiles.Expand(given);
+            int threadCount = CommonOptions.CheckThreads(p.GetValue(threads));
+            var costs = modelFiles.Select(m => CostStudy.Measure(m.FullName, p.GetValue(preset), threadCount, files, n, w)).ToList();
+            string dir = p.GetValue(outDir)!.FullName;
+            CostStudy.Write(costs, files, dir);
+            foreach (var c in costs)
+            {
+                Console.WriteLine(FormattableString.Invariant(
+                    $"{c.Model}: forward {c.ForwardMs:F2} ms, backtrack {c.BacktrackMs:F3} ms, backtrack/forward {c.Ratio:F4} (median of {c.Runs} runs × {c.Images} images)"));
+                foreach (var row in CostTables.ByKind(c.Steps))
+                {
+                    Console.WriteLine($"  {row[0],-20} steps {row[1],3}  forward {row[2],9} ms  backtrack {row[3],8} ms  ratio {row[4],8}  fixations {row[5]}");
+                }
+            }
+
+            Console.WriteLine($"report: {Path.Combine(dir, "cost.md")}, {Path.Combine(dir, "cost.html")}, {Path.Combine(dir, "cost.json")}");
+            return ExitCodes.Ok;
         }));
         return cmd;
     }
