@@ -152,7 +152,7 @@ public static class EvalCommand
         }
 
         var study = LocalizationStudy.Build(images, runs, s.Reference, s.ValGt, s.Assets);
-        LocalizationReport.Write(study, s.Out, s.Images);
+        LocalizationReport.Write(study, s.Out);
         Console.WriteLine(LocalizationReport.Summary(study));
         Console.WriteLine($"report: {Path.Combine(s.Out, "report.md")}, {Path.Combine(s.Out, "report.html")}, {Path.Combine(s.Out, "summary.json")}");
         return ExitCodes.Ok;

@@ -14,7 +14,7 @@ public static class LocalizationReport
     private const int GallerySize = 3;
     private const int MaxMisclassified = 8;
 
-    public static void Write(LocalizationStudy study, string outDir, string imagesDir)
+    public static void Write(LocalizationStudy study, string outDir)
     {
         Directory.CreateDirectory(Path.Combine(outDir, "images"));
         var doc = new ReportDocument();
@@ -79,7 +79,7 @@ public static class LocalizationReport
         }
 
         WriteCosts(study, doc, outDir);
-        WriteGallery(study, doc, outDir, imagesDir);
+        WriteGallery(study, doc, outDir);
 
         File.WriteAllText(Path.Combine(outDir, "report.md"), doc.ToMarkdown());
         File.WriteAllText(Path.Combine(outDir, "report.html"), doc.ToHtml("CNN Fixations localization report", outDir));
@@ -175,9 +175,8 @@ public static class LocalizationReport
         }
     }
 
-    private static void WriteGallery(LocalizationStudy study, ReportDocument doc, string outDir, string imagesDir)
+    private static void WriteGallery(LocalizationStudy study, ReportDocument doc, string outDir)
     {
-        var byId = study.Images.ToDictionary(a => a.ValId);
         foreach (var m in study.Models)
         {
             var ranked = study.Images.OrderByDescending(a => m.Main.PerImage[a.ValId].Score.BestIoU).ThenBy(a => a.ValId).ToList();
@@ -212,9 +211,6 @@ public static class LocalizationReport
                 doc.Image(file, $"val {a.ValId}: predicted **{study.ClassNames[res.Predicted]}** ({res.Score:P0}), truth {study.ClassNames[a.Label]}; IoU {m.Main.PerImage[a.ValId].Score.BestIoU:F2}");
             }
         }
-
-        _ = byId;
-        _ = imagesDir;
     }
 
     /// <summary>The image (twice its size) with heat map, fixations, ground truth and our box; returns the path relative to the report.</summary>
