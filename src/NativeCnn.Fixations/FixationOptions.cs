@@ -40,6 +40,13 @@ public enum AveragePoolRule
 
     /// <summary>Every position of the window with a positive activation.</summary>
     AllPositive,
+
+    /// <summary>
+    /// Every position whose activation exceeds the pooled value itself (the window's mean, if positive): the
+    /// positions that pull the average up. Parameter-free, and on a class map it keeps the object's response
+    /// rather than the whole weakly positive background.
+    /// </summary>
+    AboveMean,
 }
 
 /// <summary>

@@ -105,6 +105,23 @@ public sealed class IndexRuleTests
         Assert.Equal([0L], Input(m, mean, 0, new FixationOptions { AveragePool = AveragePoolRule.AllPositive }, input));
     }
 
+    /// <summary>
+    /// Global average pooling, by hand: channel 0 holds 4, 3, 1, 1, 0.5 and zeros (mean 1.0556). Argmax keeps position 0,
+    /// all-positive keeps 0–4, above-mean keeps the two positions above the pooled value, 0 and 1.
+    /// </summary>
+    [Fact]
+    public void AveragePoolSelectionsByHand()
+    {
+        var input = Tensor.Create(DataType.Float32, [1, 1, 3, 3]);
+        float[] v = [4f, 3f, 1f, 1f, 0.5f, 0f, 0f, 0f, 0f];
+        v.CopyTo(input.AsSpan<float>());
+        var n = new Net(1, "input", 1, 1, 3, 3);
+        var gap = n.Output(n.Gap(n.Input));
+        Assert.Equal([0L], Input(n, gap, 0, new FixationOptions { AveragePool = AveragePoolRule.Argmax }, input));
+        Assert.Equal([0L, 1, 2, 3, 4], Input(n, gap, 0, new FixationOptions { AveragePool = AveragePoolRule.AllPositive }, input));
+        Assert.Equal([0L, 1], Input(n, gap, 0, new FixationOptions { AveragePool = AveragePoolRule.AboveMean }, input));
+    }
+
     /// <summary>A squeeze-and-excitation gate x · σ(gap(x)): the point follows both operands, broadcasting into the gate.</summary>
     [Fact]
     public void MulFollowsBothOperandsOfAGateWithBroadcasting()

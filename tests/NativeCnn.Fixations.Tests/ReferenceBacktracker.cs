@@ -87,7 +87,7 @@ public sealed class ReferenceBacktracker
                 case OpKind.MaxPool or OpKind.AveragePool or OpKind.GlobalAveragePool or OpKind.GlobalMaxPool:
                     foreach (long f in outFix)
                     {
-                        foreach (long i in Pool(step, f, step.Kind is OpKind.AveragePool or OpKind.GlobalAveragePool && AllPositivePool(step, o)))
+                        foreach (long i in Pool(step, f, step.Kind is OpKind.AveragePool or OpKind.GlobalAveragePool ? PoolMode(step, o) : AveragePoolRule.Argmax))
                         {
                             Add(x, i);
                         }
@@ -455,8 +455,10 @@ public sealed class ReferenceBacktracker
         return (((((long)n * cin) + ch) * h) + ry) * wd + rx;
     }
 
-    private IEnumerable<long> Pool(PlanStep step, long f, bool allPositive)
+    private IEnumerable<long> Pool(PlanStep step, long f, AveragePoolRule mode)
     {
+        bool allPositive = mode is AveragePoolRule.AllPositive or AveragePoolRule.AboveMean;
+        double bar = mode == AveragePoolRule.AboveMean ? Math.Max(0, _v[step.Outputs[0]][f]) : 0;
         var node = step.Node;
         string xName = step.Inputs[0];
         var x = _v[xName];
@@ -496,7 +498,7 @@ public sealed class ReferenceBacktracker
                     bestV = x[i];
                 }
 
-                if (x[i] > 0)
+                if (x[i] > bar)
                 {
                     result.Add(i);
                 }
@@ -598,13 +600,14 @@ public sealed class ReferenceBacktracker
     /// Independent form of the Auto rule: all positive at a pool whose output reaches a graph output through
     /// reshaping/activation steps only (walked step by step over the plan), argmax elsewhere.
     /// </summary>
-    private bool AllPositivePool(PlanStep step, FixationOptions o)
-    {
-        if (o.AveragePool != AveragePoolRule.Auto)
-        {
-            return o.AveragePool == AveragePoolRule.AllPositive;
-        }
+    /// <summary>What Auto does at a class-map pool (the design choice, restated here independently).</summary>
+    private const AveragePoolRule ClassMapMode = AveragePoolRule.AllPositive;
 
+    private AveragePoolRule PoolMode(PlanStep step, FixationOptions o) =>
+        o.AveragePool != AveragePoolRule.Auto ? o.AveragePool : IsClassMapPool(step) ? ClassMapMode : AveragePoolRule.Argmax;
+
+    private bool IsClassMapPool(PlanStep step)
+    {
         OpKind[] passive = [OpKind.Flatten, OpKind.Reshape, OpKind.Squeeze, OpKind.Unsqueeze, OpKind.Identity, OpKind.Dropout, OpKind.Cast,
             OpKind.Relu, OpKind.LeakyRelu, OpKind.Clip, OpKind.Sigmoid, OpKind.Tanh, OpKind.HardSigmoid, OpKind.Softmax, OpKind.LogSoftmax];
         var frontier = new List<string> { step.Outputs[0] };

@@ -33,10 +33,12 @@ public static class EvalCommand
         var reference = new Option<DirectoryInfo?>("--reference") { Description = "the CNN-Fixations authors' bounding_box folder (default: the assets' cnn-fixations-reference/bounding_box)" };
         var valGt = new Option<DirectoryInfo?>("--val-gt") { Description = "the full ILSVRC2012 val ground truth, to score the authors' 50,000 boxes (default: the assets' annotations/ilsvrc2012-val-gt)" };
         var threads = CommonOptions.Threads();
+        var rules = new FixationCliOptions();
         var cmd = new Command("localization", "top-1 localization, GT-known localization and classification of CNN Fixations boxes, with baselines, the authors' boxes, a held-out parameter sweep, and a report")
         {
             models, images, annotations, preset, method, limit, outDir, fromCache, reference, valGt, threads,
         };
+        rules.AddTo(cmd);
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
             if (!string.Equals(p.GetValue(method), "fixations", StringComparison.OrdinalIgnoreCase))
@@ -55,7 +57,7 @@ public static class EvalCommand
                 p.GetValue(preset), p.GetValue(limit), p.GetValue(outDir)!.FullName, p.GetValue(fromCache),
                 p.GetValue(reference)?.FullName ?? (assets is null ? null : Path.Combine(assets, "cnn-fixations-reference", "bounding_box")),
                 p.GetValue(valGt)?.FullName ?? (assets is null ? null : Path.Combine(assets, "annotations", "ilsvrc2012-val-gt")),
-                assets, CommonOptions.CheckThreads(p.GetValue(threads)));
+                assets, CommonOptions.CheckThreads(p.GetValue(threads)), rules.Parse(p));
             return RunLocalization(settings);
         }));
         return cmd;
@@ -145,7 +147,7 @@ public static class EvalCommand
             }
             else
             {
-                cache = LocalizationRunner.Run(model, s.Preset, s.Threads, images, cacheDir, new FixationOptions());
+                cache = LocalizationRunner.Run(model, s.Preset, s.Threads, images, cacheDir, s.Options);
             }
 
             runs.Add(new ModelRun(Path.GetFileNameWithoutExtension(model), cache));
@@ -160,5 +162,5 @@ public static class EvalCommand
 
     private sealed record LocalizationSettings(
         List<string> Models, string Images, string Annotations, string? Preset, int? Limit, string Out, bool FromCache,
-        string? Reference, string? ValGt, string? Assets, int Threads);
+        string? Reference, string? ValGt, string? Assets, int Threads, Fixations.FixationOptions Options);
 }

@@ -30,41 +30,22 @@ public static class ExplainCommand
         var layers = new Option<bool>("--layers") { Description = "also write NAME.layers.png: the fixations of every spatial layer on the path, drawn on the image, and list each layer's points in the JSON" };
         var timing = new Option<bool>("--timing") { Description = "print forward and backtrack time per op" };
         var colormap = new Option<string>("--colormap") { Description = "heat-map colours: " + string.Join(", ", ColorMap.Names), DefaultValueFactory = _ => "turbo" };
-        var convLocation = new Option<string>("--conv-location")
-        {
-            Description = "where a conv fixation lands in its receptive field: 'anchor' (the field's centre, the reference code; default) or 'argmax' (argmax of A⊙W in the window, the paper's Algorithm 2)",
-            DefaultValueFactory = _ => "anchor",
-        };
-        var fc = new Option<string>("--fc-after-flatten")
-        {
-            Description = "a fully connected layer fed by a flattened C×H×W value keeps 'argmax' (the single largest contribution, the reference code; default) or 'all-positive' (every positive contribution, the paper's Algorithm 1)",
-            DefaultValueFactory = _ => "argmax",
-        };
-        var avg = new Option<string>("--avgpool")
-        {
-            Description = "average pooling keeps 'argmax' (the largest position in the window, as the reference code), 'all-positive' (every positive position), " +
-                "or 'auto' (default: argmax, but all positive at a pool that turns a class map into the scores, e.g. SqueezeNet's final pool)",
-            DefaultValueFactory = _ => "auto",
-        };
+        var rules = new FixationCliOptions();
         var sigma = new Option<double>("--sigma") { Description = "heat-map Gaussian σ in original-image pixels", DefaultValueFactory = _ => 20 };
         var radius = new Option<double>("--outlier-radius") { Description = "neighbourhood radius for outlier removal, as a fraction of the image diagonal", DefaultValueFactory = _ => 0.10 };
         var fraction = new Option<double>("--outlier-fraction") { Description = "a point is kept when more than this fraction of all points lie within the radius", DefaultValueFactory = _ => 0.05 };
         var threads = CommonOptions.Threads();
         var cmd = new Command("explain", "explain predictions with CNN Fixations: overlay, heat map and fixation points per image")
         {
-            model, images, cls, top, value, index, preset, labels, outDir, layers, timing, colormap, convLocation, fc, avg, sigma, radius, fraction, threads,
+            model, images, cls, top, value, index, preset, labels, outDir, layers, timing, colormap, sigma, radius, fraction, threads,
         };
+        rules.AddTo(cmd);
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
             var settings = new ExplainSettings(
                 p.GetValue(cls), p.GetValue(top), p.GetValue(value), p.GetValue(index), p.GetValue(layers), p.GetValue(timing),
                 ColorMapOrThrow(p.GetValue(colormap)!),
-                new FixationOptions
-                {
-                    ConvLocation = Parse(p.GetValue(convLocation)!, "--conv-location", ("anchor", ConvLocation.Anchor), ("argmax", ConvLocation.ArgmaxInWindow)),
-                    FcAfterFlatten = Parse(p.GetValue(fc)!, "--fc-after-flatten", ("argmax", FcAfterFlatten.Argmax), ("all-positive", FcAfterFlatten.AllPositive)),
-                    AveragePool = Parse(p.GetValue(avg)!, "--avgpool", ("auto", AveragePoolRule.Auto), ("argmax", AveragePoolRule.Argmax), ("all-positive", AveragePoolRule.AllPositive)),
-                },
+                rules.Parse(p),
                 new FixationPostProcessor { Sigma = p.GetValue(sigma), RadiusFraction = p.GetValue(radius), NeighbourFraction = p.GetValue(fraction) });
             return Run(p.GetValue(model)!, p.GetValue(images)!, p.GetValue(preset), p.GetValue(labels), p.GetValue(outDir)!, settings,
                 CommonOptions.CheckThreads(p.GetValue(threads)));
@@ -216,8 +197,4 @@ public static class ExplainCommand
     private static ColorMap ColorMapOrThrow(string name) =>
         ColorMap.Names.Contains(name.ToLowerInvariant()) ? ColorMap.Get(name) : throw new CliException($"--colormap: unknown '{name}'; known: {string.Join(", ", ColorMap.Names)}", ExitCodes.Usage);
 
-    private static T Parse<T>(string text, string option, params (string Name, T Value)[] choices) =>
-        choices.FirstOrDefault(c => string.Equals(c.Name, text, StringComparison.OrdinalIgnoreCase)) is { Name: not null } hit
-            ? hit.Value
-            : throw new CliException($"{option}: unknown '{text}'; choose {string.Join(" or ", choices.Select(c => c.Name))}", ExitCodes.Usage);
 }

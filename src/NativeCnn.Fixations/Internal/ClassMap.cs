@@ -6,6 +6,9 @@ namespace NativeCnn.Fixations.Internal;
 /// <summary>Recognises a pooling step that turns a class map into class scores.</summary>
 internal static class ClassMap
 {
+    /// <summary>What <see cref="AveragePoolRule.Auto"/> does at a class-map pool.</summary>
+    public const Fixations.AveragePoolRule Selection = Fixations.AveragePoolRule.AllPositive;
+
     /// <summary>Ops that only move, reshape or monotonically rescale values: they do not weigh channels against each other.</summary>
     private static readonly HashSet<OpKind> Unweighted =
     [

@@ -33,7 +33,8 @@ internal static unsafe class PoolScan
     }
 
     /// <summary>Sends every tap of the window holding a positive value to input 0 (plane offset <paramref name="planeBase"/>); returns how many.</summary>
-    public static int Positive(float* plane, in Window2d win, int oy, int ox, RuleContext ctx, long planeBase)
+    /// <summary>Adds every position of the window whose activation is above <paramref name="threshold"/> (≥ 0); returns how many.</summary>
+    public static int Above(float* plane, in Window2d win, int oy, int ox, RuleContext ctx, long planeBase, float threshold)
     {
         var (ky0, ky1) = win.H.Taps(oy);
         var (kx0, kx1) = win.W.Taps(ox);
@@ -45,7 +46,7 @@ internal static unsafe class PoolScan
             for (int kx = kx0; kx < kx1; kx++)
             {
                 long i = row + ix0 + (kx * win.W.Dilation);
-                if (plane[i] > 0)
+                if (plane[i] > threshold)
                 {
                     ctx.Add(0, planeBase + i);
                     count++;

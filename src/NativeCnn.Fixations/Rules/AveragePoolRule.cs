@@ -30,13 +30,7 @@ internal sealed unsafe class AveragePoolRule : FixationRule
             win = Window2d.Resolve(ctx.Node, x.Shape, y.Shape, kernel, ctx.Error);
         }
 
-        bool allPositive = ctx.Options.AveragePool switch
-        {
-            Fixations.AveragePoolRule.AllPositive => true,
-            Fixations.AveragePoolRule.Auto => ClassMap.FeedsOutputUnweighted(ctx.Plan, ctx.Step),
-            _ => false,
-        };
-        Emit(ctx, (float*)x.Pointer, win, allPositive);
+        Emit(ctx, (float*)x.Pointer, (float*)y.Pointer, win, Selection(ctx));
     }
 
     /// <summary>A window covering the whole plane (global pooling), for 1-D or 2-D inputs.</summary>
@@ -52,7 +46,18 @@ internal sealed unsafe class AveragePoolRule : FixationRule
         return new Window2d(inShape[0], inShape[1], new WindowAxis(1, 1, 0, h, h, 1), new WindowAxis(1, 1, 0, w, w, 1));
     }
 
-    internal static void Emit(RuleContext ctx, float* xp, in Window2d win, bool allPositive)
+    /// <summary>How positions are picked at this average-pooling step under the options (Auto resolved).</summary>
+    internal static Fixations.AveragePoolRule Selection(RuleContext ctx) => ctx.Options.AveragePool switch
+    {
+        Fixations.AveragePoolRule.Auto => ClassMap.FeedsOutputUnweighted(ctx.Plan, ctx.Step) ? ClassMap.Selection : Fixations.AveragePoolRule.Argmax,
+        var other => other,
+    };
+
+    /// <summary>
+    /// For each output fixation: the positions chosen by <paramref name="mode"/> (Argmax, AllPositive, or AboveMean with
+    /// the pooled output value as the bar); if none qualifies, the argmax, so that a path never ends silently.
+    /// </summary>
+    internal static void Emit(RuleContext ctx, float* xp, float* yp, in Window2d win, Fixations.AveragePoolRule mode)
     {
         long planeIn = win.PlaneIn, planeOut = win.PlaneOut;
         foreach (long f in ctx.OutputFixations(0))
@@ -61,9 +66,13 @@ internal sealed unsafe class AveragePoolRule : FixationRule
             int ox = (int)(f % win.W.OutSize), oy = (int)(f / win.W.OutSize % win.H.OutSize);
             float* plane = xp + (nc * planeIn);
             ctx.CountRead(PoolScan.Taps(win, oy, ox) * sizeof(float));
-            if (allPositive && PoolScan.Positive(plane, win, oy, ox, ctx, nc * planeIn) > 0)
+            if (mode is Fixations.AveragePoolRule.AllPositive or Fixations.AveragePoolRule.AboveMean)
             {
-                continue;
+                float bar = mode == Fixations.AveragePoolRule.AboveMean ? Math.Max(0f, yp[f]) : 0f;
+                if (PoolScan.Above(plane, win, oy, ox, ctx, nc * planeIn, bar) > 0)
+                {
+                    continue;
+                }
             }
 
             long a = PoolScan.ArgMax(plane, win, oy, ox);

@@ -11,6 +11,6 @@ internal sealed unsafe class GlobalMaxPoolRule : FixationRule
         var x = ctx.Input(0);
         ctx.ExpectFloat(x, "input");
         var win = AveragePoolRule.Global(ctx, x.Shape, ctx.Output(0).Shape);
-        AveragePoolRule.Emit(ctx, (float*)x.Pointer, win, allPositive: false);
+        AveragePoolRule.Emit(ctx, (float*)x.Pointer, (float*)ctx.Output(0).Pointer, win, Fixations.AveragePoolRule.Argmax);
     }
 }

@@ -46,12 +46,9 @@ internal sealed unsafe class ReduceRule : FixationRule
         // The output's shape with reduced axes kept as 1 (same row-major order with or without keepdims), so output
         // coordinates line up with input axes.
         var keptShape = x.Shape.Select((d, i) => reduced[i] ? 1 : d).ToArray();
-        bool allPositive = ctx.Kind == OpKind.ReduceMean && ctx.Options.AveragePool switch
-        {
-            Fixations.AveragePoolRule.AllPositive => true,
-            Fixations.AveragePoolRule.Auto => Internal.ClassMap.FeedsOutputUnweighted(ctx.Plan, ctx.Step),
-            _ => false,
-        };
+        var mode = ctx.Kind == OpKind.ReduceMean ? AveragePoolRule.Selection(ctx) : Fixations.AveragePoolRule.Argmax;
+        bool allPositive = mode is Fixations.AveragePoolRule.AllPositive or Fixations.AveragePoolRule.AboveMean;
+        float* yp = (float*)ctx.Output(0).Pointer;
         float* xp = (float*)x.Pointer;
         Span<int> oc = stackalloc int[r];
         Span<int> ic = stackalloc int[r];
@@ -60,13 +57,14 @@ internal sealed unsafe class ReduceRule : FixationRule
             FlatIndex.Unravel(f, keptShape, oc);
             long best = -1, kept = 0;
             float m = float.NegativeInfinity;
+            float bar = mode == Fixations.AveragePoolRule.AboveMean ? Math.Max(0f, yp[f]) : 0f;
             oc.CopyTo(ic);
             while (true)
             {
                 long i = FlatIndex.Ravel(ic, x.Shape);
                 float v = xp[i];
                 ctx.CountRead(sizeof(float));
-                if (allPositive && v > 0)
+                if (allPositive && v > bar)
                 {
                     ctx.Add(0, i);
                     kept++;
