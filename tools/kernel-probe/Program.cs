@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using NativeCnn.Runtime;
 using NativeCnn.Runtime.Kernels;
+using NativeCnn.Runtime.Planning;
 
 namespace NativeCnn.KernelProbe;
 
@@ -27,8 +29,90 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "pack")
+        {
+            int hw = 56, c = 256;
+            var g = new WindowGeometry
+            {
+                SpatialRank = 2, Input = [1, hw, hw], Output = [1, hw, hw], Kernel = [1, 3, 3], Strides = [1, 1, 1],
+                Dilations = [1, 1, 1], PadsBegin = [0, 1, 1], PadsEnd = [0, 1, 1],
+            };
+            var x = new AlignedFloats((long)c * hw * hw);
+            Fill(x);
+            var dst = new AlignedFloats(128 * 432);
+            var src = new Im2colPanelSource(x.Pointer, g);
+            var dense = new DenseRowsPanelSource(x.Pointer, hw * hw);
+            int k = c * 9, n = hw * hw;
+            double t = Median(reps, () =>
+            {
+                for (int k0 = 0; k0 < k; k0 += 128)
+                {
+                    for (int n0 = 0; n0 < n; n0 += 432)
+                    {
+                        src.Pack(k0, 128, n0, Math.Min(n, n0 + 432), 48, dst.Pointer);
+                    }
+                }
+            });
+            Console.WriteLine($"im2col pack {k}x{n}: {t * 1e3:F2} ms, {t * 3.7e9 / ((double)k * n):F2} cycles/elem at 3.7 GHz");
+            t = Median(reps, () =>
+            {
+                for (int k0 = 0; k0 < c; k0 += 128)
+                {
+                    for (int n0 = 0; n0 < n; n0 += 432)
+                    {
+                        dense.Pack(k0, 128, n0, Math.Min(n, n0 + 432), 48, dst.Pointer);
+                    }
+                }
+            });
+            Console.WriteLine($"dense pack {c}x{n}: {t * 1e3:F2} ms, {t * 3.7e9 / ((double)c * n):F2} cycles/elem at 3.7 GHz");
+        }
+
+        if (what is "conv" or "all")
+        {
+            foreach (var (cin, cout, hw, k, label) in new[] { (256, 256, 56, 3, "VGG conv3_x"), (64, 64, 224, 3, "VGG conv1_2"), (512, 512, 14, 3, "VGG conv5_x"), (256, 64, 56, 1, "ResNet 1x1 256->64"), (64, 256, 56, 1, "ResNet 1x1 64->256"), (1024, 512, 14, 1, "ResNet 1x1 1024->512") })
+            {
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    Conv(cin, cout, hw, k, threads, reps, label, null);
+                }
+            }
+        }
+
         return 0;
     }
+
+    private static void Conv(int cin, int cout, int hw, int k, int threads, int reps, string label, string? kernelChoice)
+    {
+        int pad = k / 2;
+        var g = new WindowGeometry
+        {
+            SpatialRank = 2, Input = [1, hw, hw], Output = [1, hw, hw], Kernel = [1, k, k], Strides = [1, 1, 1],
+            Dilations = [1, 1, 1], PadsBegin = [0, pad, pad], PadsEnd = [0, pad, pad],
+        };
+        var p = new ConvParams(1, cin, cout, 1, g);
+        var x = new AlignedFloats((long)cin * hw * hw);
+        var w = new AlignedFloats((long)cout * cin * k * k);
+        var b = new AlignedFloats(cout);
+        var y = new AlignedFloats((long)cout * hw * hw);
+        Fill(x);
+        Fill(w);
+        var args = new KernelArgs(
+            [
+                new TensorView(DataType.Float32, [1, cin, hw, hw], (nint)x.Pointer),
+                new TensorView(DataType.Float32, [cout, cin, k, k], (nint)w.Pointer),
+                new TensorView(DataType.Float32, [cout], (nint)b.Pointer),
+            ],
+            [new TensorView(DataType.Float32, [1, cout, hw, hw], (nint)y.Pointer)], [], threads);
+        IKernel kernel = Choose(p, w.Pointer, threads, kernelChoice);
+        double median = Median(reps, () => kernel.Run(args));
+        string name = kernel is IDescribedKernel d ? d.KernelName : kernel.GetType().Name;
+        Report($"conv {label,-22} {cin}->{cout} {hw}x{hw} k{k} t={threads} {name,-44}", 2.0 * cout * cin * k * k * hw * hw, median);
+    }
+
+    private static IKernel Choose(ConvParams p, float* w, int threads, string? choice) => choice switch
+    {
+        _ => new ConvSgemm(p, w, KernelIsaSupport.Best, threads),
+    };
 
     private static void Sgemm<TMicro>(int m, int n, int k, int threads, int reps, string label) where TMicro : ISgemmMicroKernel
     {

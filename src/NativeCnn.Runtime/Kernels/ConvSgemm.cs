@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NativeCnn.Runtime.Planning;
 
 namespace NativeCnn.Runtime.Kernels;
@@ -15,23 +16,24 @@ internal readonly unsafe struct Im2colPanelSource(float* x, WindowGeometry g) : 
     private readonly int _sh = g.Strides[1], _sw = g.Strides[2], _ph = g.PadsBegin[1], _pw = g.PadsBegin[2];
     private readonly int _dh = g.Dilations[1], _dw = g.Dilations[2];
 
-    public void Pack(int k0, int kc, int n0, int cols, int nr, float* dst)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Pack(int k0, int kc, int n0, int n1, int nr, float* dst)
     {
         int taps = _kh * _kw;
         int oy0 = n0 / _ow, ox0 = n0 % _ow;
-        for (int q = 0; q < kc; q++, dst += nr)
+        int ci = k0 / taps, tap = k0 % taps, ky = tap / _kw, kx = tap % _kw;
+        for (int q = 0; q < kc; q++)
         {
-            int k = k0 + q, ci = k / taps, tap = k % taps, ky = tap / _kw, kx = tap % _kw;
             float* plane = _x + ((long)ci * _h * _w);
+            var cursor = new PanelCursor(dst + (q * nr), kc * nr, nr);
             int oy = oy0, ox = ox0;
-            for (int j = 0; j < cols;)
+            for (int n = n0; n < n1;)
             {
-                int seg = Math.Min(_ow - ox, cols - j);
+                int seg = Math.Min(_ow - ox, n1 - n);
                 int iy = (oy * _sh) - _ph + (ky * _dh);
-                float* d = dst + j;
                 if ((uint)iy >= (uint)_h)
                 {
-                    new Span<float>(d, seg).Clear();
+                    cursor.Zero(seg);
                 }
                 else
                 {
@@ -41,27 +43,33 @@ internal readonly unsafe struct Im2colPanelSource(float* x, WindowGeometry g) : 
                     {
                         // Columns t with 0 ≤ ix0 + t < W are real pixels; the rest are padding.
                         int lo = Math.Clamp(-ix0, 0, seg), hi = Math.Clamp(_w - ix0, lo, seg);
-                        new Span<float>(d, lo).Clear();
-                        new ReadOnlySpan<float>(row + ix0 + lo, hi - lo).CopyTo(new Span<float>(d + lo, hi - lo));
-                        new Span<float>(d + hi, seg - hi).Clear();
+                        cursor.Zero(lo);
+                        cursor.Copy(row + ix0 + lo, hi - lo);
+                        cursor.Zero(seg - hi);
                     }
                     else
                     {
                         for (int t = 0, ix = ix0; t < seg; t++, ix += _sw)
                         {
-                            d[t] = (uint)ix < (uint)_w ? row[ix] : 0f;
+                            cursor.Put((uint)ix < (uint)_w ? row[ix] : 0f);
                         }
                     }
                 }
 
-                j += seg;
+                n += seg;
                 ox = 0;
                 oy++;
             }
 
-            if (cols < nr)
+            cursor.ZeroTail();
+            if (++kx == _kw)
             {
-                new Span<float>(dst + cols, nr - cols).Clear();
+                kx = 0;
+                if (++ky == _kh)
+                {
+                    ky = 0;
+                    ci++;
+                }
             }
         }
     }

@@ -37,28 +37,139 @@ internal unsafe interface ISgemmMicroKernel
 }
 
 /// <summary>
-/// Where the B operand of a packed SGEMM comes from: <see cref="Pack"/> writes the panel
-/// <c>dst[q, j] = B[k0 + q, n0 + j]</c> for <c>q &lt; kc</c>, <c>j &lt; cols</c> (row length <c>nr</c>), and zeros for
-/// <c>cols ≤ j &lt; nr</c>.
+/// Where the B operand of a packed SGEMM comes from: <see cref="Pack"/> writes columns <c>[n0, n1)</c> of rows
+/// <c>[k0, k0 + kc)</c> as panels of <c>nr</c> columns: <c>dst[jr·kc·nr + q·nr + j] = B[k0 + q, n0 + jr·nr + j]</c>,
+/// zero for columns at or past n1.
 /// </summary>
 internal unsafe interface ISgemmPanelSource
 {
-    void Pack(int k0, int kc, int n0, int cols, int nr, float* dst);
+    void Pack(int k0, int kc, int n0, int n1, int nr, float* dst);
+}
+
+/// <summary>Writes a run of B's row q into consecutive panel columns, moving to the next panel at each nr boundary.</summary>
+internal unsafe struct PanelCursor(float* first, int panelStride, int nr)
+{
+    private float* _row = first;
+    private int _col;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Put(float v)
+    {
+        _row[_col] = v;
+        if (++_col == nr)
+        {
+            _col = 0;
+            _row += panelStride;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Zero(int len) => Copy(null, len);
+
+    /// <summary>Copies <paramref name="len"/> floats from <paramref name="src"/> (zeros when null).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Copy(float* src, int len)
+    {
+        while (len > 0)
+        {
+            int take = Math.Min(len, nr - _col);
+            float* d = _row + _col;
+            if (src == null)
+            {
+                Floats.Clear(d, take);
+            }
+            else
+            {
+                Floats.Copy(src, d, take);
+                src += take;
+            }
+
+            len -= take;
+            _col += take;
+            if (_col == nr)
+            {
+                _col = 0;
+                _row += panelStride;
+            }
+        }
+    }
+
+    /// <summary>Zeros the rest of the current panel row (the columns past n1 in the last panel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ZeroTail()
+    {
+        if (_col > 0)
+        {
+            Floats.Clear(_row + _col, nr - _col);
+        }
+    }
+}
+
+/// <summary>Short copies and clears without a call into memmove (runs here are 1 to a few hundred floats).</summary>
+internal static unsafe class Floats
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Copy(float* src, float* dst, int len)
+    {
+        if (Vector256.IsHardwareAccelerated && len >= 8)
+        {
+            int i = 0;
+            for (; i <= len - 8; i += 8)
+            {
+                Vector256.Load(src + i).Store(dst + i);
+            }
+
+            if (i < len)
+            {
+                Vector256.Load(src + len - 8).Store(dst + len - 8);   // overlapping last vector
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < len; i++)
+        {
+            dst[i] = src[i];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Clear(float* dst, int len)
+    {
+        if (Vector256.IsHardwareAccelerated && len >= 8)
+        {
+            int i = 0;
+            for (; i <= len - 8; i += 8)
+            {
+                Vector256<float>.Zero.Store(dst + i);
+            }
+
+            if (i < len)
+            {
+                Vector256<float>.Zero.Store(dst + len - 8);
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < len; i++)
+        {
+            dst[i] = 0f;
+        }
+    }
 }
 
 /// <summary>B stored row-major: <c>B[k, n] = b[k·ld + n]</c> (a 1×1 conv's input plane stack, a Gemm's B).</summary>
 internal readonly unsafe struct DenseRowsPanelSource(float* b, long ld) : ISgemmPanelSource
 {
-    public void Pack(int k0, int kc, int n0, int cols, int nr, float* dst)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Pack(int k0, int kc, int n0, int n1, int nr, float* dst)
     {
-        float* src = b + ((long)k0 * ld) + n0;
-        for (int q = 0; q < kc; q++, src += ld, dst += nr)
+        for (int q = 0; q < kc; q++)
         {
-            new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(dst, cols));
-            if (cols < nr)
-            {
-                new Span<float>(dst + cols, nr - cols).Clear();
-            }
+            var cursor = new PanelCursor(dst + (q * nr), kc * nr, nr);
+            cursor.Copy(b + ((k0 + q) * ld) + n0, n1 - n0);
+            cursor.ZeroTail();
         }
     }
 }
@@ -66,15 +177,18 @@ internal readonly unsafe struct DenseRowsPanelSource(float* b, long ld) : ISgemm
 /// <summary>B stored column-major (a transposed matrix): <c>B[k, n] = b[n·ld + k]</c>.</summary>
 internal readonly unsafe struct DenseColumnsPanelSource(float* b, long ld) : ISgemmPanelSource
 {
-    public void Pack(int k0, int kc, int n0, int cols, int nr, float* dst)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Pack(int k0, int kc, int n0, int n1, int nr, float* dst)
     {
-        for (int j = 0; j < nr; j++)
+        for (int q = 0; q < kc; q++)
         {
-            float* src = b + ((long)(n0 + j) * ld) + k0;
-            for (int q = 0; q < kc; q++)
+            var cursor = new PanelCursor(dst + (q * nr), kc * nr, nr);
+            for (int n = n0; n < n1; n++)
             {
-                dst[(q * nr) + j] = j < cols ? src[q] : 0f;
+                cursor.Put(b[(n * ld) + k0 + q]);
             }
+
+            cursor.ZeroTail();
         }
     }
 }
@@ -264,6 +378,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunItem(int item, float* bp)
     {
         var p = Partition;
@@ -275,10 +390,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         for (int k0 = 0; k0 < p.K; k0 += p.KC)
         {
             int kc = Math.Min(p.KC, p.K - k0);
-            for (int n = n0, jr = 0; n < n1; n += nr, jr++)
-            {
-                _source.Pack(k0, kc, n, Math.Min(nr, n1 - n), nr, bp + ((long)jr * kc * nr));
-            }
+            _source.Pack(k0, kc, n0, n1, nr, bp);
 
             for (int n = n0, jr = 0; n < n1; n += nr, jr++)
             {
@@ -326,6 +438,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Start(float* c, long ldc, int row0, int rows, int cols)
     {
         for (int r = 0; r < rows; r++)
@@ -334,6 +447,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Copy(float* src, long lds, float* dst, long ldd, int rows, int cols)
     {
         for (int r = 0; r < rows; r++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace NativeCnn.Runtime.Kernels;
@@ -12,6 +13,7 @@ internal unsafe struct SgemmMicroAvx2_6x16 : ISgemmMicroKernel
 
     public static int NR => 16;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, long ldc)
     {
         float* r0 = c + (0 * ldc);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace NativeCnn.Runtime.Kernels;
@@ -13,6 +14,7 @@ internal unsafe struct SgemmMicroAvx512_14x32 : ISgemmMicroKernel
 
     public static int NR => 32;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, long ldc)
     {
         float* r0 = c + (0 * ldc);

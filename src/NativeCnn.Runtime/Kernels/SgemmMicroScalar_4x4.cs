@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace NativeCnn.Runtime.Kernels;
 
 /// <summary>
@@ -10,6 +11,7 @@ internal unsafe struct SgemmMicroScalar_4x4 : ISgemmMicroKernel
 
     public static int NR => 4;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, long ldc)
     {
         for (int i = 0; i < 4; i++)
