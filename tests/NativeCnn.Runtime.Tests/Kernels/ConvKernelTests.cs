@@ -52,6 +52,20 @@ public unsafe class ConvKernelTests
         Check(sgemm, rng, 1, 3, 16, 31, 29, 7, 2, 3, 3, 1, 1, 2);      // ResNet stem-like, odd sizes
     }
 
+    [Fact]
+    public void PlanChoosesTheSgemmConvForConstantWeightsAndItAgreesWithTheReferencePlan()
+    {
+        var rng = new Random(9);
+        var x = ConvOpsHarness.Random(rng, 1, 5, 9, 9);
+        var w = ConvOpsHarness.Random(rng, 6, 5, 3, 3);
+        var b = ConvOpsHarness.Random(rng, 6);
+        var fast = ConvOpsHarness.Run("Conv", [x, w, b], [ConvOpsHarness.A("pads", 1, 1, 1, 1)], constants: [1, 2]);
+        var slow = ConvOpsHarness.Run("Conv", [x, w, b], [ConvOpsHarness.A("pads", 1, 1, 1, 1)]);   // W not constant: reference
+        Assert.StartsWith("ConvIm2colSgemm(", Assert.IsAssignableFrom<IDescribedKernel>(fast.Plan.Steps[0].Kernel).KernelName);
+        Assert.IsNotAssignableFrom<IDescribedKernel>(slow.Plan.Steps[0].Kernel);
+        ConvOpsHarness.AssertClose(slow["out0"], fast["out0"], 1e-5, 1e-5, "conv 5->6 3x3 pad 1");
+    }
+
     internal static ConvParams Params(int batch, int cin, int cout, int h, int w, int k, int stride, int padBegin, int padEnd, int dil, int group)
     {
         int oh = ((h + padBegin + padEnd - (dil * (k - 1)) - 1) / stride) + 1;
