@@ -73,7 +73,11 @@ internal static unsafe class Program
             {
                 foreach (int threads in new[] { 1, 2 })
                 {
-                    Conv(cin, cout, hw, k, threads, reps, label, null);
+                    Conv(cin, cout, hw, k, threads, reps, label, "sgemm");
+                    if (k == 3)
+                    {
+                        Conv(cin, cout, hw, k, threads, reps, label, "winograd");
+                    }
                 }
             }
         }
@@ -105,12 +109,24 @@ internal static unsafe class Program
             [new TensorView(DataType.Float32, [1, cout, hw, hw], (nint)y.Pointer)], [], threads);
         IKernel kernel = Choose(p, w.Pointer, threads, kernelChoice);
         double median = Median(reps, () => kernel.Run(args));
+        if (kernel is ConvWinogradF4x4 wino)
+        {
+            var ticks = new long[3];
+            for (int r = 0; r < reps; r++)
+            {
+                wino.RunTimed(args, ticks);
+            }
+
+            Console.WriteLine($"   phases (mean ms): input {ticks[0] * 1e3 / Stopwatch.Frequency / reps:F2}, gemm {ticks[1] * 1e3 / Stopwatch.Frequency / reps:F2}, output {ticks[2] * 1e3 / Stopwatch.Frequency / reps:F2}");
+        }
+
         string name = kernel is IDescribedKernel d ? d.KernelName : kernel.GetType().Name;
         Report($"conv {label,-22} {cin}->{cout} {hw}x{hw} k{k} t={threads} {name,-44}", 2.0 * cout * cin * k * k * hw * hw, median);
     }
 
     private static IKernel Choose(ConvParams p, float* w, int threads, string? choice) => choice switch
     {
+        "winograd" => new ConvWinogradF4x4(p, w, KernelIsaSupport.Best, threads),
         _ => new ConvSgemm(p, w, KernelIsaSupport.Best, threads),
     };
 
@@ -128,22 +144,33 @@ internal static unsafe class Program
         Report($"sgemm {typeof(TMicro).Name,-24} {label,-26} M={m} N={n} K={k} t={threads}", 2.0 * m * n * k, median);
     }
 
+    /// <summary>Wall-clock figure, and per CPU-second of the process (what the kernel gets when the shared cores are busy).</summary>
     internal static void Report(string what, double flops, double seconds) =>
-        Console.WriteLine($"{what}: {seconds * 1e3,8:F2} ms  {flops / seconds / 1e9,7:F1} GFLOP/s");
+        Console.WriteLine($"{what}: {seconds * 1e3,8:F2} ms {flops / seconds / 1e9,7:F1} GFLOP/s wall | {_cpu * 1e3,8:F2} ms {flops / _cpu / 1e9,7:F1} GFLOP/CPU-s");
+
+    private static double _cpu;
 
     internal static double Median(int reps, Action run)
     {
         run();
         run();
         var t = new double[reps];
+        var c = new double[reps];
+        var self = Process.GetCurrentProcess();
         for (int r = 0; r < reps; r++)
         {
+            self.Refresh();
+            var c0 = self.TotalProcessorTime;
             long s = Stopwatch.GetTimestamp();
             run();
             t[r] = Stopwatch.GetElapsedTime(s).TotalSeconds;
+            self.Refresh();
+            c[r] = (self.TotalProcessorTime - c0).TotalSeconds;
         }
 
         Array.Sort(t);
+        Array.Sort(c);
+        _cpu = c[reps / 2];
         return t[reps / 2];
     }
 

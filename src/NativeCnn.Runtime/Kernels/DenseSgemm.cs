@@ -107,7 +107,7 @@ internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel
         }
     }
 
-    private void GemvBlock(int block)
+    private void GemvBlock(int block, int worker)
     {
         int j0 = block * Sgemv.RowBlock, j1 = Math.Min(_p.N, j0 + Sgemv.RowBlock);
         Sgemv.Rows(_isa, _x, _rows, _p.K, j0, j1, _y);

@@ -26,14 +26,17 @@ public static class KernelIsaSupport
         : KernelIsa.Scalar;
 }
 
-/// <summary>A register-blocked SGEMM micro-kernel: <c>C[0..MR, 0..NR] += Apanel[kc][MR]ᵀ · Bpanel[kc][NR]</c>.</summary>
+/// <summary>
+/// A register-blocked SGEMM micro-kernel: <c>C[0..MR, 0..NR] = init + Apanel[kc][MR]ᵀ · B[kc][NR]</c>, where init is
+/// C itself when <c>init</c> is null, else row i starts at <c>init[i]</c>; B rows are <c>ldb</c> apart (NR when packed).
+/// </summary>
 internal unsafe interface ISgemmMicroKernel
 {
     static abstract int MR { get; }
 
     static abstract int NR { get; }
 
-    static abstract void Run(int kc, float* a, float* b, float* c, long ldc);
+    static abstract void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init);
 }
 
 /// <summary>
@@ -43,6 +46,9 @@ internal unsafe interface ISgemmMicroKernel
 /// </summary>
 internal unsafe interface ISgemmPanelSource
 {
+    /// <summary>B as a dense row-major matrix the micro-kernel can read in place (rows <c>ld</c> apart), or null.</summary>
+    float* Direct(out long ld);
+
     void Pack(int k0, int kc, int n0, int n1, int nr, float* dst);
 }
 
@@ -162,6 +168,12 @@ internal static unsafe class Floats
 /// <summary>B stored row-major: <c>B[k, n] = b[k·ld + n]</c> (a 1×1 conv's input plane stack, a Gemm's B).</summary>
 internal readonly unsafe struct DenseRowsPanelSource(float* b, long ld) : ISgemmPanelSource
 {
+    public float* Direct(out long rowStride)
+    {
+        rowStride = ld;
+        return b;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int k0, int kc, int n0, int n1, int nr, float* dst)
     {
@@ -177,6 +189,12 @@ internal readonly unsafe struct DenseRowsPanelSource(float* b, long ld) : ISgemm
 /// <summary>B stored column-major (a transposed matrix): <c>B[k, n] = b[n·ld + k]</c>.</summary>
 internal readonly unsafe struct DenseColumnsPanelSource(float* b, long ld) : ISgemmPanelSource
 {
+    public float* Direct(out long rowStride)
+    {
+        rowStride = 0;
+        return null;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int k0, int kc, int n0, int n1, int nr, float* dst)
     {
@@ -387,42 +405,65 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         int i0 = item / p.NChunks * p.MChunkPanels, i1 = Math.Min(p.MPanels, i0 + p.MChunkPanels);
         int n0 = item % p.NChunks * p.NChunkPanels * nr, n1 = Math.Min(p.N, n0 + (p.NChunkPanels * nr));
         float* tile = stackalloc float[mr * nr];
+        float* init = stackalloc float[mr];     // row start values of an edge tile (bias, zero past M)
+        float* zeros = stackalloc float[mr];
+        new Span<float>(zeros, mr).Clear();
+
+        // A dense row-major B is read in place by the micro-kernel; only a ragged last panel is packed (zero-padded).
+        float* direct = _source.Direct(out long ld);
+        int fullEnd = direct == null ? n0 : n0 + ((n1 - n0) / nr * nr);
         for (int k0 = 0; k0 < p.K; k0 += p.KC)
         {
             int kc = Math.Min(p.KC, p.K - k0);
-            _source.Pack(k0, kc, n0, n1, nr, bp);
+            if (fullEnd < n1)
+            {
+                _source.Pack(k0, kc, fullEnd, n1, nr, bp + ((long)(fullEnd - n0) / nr * kc * nr));
+            }
 
-            for (int n = n0, jr = 0; n < n1; n += nr, jr++)
+            for (int n = n0; n < n1; n += nr)
             {
                 int cols = Math.Min(nr, n1 - n);
-                float* bPanel = bp + ((long)jr * kc * nr);
+                float* bPanel;
+                long ldb;
+                if (n < fullEnd)
+                {
+                    bPanel = direct + ((long)k0 * ld) + n;
+                    ldb = ld;
+                }
+                else
+                {
+                    bPanel = bp + ((long)(n - n0) / nr * kc * nr);
+                    ldb = nr;
+                }
+
                 for (int ir = i0; ir < i1; ir++)
                 {
-                    int rows = Math.Min(mr, p.M - (ir * mr));
-                    float* ct = _c + ((long)ir * mr * _ldc) + n;
+                    int row0 = ir * mr, rows = Math.Min(mr, p.M - row0);
+                    float* ct = _c + ((long)row0 * _ldc) + n;
                     float* ap = a.Panel(k0, kc, ir);
                     if (rows == mr && cols == nr)
                     {
-                        if (k0 == 0)
-                        {
-                            Start(ct, _ldc, ir * mr, rows, cols);
-                        }
-
-                        TMicro.Run(kc, ap, bPanel, ct, _ldc);
+                        TMicro.Run(kc, ap, bPanel, ldb, ct, _ldc, k0 > 0 ? null : _bias == null ? zeros : _bias + row0);
                     }
                     else
                     {
                         // Edge tile: run the full-size micro-kernel on a local tile, then copy the valid part.
+                        float* start = null;
                         if (k0 == 0)
                         {
-                            Start(tile, nr, ir * mr, rows, cols);
+                            for (int r = 0; r < mr; r++)
+                            {
+                                init[r] = _bias != null && r < rows ? _bias[row0 + r] : 0f;
+                            }
+
+                            start = init;
                         }
                         else
                         {
                             Copy(ct, _ldc, tile, nr, rows, cols);
                         }
 
-                        TMicro.Run(kc, ap, bPanel, tile, nr);
+                        TMicro.Run(kc, ap, bPanel, ldb, tile, nr, start);
                         Copy(tile, nr, ct, _ldc, rows, cols);
                     }
                 }
@@ -433,17 +474,12 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         {
             for (int ir = i0; ir < i1; ir++)
             {
-                Start(_c + ((long)ir * mr * _ldc) + n0, _ldc, ir * mr, Math.Min(mr, p.M - (ir * mr)), n1 - n0);
+                int row0 = ir * mr;
+                for (int r = 0; r < Math.Min(mr, p.M - row0); r++)
+                {
+                    new Span<float>(_c + ((row0 + r) * _ldc) + n0, n1 - n0).Fill(_bias == null ? 0f : _bias[row0 + r]);
+                }
             }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Start(float* c, long ldc, int row0, int rows, int cols)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            new Span<float>(c + (r * ldc), cols).Fill(_bias == null ? 0f : _bias[row0 + r]);
         }
     }
 

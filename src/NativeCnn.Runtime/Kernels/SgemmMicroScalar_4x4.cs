@@ -3,7 +3,8 @@ namespace NativeCnn.Runtime.Kernels;
 
 /// <summary>
 /// SGEMM micro-kernel without SIMD (the tier for <c>DOTNET_EnableHWIntrinsic=0</c>): a 4×4 tile of C,
-/// <c>C[0..4, 0..4] += Apanel[kc][4]ᵀ · Bpanel[kc][4]</c>, one multiply and one add per term.
+/// <c>C[0..4, 0..4] = init + Apanel[kc][4]ᵀ · B[kc][4]</c> (init: the row values at <c>init</c>, or C itself when
+/// null), one multiply and one add per term; B rows are <c>ldb</c> apart.
 /// </summary>
 internal unsafe struct SgemmMicroScalar_4x4 : ISgemmMicroKernel
 {
@@ -12,14 +13,23 @@ internal unsafe struct SgemmMicroScalar_4x4 : ISgemmMicroKernel
     public static int NR => 4;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, long ldc)
+    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init)
     {
         for (int i = 0; i < 4; i++)
         {
             float* row = c + (i * ldc);
-            float s0 = row[0], s1 = row[1], s2 = row[2], s3 = row[3];
+            float s0, s1, s2, s3;
+            if (init == null)
+            {
+                (s0, s1, s2, s3) = (row[0], row[1], row[2], row[3]);
+            }
+            else
+            {
+                s0 = s1 = s2 = s3 = init[i];
+            }
+
             float* ap = a + i, bp = b;
-            for (int q = 0; q < kc; q++, ap += 4, bp += 4)
+            for (int q = 0; q < kc; q++, ap += 4, bp += ldb)
             {
                 float av = *ap;
                 s0 += av * bp[0];

@@ -124,11 +124,12 @@ internal static unsafe class Sgemv
 internal sealed class WorkQueue
 {
     private readonly Action<int> _worker;
-    private readonly Action<int> _body;
+    private readonly Action<int, int> _body;
     private int _count;
     private int _next;
 
-    public WorkQueue(Action<int> body)
+    /// <param name="body">Called as <c>body(item, worker)</c>; worker in <c>[0, threads)</c> picks per-worker scratch.</param>
+    public WorkQueue(Action<int, int> body)
     {
         _body = body;
         _worker = Worker;
@@ -154,7 +155,7 @@ internal sealed class WorkQueue
         int item;
         while ((item = Interlocked.Increment(ref _next) - 1) < _count)
         {
-            _body(item);
+            _body(item, w);
         }
     }
 }

@@ -55,18 +55,21 @@ public sealed class Conv : Operator
         ctx.SetOutput(0, t, [x[0], cout, .. geometry.OutputSpatial]);
         if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && ctx.Constant(1) is { } weights && ConvSgemm.Supports(p))
         {
-            return FastKernel(p, weights, ctx.Options.Threads);
+            return FastKernel(p, weights, ctx.Options.Threads, ctx.Options.AllowWinograd);
         }
 
         return t == DataType.Float32 ? new ConvKernel<float>(p) : new ConvKernel<double>(p);
     }
 
     /// <summary>The SIMD kernel for a float conv with constant weights, chosen by shape and ISA tier.</summary>
-    private static unsafe IKernel FastKernel(ConvParams p, Tensor weights, int threads)
+    private static unsafe IKernel FastKernel(ConvParams p, Tensor weights, int threads, bool allowWinograd)
     {
+        var isa = KernelIsaSupport.Best;
         fixed (float* w = weights.AsSpan<float>())
         {
-            return new ConvSgemm(p, w, KernelIsaSupport.Best, Math.Max(1, threads));
+            return allowWinograd && isa != KernelIsa.Scalar && ConvWinogradF4x4.Supports(p)
+                ? new ConvWinogradF4x4(p, w, isa, Math.Max(1, threads))
+                : new ConvSgemm(p, w, isa, Math.Max(1, threads));
         }
     }
 
