@@ -67,9 +67,18 @@ internal static unsafe class Program
             Console.WriteLine($"dense pack {c}x{n}: {t * 1e3:F2} ms, {t * 3.7e9 / ((double)c * n):F2} cycles/elem at 3.7 GHz");
         }
 
+        if (what is "conv3")
+        {
+            foreach (var (cin, cout, hw) in new[] { (512, 512, 28), (128, 128, 28), (256, 256, 14), (64, 64, 56) })
+            {
+                Conv(cin, cout, hw, 3, 1, reps, "3x3", "sgemm");
+                Conv(cin, cout, hw, 3, 1, reps, "3x3", "winograd");
+            }
+        }
+
         if (what is "conv" or "all")
         {
-            foreach (var (cin, cout, hw, k, label) in new[] { (256, 256, 56, 3, "VGG conv3_x"), (64, 64, 224, 3, "VGG conv1_2"), (512, 512, 14, 3, "VGG conv5_x"), (256, 64, 56, 1, "ResNet 1x1 256->64"), (64, 256, 56, 1, "ResNet 1x1 64->256"), (1024, 512, 14, 1, "ResNet 1x1 1024->512") })
+            foreach (var (cin, cout, hw, k, label) in new[] { (256, 256, 56, 3, "VGG conv3_x"), (64, 64, 224, 3, "VGG conv1_2"), (512, 512, 28, 3, "VGG conv4_x"), (512, 512, 14, 3, "VGG conv5_x"), (128, 128, 28, 3, "ResNet 3x3 @28"), (256, 256, 14, 3, "ResNet 3x3 @14"), (256, 64, 56, 1, "ResNet 1x1 256->64"), (64, 256, 56, 1, "ResNet 1x1 64->256"), (1024, 512, 14, 1, "ResNet 1x1 1024->512") })
             {
                 foreach (int threads in new[] { 1, 2 })
                 {

@@ -67,7 +67,7 @@ public sealed class Conv : Operator
         var isa = KernelIsaSupport.Best;
         fixed (float* w = weights.AsSpan<float>())
         {
-            return allowWinograd && isa != KernelIsa.Scalar && ConvWinogradF4x4.Supports(p)
+            return allowWinograd && isa != KernelIsa.Scalar && ConvWinogradF4x4.Worthwhile(p)
                 ? new ConvWinogradF4x4(p, w, isa, Math.Max(1, threads))
                 : new ConvSgemm(p, w, isa, Math.Max(1, threads));
         }
