@@ -67,6 +67,41 @@ internal static unsafe class Program
             Console.WriteLine($"dense pack {c}x{n}: {t * 1e3:F2} ms, {t * 3.7e9 / ((double)c * n):F2} cycles/elem at 3.7 GHz");
         }
 
+        if (what is "fc" or "all")
+        {
+            foreach (var (m, n, k, label) in new[] { (1, 4096, 25088, "VGG fc6 batch 1"), (1, 1000, 4096, "VGG fc8 batch 1"), (8, 4096, 25088, "VGG fc6 batch 8") })
+            {
+                var w = Tensor.Create(DataType.Float32, [n, k]);
+                var ws = w.AsSpan<float>();
+                var rng = new Random(1);
+                for (int i = 0; i < ws.Length; i += 97)
+                {
+                    ws[i] = (float)rng.NextDouble();
+                }
+
+                var x = new AlignedFloats((long)m * k);
+                var y = new AlignedFloats((long)m * n);
+                var bias = new AlignedFloats(n);
+                Fill(x);
+                var p = new GemmParams(m, n, k, false, true, 1f, 1f, true, 0, 1);
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    var kernel = new DenseSgemm(p, w, KernelIsaSupport.Best, threads);
+                    var fcArgs = new KernelArgs([new TensorView(DataType.Float32, [m, k], (nint)x.Pointer), w.View, new TensorView(DataType.Float32, [n], (nint)bias.Pointer)],
+                        [new TensorView(DataType.Float32, [m, n], (nint)y.Pointer)], [], threads);
+                    double t = Median(reps, () => kernel.Run(fcArgs));
+                    Report($"fc {label,-16} M={m} N={n} K={k} t={threads} {kernel.KernelName,-40}", 2.0 * m * n * k, t);
+                    Console.WriteLine($"   weights streamed: {4.0 * n * k / t / 1e9:F1} GB/s wall");
+                }
+
+                if (m == 1)
+                {
+                    double tr = Median(1, () => GemmReference.Run(p, x.Pointer, (float*)w.View.Pointer, bias.Pointer, y.Pointer, 1));
+                    Report($"fc {label,-16} M={m} N={n} K={k} t=1 GemmReference", 2.0 * m * n * k, tr);
+                }
+            }
+        }
+
         if (what is "conv3")
         {
             foreach (var (cin, cout, hw) in new[] { (512, 512, 28), (128, 128, 28), (256, 256, 14), (64, 64, 56) })

@@ -53,6 +53,11 @@ public sealed class Conv : Operator
         var geometry = WindowAttributes.Resolve(ctx, spatial, kernel, ceilMode: false);
         var p = new ConvParams(x[0], cin, cout, (int)group, geometry);
         ctx.SetOutput(0, t, [x[0], cout, .. geometry.OutputSpatial]);
+        if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && ConvDepthwise.Supports(p))
+        {
+            return new ConvDepthwise(p, KernelIsaSupport.Best, ctx.Options.Threads);
+        }
+
         if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && ctx.Constant(1) is { } weights && ConvSgemm.Supports(p))
         {
             return FastKernel(p, weights, ctx.Options.Threads, ctx.Options.AllowWinograd);

@@ -66,6 +66,48 @@ public unsafe class ConvKernelTests
         ConvOpsHarness.AssertClose(slow["out0"], fast["out0"], 1e-5, 1e-5, "conv 5->6 3x3 pad 1");
     }
 
+    public static IEnumerable<object[]> Tiers() => KernelTiers.Available.Select(t => new object[] { t });
+
+    /// <summary>The depthwise kernel adds the taps in the reference's order without FMA: results are bitwise equal.</summary>
+    [Theory]
+    [MemberData(nameof(Tiers))]
+    public void DepthwiseIsBitwiseTheReferenceOverShapesThatHitEveryTail(KernelIsa isa)
+    {
+        var rng = new Random(10);
+        int v = 0;
+        foreach (int width in new[] { 1, 2, 7, 8, 15, 16, 17, 31, 33, 56 })
+        {
+            foreach (var (k, stride, pad, dil, mult) in new[] { (3, 1, 1, 1, 1), (3, 2, 1, 1, 1), (5, 1, 2, 1, 2), (3, 1, 2, 2, 1), (7, 1, 3, 1, 1), (3, 1, 0, 1, 1), (1, 1, 0, 1, 3) })
+            {
+                v++;
+                int c = 1 + (v % 4), h = 1 + (v % 9);
+                var p = Params(1 + (v % 2), c, c * mult, h, width, k, stride, pad, pad, dil, c);
+                if (p.Window.Output[1] <= 0 || p.Window.Output[2] <= 0)
+                {
+                    continue;
+                }
+
+                string what = $"{isa} N={p.Batch} C={c} mult={mult} H={h} W={width} k={k} s={stride} p={pad} d={dil}";
+                var x = SgemmTests.RandomArray(rng, p.Batch * c * h * width);
+                var wt = SgemmTests.RandomArray(rng, c * mult * k * k);
+                var b = SgemmTests.RandomArray(rng, c * mult);
+                int outLen = p.Batch * c * mult * p.Window.OutputSize;
+                var expected = new float[outLen];
+                var got = new float[outLen];
+                fixed (float* xp = x, wp = wt, bp = b, ep = expected, gp = got)
+                {
+                    ConvReference.Run(p, xp, wp, bp, ep, 1);
+                    new ConvDepthwise(p, isa, 1 + (v % 2)).Run(Args(p, xp, wp, bp, gp, 1 + (v % 2)));
+                }
+
+                for (int i = 0; i < outLen; i++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(got[i]), $"{what}: element {i}: expected {expected[i]}, got {got[i]}");
+                }
+            }
+        }
+    }
+
     internal static ConvParams Params(int batch, int cin, int cout, int h, int w, int k, int stride, int padBegin, int padEnd, int dil, int group)
     {
         int oh = ((h + padBegin + padEnd - (dil * (k - 1)) - 1) / stride) + 1;
