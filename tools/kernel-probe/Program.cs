@@ -102,6 +102,14 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "dw" or "all")
+        {
+            foreach (var (c, hw, stride) in new[] { (32, 112, 1), (128, 56, 1), (512, 14, 1), (64, 112, 2) })
+            {
+                DepthwiseProbe(c, hw, stride, reps);
+            }
+        }
+
         if (what is "conv3")
         {
             foreach (var (cin, cout, hw) in new[] { (512, 512, 28), (128, 128, 28), (256, 256, 14), (64, 64, 56) })
@@ -166,6 +174,34 @@ internal static unsafe class Program
 
         string name = kernel is IDescribedKernel d ? d.KernelName : kernel.GetType().Name;
         Report($"conv {label,-22} {cin}->{cout} {hw}x{hw} k{k} t={threads} {name,-44}", 2.0 * cout * cin * k * k * hw * hw, median);
+    }
+
+    private static void DepthwiseProbe(int c, int hw, int stride, int reps)
+    {
+        int ohw = ((hw + 2 - 3) / stride) + 1;
+        var g = new WindowGeometry
+        {
+            SpatialRank = 2, Input = [1, hw, hw], Output = [1, ohw, ohw], Kernel = [1, 3, 3], Strides = [1, stride, stride],
+            Dilations = [1, 1, 1], PadsBegin = [0, 1, 1], PadsEnd = [0, 1, 1],
+        };
+        var p = new ConvParams(1, c, c, c, g);
+        var x = new AlignedFloats((long)c * hw * hw);
+        var w = new AlignedFloats((long)c * 9);
+        var b = new AlignedFloats(c);
+        var y = new AlignedFloats((long)c * ohw * ohw);
+        Fill(x);
+        Fill(w);
+        var args = new KernelArgs(
+            [
+                new TensorView(DataType.Float32, [1, c, hw, hw], (nint)x.Pointer),
+                new TensorView(DataType.Float32, [c, 1, 3, 3], (nint)w.Pointer),
+                new TensorView(DataType.Float32, [c], (nint)b.Pointer),
+            ],
+            [new TensorView(DataType.Float32, [1, c, ohw, ohw], (nint)y.Pointer)], [], 1);
+        var kernel = new ConvDepthwise(p, KernelIsaSupport.Best, 1);
+        double flops = 2.0 * c * 9 * ohw * ohw;
+        Report($"depthwise 3x3 C={c} {hw}x{hw} s{stride} t=1 {kernel.KernelName,-26}", flops, Median(reps, () => kernel.Run(args)));
+        Report($"depthwise 3x3 C={c} {hw}x{hw} s{stride} t=1 {"ConvReference",-26}", flops, Median(reps, () => ConvReference.Run(p, x.Pointer, w.Pointer, b.Pointer, y.Pointer, 1)));
     }
 
     private static IKernel Choose(ConvParams p, float* w, int threads, string? choice) => choice switch

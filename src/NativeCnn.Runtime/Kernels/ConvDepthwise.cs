@@ -75,52 +75,25 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
                 yRow[ox] = Point(x, taps, bias, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw);
             }
 
-            if (vector)
+            if (vector && x1 - x0 >= 8)
             {
-                for (; ox + lanes <= x1; ox += lanes)
+                // Whole vectors across the interior; the last one overlaps the previous so no interior column is scalar
+                // (recomputing a column gives the same bits). 16 lanes when the interior is wide enough, else 8.
+                int step = lanes == 16 && x1 - x0 >= 16 ? 16 : 8;
+                for (; ox < x1; ox += step)
                 {
-                    float* xs = x + (ox - pw);
-                    if (lanes == 16)
+                    int at = Math.Min(ox, x1 - step);
+                    if (step == 16)
                     {
-                        var acc = Vector512.Create(bias);
-                        for (int ky = 0; ky < kh; ky++)
-                        {
-                            int iy = iyBase + (ky * dh);
-                            if ((uint)iy >= (uint)h)
-                            {
-                                continue;
-                            }
-
-                            float* xr = xs + ((long)iy * w);
-                            for (int kx = 0; kx < kw; kx++)
-                            {
-                                acc += Vector512.Create(taps[(ky * kw) + kx]) * Vector512.Load(xr + (kx * dw));
-                            }
-                        }
-
-                        acc.Store(yRow + ox);
+                        Vector16(x + (at - pw), taps, bias, iyBase, h, w, kh, kw, dh, dw).Store(yRow + at);
                     }
                     else
                     {
-                        var acc = Vector256.Create(bias);
-                        for (int ky = 0; ky < kh; ky++)
-                        {
-                            int iy = iyBase + (ky * dh);
-                            if ((uint)iy >= (uint)h)
-                            {
-                                continue;
-                            }
-
-                            float* xr = xs + ((long)iy * w);
-                            for (int kx = 0; kx < kw; kx++)
-                            {
-                                acc += Vector256.Create(taps[(ky * kw) + kx]) * Vector256.Load(xr + (kx * dw));
-                            }
-                        }
-
-                        acc.Store(yRow + ox);
+                        Vector8(x + (at - pw), taps, bias, iyBase, h, w, kh, kw, dh, dw).Store(yRow + at);
                     }
                 }
+
+                ox = x1;
             }
 
             for (; ox < ow; ox++)
@@ -128,6 +101,52 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
                 yRow[ox] = Point(x, taps, bias, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw);
             }
         }
+    }
+
+    /// <summary>16 consecutive outputs of a stride-1 row whose taps are all inside the row (<c>xs</c> = input column of tap kx = 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Vector16(float* xs, float* taps, float bias, int iy0, int h, int w, int kh, int kw, int dh, int dw)
+    {
+        var acc = Vector512.Create(bias);
+        for (int ky = 0; ky < kh; ky++)
+        {
+            int iy = iy0 + (ky * dh);
+            if ((uint)iy >= (uint)h)
+            {
+                continue;
+            }
+
+            float* xr = xs + ((long)iy * w);
+            for (int kx = 0; kx < kw; kx++)
+            {
+                acc += Vector512.Create(taps[(ky * kw) + kx]) * Vector512.Load(xr + (kx * dw));
+            }
+        }
+
+        return acc;
+    }
+
+    /// <summary>As <see cref="Vector16"/> for 8 outputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Vector8(float* xs, float* taps, float bias, int iy0, int h, int w, int kh, int kw, int dh, int dw)
+    {
+        var acc = Vector256.Create(bias);
+        for (int ky = 0; ky < kh; ky++)
+        {
+            int iy = iy0 + (ky * dh);
+            if ((uint)iy >= (uint)h)
+            {
+                continue;
+            }
+
+            float* xr = xs + ((long)iy * w);
+            for (int kx = 0; kx < kw; kx++)
+            {
+                acc += Vector256.Create(taps[(ky * kw) + kx]) * Vector256.Load(xr + (kx * dw));
+            }
+        }
+
+        return acc;
     }
 
     /// <summary>One output: bias, then the in-range taps in (ky, kx) order.</summary>
