@@ -110,6 +110,35 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "pool" or "all")
+        {
+            foreach (var (c, hw, k, stride, pad) in new[] { (64, 224, 2, 2, 0), (64, 112, 3, 2, 1), (512, 28, 2, 2, 0) })
+            {
+                int ohw = ((hw + (2 * pad) - k) / stride) + 1;
+                var g = new WindowGeometry
+                {
+                    SpatialRank = 2, Input = [1, hw, hw], Output = [1, ohw, ohw], Kernel = [1, k, k], Strides = [1, stride, stride],
+                    Dilations = [1, 1, 1], PadsBegin = [0, pad, pad], PadsEnd = [0, pad, pad],
+                };
+                var p = new PoolParams(1, c, g);
+                var x = new AlignedFloats((long)c * hw * hw);
+                var y = new AlignedFloats((long)c * ohw * ohw);
+                var am = new long[c * ohw * ohw];
+                Fill(x);
+                fixed (long* ap = am)
+                {
+                    long* amp = ap;
+                    var poolArgs = new KernelArgs([new TensorView(DataType.Float32, [1, c, hw, hw], (nint)x.Pointer)], [new TensorView(DataType.Float32, [1, c, ohw, ohw], (nint)y.Pointer)],
+                        [new TensorView(DataType.Int64, [1, c, ohw, ohw], (nint)amp)], 1);
+                    var kernel = new MaxPoolVector(p, 0, 1);
+                    double bytes = 4.0 * c * ((hw * hw) + (3 * ohw * ohw));
+                    double tv = Median(reps, () => kernel.Run(poolArgs));
+                    double tr = Median(reps, () => MaxPoolReference.Run(p, x.Pointer, y.Pointer, amp, null, false, 1));
+                    Console.WriteLine($"maxpool {k}x{k} s{stride} p{pad} C={c} {hw}x{hw} t=1: {kernel.KernelName} {tv * 1e3:F3} ms ({bytes / tv / 1e9:F1} GB/s), MaxPoolReference {tr * 1e3:F3} ms, ratio {tr / tv:F1}x");
+                }
+            }
+        }
+
         if (what is "conv3")
         {
             foreach (var (cin, cout, hw) in new[] { (512, 512, 28), (128, 128, 28), (256, 256, 14), (64, 64, 56) })

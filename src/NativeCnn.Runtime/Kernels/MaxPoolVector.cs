@@ -82,9 +82,13 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
             {
                 float* xr = x + ((long)iy * w);
                 float* dr = src + (iy * rowLength);
-                for (int ix = 0; ix < w; ix++)
+                for (int r = 0; r < sw; r++)
                 {
-                    dr[((ix % sw) * q) + (ix / sw)] = xr[ix];
+                    float* d = dr + (r * q);
+                    for (int j = 0, ix = r; ix < w; j++, ix += sw)
+                    {
+                        d[j] = xr[ix];
+                    }
                 }
             }
         }
