@@ -9,7 +9,8 @@ namespace NativeCnn.Runtime.Kernels;
 /// <c>Y[n, co, oy, ox] = B[co] + Σ_{ky,kx} W[co, 0, ky, kx] · X[n, co / (C_out/group), oy·sh − ph + ky·dh, ox·sw − pw + kx·dw]</c>,
 /// taps in the padding skipped. Each output vector (16 or 8 consecutive ox of one row, stride 1) accumulates its
 /// taps in registers in the reference's order (bias, then ky, kx) with a separate multiply and add, so the result
-/// is bitwise the <see cref="ConvReference"/> result; border columns and strided rows take the scalar path.
+/// is bitwise the <see cref="ConvReference"/> result; strided rows are read through a phase-split copy of the plane;
+/// border columns take the scalar path.
 /// One output plane per work item.
 /// </summary>
 internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
@@ -18,6 +19,9 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
     private readonly KernelIsa _isa;
     private readonly int _threads;
     private readonly WorkQueue _queue;
+    private readonly int _phaseLength;              // ceil(W / sw)
+    private readonly long _scratchPerWorker;
+    private readonly AlignedFloats? _scratch;       // per worker: the phase-split input plane of a strided conv
     private float* _x, _w, _b, _y;
 
     public ConvDepthwise(ConvParams p, KernelIsa isa, int threads)
@@ -26,6 +30,15 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
         _isa = isa;
         _threads = Math.Max(1, threads);
         _queue = new WorkQueue(Plane);
+        var g = p.Window;
+        int sw = g.Strides[2];
+        _phaseLength = (g.Input[2] + sw - 1) / sw;
+        if (sw > 1)
+        {
+            _scratchPerWorker = ((long)g.Input[1] * sw * _phaseLength) + 16;
+            _scratch = new AlignedFloats(_scratchPerWorker * _threads);
+        }
+
         KernelName = isa switch
         {
             KernelIsa.Vector512 => "ConvDepthwiseRowsAvx512",
@@ -64,7 +77,40 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
         var (lo, hi) = WindowGeometry.ValidRange(ow, w - ((kw - 1) * dw), sw, pw, 0, 1);
         int x0 = Math.Min(lo, ow), x1 = Math.Clamp(hi, x0, ow);
         int lanes = _isa == KernelIsa.Vector512 ? 16 : _isa == KernelIsa.Vector256 ? 8 : 0;
-        bool vector = lanes > 0 && sw == 1;
+        bool vector = lanes > 0;
+
+        // Strided rows are read through a phase-split copy of the plane (row iy, phase r: X[iy, sw·j + r] at j), so
+        // tap kx of output column ox, at ix = sw·(ox + m) + r with kx·dw − pw = sw·m + r, is a contiguous load.
+        float* src = x;
+        long rowLength = w;
+        int q = _phaseLength;
+        if (vector && sw > 1 && x1 - x0 >= 8)
+        {
+            src = _scratch!.Pointer + (worker * _scratchPerWorker);
+            rowLength = (long)sw * q;
+            for (int iy = 0; iy < h; iy++)
+            {
+                float* xr = x + ((long)iy * w);
+                float* dr = src + (iy * rowLength);
+                for (int r = 0; r < sw; r++)
+                {
+                    float* d = dr + (r * q);
+                    for (int j = 0, ix = r; ix < w; j++, ix += sw)
+                    {
+                        d[j] = xr[ix];
+                    }
+                }
+            }
+        }
+
+        int* tapOffset = stackalloc int[kw];
+        for (int kx = 0; kx < kw; kx++)
+        {
+            int t = (kx * dw) - pw;
+            int m = WindowGeometry.FloorDiv(t, sw), r = t - (m * sw);
+            tapOffset[kx] = sw == 1 ? t : (r * q) + m;
+        }
+
         for (int oy = 0; oy < oh; oy++)
         {
             float* yRow = y + ((long)oy * ow);
@@ -85,11 +131,11 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
                     int at = Math.Min(ox, x1 - step);
                     if (step == 16)
                     {
-                        Vector16(x + (at - pw), taps, bias, iyBase, h, w, kh, kw, dh, dw).Store(yRow + at);
+                        Vector16(src + at, rowLength, tapOffset, taps, bias, iyBase, h, kh, kw, dh).Store(yRow + at);
                     }
                     else
                     {
-                        Vector8(x + (at - pw), taps, bias, iyBase, h, w, kh, kw, dh, dw).Store(yRow + at);
+                        Vector8(src + at, rowLength, tapOffset, taps, bias, iyBase, h, kh, kw, dh).Store(yRow + at);
                     }
                 }
 
@@ -103,9 +149,9 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
         }
     }
 
-    /// <summary>16 consecutive outputs of a stride-1 row whose taps are all inside the row (<c>xs</c> = input column of tap kx = 0).</summary>
+    /// <summary>16 consecutive outputs whose taps are all inside the row: tap (ky, kx) of lane i reads <c>xs[iy·rowLength + tapOffset[kx] + i]</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Vector16(float* xs, float* taps, float bias, int iy0, int h, int w, int kh, int kw, int dh, int dw)
+    private static Vector512<float> Vector16(float* xs, long rowLength, int* tapOffset, float* taps, float bias, int iy0, int h, int kh, int kw, int dh)
     {
         var acc = Vector512.Create(bias);
         for (int ky = 0; ky < kh; ky++)
@@ -116,10 +162,10 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
                 continue;
             }
 
-            float* xr = xs + ((long)iy * w);
+            float* xr = xs + (iy * rowLength);
             for (int kx = 0; kx < kw; kx++)
             {
-                acc += Vector512.Create(taps[(ky * kw) + kx]) * Vector512.Load(xr + (kx * dw));
+                acc += Vector512.Create(taps[(ky * kw) + kx]) * Vector512.Load(xr + tapOffset[kx]);
             }
         }
 
@@ -128,7 +174,7 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
 
     /// <summary>As <see cref="Vector16"/> for 8 outputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Vector8(float* xs, float* taps, float bias, int iy0, int h, int w, int kh, int kw, int dh, int dw)
+    private static Vector256<float> Vector8(float* xs, long rowLength, int* tapOffset, float* taps, float bias, int iy0, int h, int kh, int kw, int dh)
     {
         var acc = Vector256.Create(bias);
         for (int ky = 0; ky < kh; ky++)
@@ -139,10 +185,10 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
                 continue;
             }
 
-            float* xr = xs + ((long)iy * w);
+            float* xr = xs + (iy * rowLength);
             for (int kx = 0; kx < kw; kx++)
             {
-                acc += Vector256.Create(taps[(ky * kw) + kx]) * Vector256.Load(xr + (kx * dw));
+                acc += Vector256.Create(taps[(ky * kw) + kx]) * Vector256.Load(xr + tapOffset[kx]);
             }
         }
 
