@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Diagnostics;
 
 namespace NativeCnn.Runtime.Kernels;
@@ -43,7 +45,7 @@ public sealed record BinaryBlocking(BroadcastLayout Layout, int Split, int Inner
 /// <summary>
 /// Broadcasting binary kernel that walks the output in contiguous blocks (see <see cref="BinaryBlocking"/>):
 /// same result as <see cref="BinaryBroadcastReference"/>, element for element, with the per-element offset
-/// arithmetic moved out of the inner loop.
+/// arithmetic moved out of the inner loop; float Add / Sub / Mul blocks run as vectors (<see cref="ElementwiseVector"/>).
 /// </summary>
 public static class BinaryBroadcastBlocked
 {
@@ -104,24 +106,61 @@ public static class BinaryBroadcastBlocked
         }
     }
 
-    private static void DenseDense<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where TOp : IBinaryOp<T>
+    /// <summary>The first element of a float span seen through its generic type (only called when T is float).</summary>
+    private static ref float Floats<T>(ReadOnlySpan<T> s) => ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(s));
+
+    private static ref float Floats<T>(Span<T> s) => ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(s));
+
+    private static unsafe void DenseDense<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where TOp : IBinaryOp<T>
     {
+        if (typeof(T) == typeof(float) && ElementwiseVector.Code<TOp>() is >= 0 and var op)
+        {
+            fixed (float* pa = &Floats(a), pb = &Floats(b), py = &Floats(y))
+            {
+                ElementwiseVector.Binary(op, pa, 1, pb, 1, py, y.Length);
+            }
+
+            return;
+        }
+
         for (int i = 0; i < y.Length; i++)
         {
             y[i] = TOp.Invoke(a[i], b[i]);
         }
     }
 
-    private static void DenseRepeated<T, TOp>(ReadOnlySpan<T> a, T b, Span<T> y) where TOp : IBinaryOp<T>
+    private static unsafe void DenseRepeated<T, TOp>(ReadOnlySpan<T> a, T b, Span<T> y) where TOp : IBinaryOp<T>
     {
+        if (typeof(T) == typeof(float) && ElementwiseVector.Code<TOp>() is >= 0 and var op)
+        {
+            float rb = Unsafe.As<T, float>(ref b);
+            fixed (float* pa = &Floats(a), py = &Floats(y))
+            {
+                ElementwiseVector.Binary(op, pa, 1, &rb, 0, py, y.Length);
+            }
+
+            return;
+        }
+
         for (int i = 0; i < y.Length; i++)
         {
             y[i] = TOp.Invoke(a[i], b);
         }
     }
 
-    private static void RepeatedDense<T, TOp>(T a, ReadOnlySpan<T> b, Span<T> y) where TOp : IBinaryOp<T>
+    private static unsafe void RepeatedDense<T, TOp>(T a, ReadOnlySpan<T> b, Span<T> y) where TOp : IBinaryOp<T>
     {
+        if (typeof(T) == typeof(float) && ElementwiseVector.Code<TOp>() is >= 0 and var op)
+        {
+            float ra = Unsafe.As<T, float>(ref a);
+            fixed (float* pb = &Floats(b), py = &Floats(y))
+            {
+                ElementwiseVector.Binary(op, &ra, 0, pb, 1, py, y.Length);
+            }
+
+            return;
+        }
+
         for (int i = 0; i < y.Length; i++)
         {
             y[i] = TOp.Invoke(a, b[i]);

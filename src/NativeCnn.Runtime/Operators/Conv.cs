@@ -53,7 +53,29 @@ public sealed class Conv : Operator
         var geometry = WindowAttributes.Resolve(ctx, spatial, kernel, ceilMode: false);
         var p = new ConvParams(x[0], cin, cout, (int)group, geometry);
         ctx.SetOutput(0, t, [x[0], cout, .. geometry.OutputSpatial]);
+        if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && ConvDepthwise.Supports(p))
+        {
+            return new ConvDepthwise(p, KernelIsaSupport.Best, ctx.Options.Threads);
+        }
+
+        if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && ctx.Constant(1) is { } weights && ConvSgemm.Supports(p))
+        {
+            return FastKernel(p, weights, ctx.Options.Threads, ctx.Options.AllowWinograd);
+        }
+
         return t == DataType.Float32 ? new ConvKernel<float>(p) : new ConvKernel<double>(p);
+    }
+
+    /// <summary>The SIMD kernel for a float conv with constant weights, chosen by shape and ISA tier.</summary>
+    private static unsafe IKernel FastKernel(ConvParams p, Tensor weights, int threads, bool allowWinograd)
+    {
+        var isa = KernelIsaSupport.Best;
+        fixed (float* w = weights.AsSpan<float>())
+        {
+            return allowWinograd && isa != KernelIsa.Scalar && ConvWinogradF4x4.Worthwhile(p)
+                ? new ConvWinogradF4x4(p, w, isa, Math.Max(1, threads))
+                : new ConvSgemm(p, w, isa, Math.Max(1, threads));
+        }
     }
 
     private sealed unsafe class ConvKernel<T>(ConvParams p) : IKernel where T : unmanaged, INumber<T>

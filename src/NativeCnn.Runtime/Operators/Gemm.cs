@@ -57,6 +57,11 @@ public sealed class Gemm : Operator
 
         var p = new GemmParams(m, n, k, ta, tb, ctx.Float("alpha", 1f), ctx.Float("beta", 1f), hasC, cRow, cCol);
         ctx.SetOutput(0, t, [m, n]);
+        if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && ctx.Constant(1) is { } weights && k > 0)
+        {
+            return new DenseSgemm(p, weights, KernelIsaSupport.Best, ctx.Options.Threads);
+        }
+
         return t == DataType.Float32 ? new Kernel<float>(p) : new Kernel<double>(p);
     }
 

@@ -59,6 +59,13 @@ public sealed class MatMul : Operator
 
         ctx.SetOutput(0, t, [.. y]);
         var p = new MatMulParams(m, n, k, aOff, bOff);
+        if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && b0.Length == 2 && ctx.Constant(1) is { } weights && k > 0)
+        {
+            // A (…, M, K) times a constant K × N matrix: the leading axes of A are just more rows.
+            int rows = checked((int)(ShapeUtil.Product(a0) / k));
+            return new DenseSgemm(new GemmParams(rows, n, k, false, false, 1f, 0f, false, 0, 0), weights, KernelIsaSupport.Best, ctx.Options.Threads);
+        }
+
         return t switch
         {
             DataType.Float32 => new Kernel<float>(p),

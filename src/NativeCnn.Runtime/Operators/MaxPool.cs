@@ -44,6 +44,11 @@ public sealed class MaxPool : Operator
 
         int aux = ctx.AddAuxiliary("argmax", DataType.Int64, yShape, "flat row-major index into the whole (N, C, spatial…) input of each max");
         bool columnMajor = storageOrder == 1;
+        if (t == DataType.Float32 && !withIndices && !ctx.Options.ReferenceKernels && MaxPoolVector.Supports(p))
+        {
+            return new MaxPoolVector(p, aux, ctx.Options.Threads);
+        }
+
         return t switch
         {
             DataType.Float32 => new Kernel<float>(p, aux, withIndices, columnMajor),

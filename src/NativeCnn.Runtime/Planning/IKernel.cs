@@ -11,6 +11,12 @@ public interface IKernel
     void Run(KernelArgs args);
 }
 
+/// <summary>A kernel that says which implementation the plan chose (e.g. "ConvIm2colSgemm(SgemmPackedAvx512_8x48)").</summary>
+public interface IDescribedKernel
+{
+    string KernelName { get; }
+}
+
 /// <summary>The views a kernel runs on; built once per plan and reused for every run.</summary>
 public sealed class KernelArgs
 {

@@ -19,6 +19,19 @@ public sealed record PlanOptions
     /// </summary>
     public long MaxArenaBytes { get; init; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
 
+    /// <summary>
+    /// Run every operator with its plain scalar reference kernel (the oracle) instead of the SIMD kernels chosen
+    /// for the CPU. Slow; for checking and for measuring what the fast kernels buy.
+    /// </summary>
+    public bool ReferenceKernels { get; init; }
+
+    /// <summary>
+    /// Let 3×3 stride-1 convolutions use Winograd kernels, which do fewer multiplications but round differently
+    /// from a direct convolution (the per-layer error is bounded by a test). Off: exact-only kernels (direct or
+    /// im2col + GEMM, which differ from the reference only by FMA rounding and summation blocking).
+    /// </summary>
+    public bool AllowWinograd { get; init; } = true;
+
     /// <summary>Record per-step wall time on every run (cheap: two timestamps per step).</summary>
     public bool Profile { get; init; } = true;
 }

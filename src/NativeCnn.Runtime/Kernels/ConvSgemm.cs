@@ -1,0 +1,162 @@
+using System.Runtime.CompilerServices;
+using NativeCnn.Runtime.Planning;
+
+namespace NativeCnn.Runtime.Kernels;
+
+/// <summary>
+/// The im2col matrix of one image and one channel group, packed panel by panel straight from the NCHW input
+/// (no im2col buffer): <c>B[(ci·KH + ky)·KW + kx, oy·OW + ox] = X[ci, oy·sh − ph + ky·dh, ox·sw − pw + kx·dw]</c>,
+/// 0 where that falls in the padding.
+/// </summary>
+internal readonly unsafe struct Im2colPanelSource(float* x, WindowGeometry g) : ISgemmPanelSource
+{
+    private readonly float* _x = x;                 // (C_in/group, H, W) of this group
+    private readonly int _h = g.Input[1], _w = g.Input[2], _ow = g.Output[2];
+    private readonly int _kh = g.Kernel[1], _kw = g.Kernel[2];
+    private readonly int _sh = g.Strides[1], _sw = g.Strides[2], _ph = g.PadsBegin[1], _pw = g.PadsBegin[2];
+    private readonly int _dh = g.Dilations[1], _dw = g.Dilations[2];
+
+    public float* Direct(out long ld)
+    {
+        ld = 0;
+        return null;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Pack(int k0, int kc, int n0, int n1, int nr, float* dst)
+    {
+        int taps = _kh * _kw;
+        int oy0 = n0 / _ow, ox0 = n0 % _ow;
+        int ci = k0 / taps, tap = k0 % taps, ky = tap / _kw, kx = tap % _kw;
+        for (int q = 0; q < kc; q++)
+        {
+            float* plane = _x + ((long)ci * _h * _w);
+            var cursor = new PanelCursor(dst + (q * nr), kc * nr, nr);
+            int oy = oy0, ox = ox0;
+            for (int n = n0; n < n1;)
+            {
+                int seg = Math.Min(_ow - ox, n1 - n);
+                int iy = (oy * _sh) - _ph + (ky * _dh);
+                if ((uint)iy >= (uint)_h)
+                {
+                    cursor.Zero(seg);
+                }
+                else
+                {
+                    float* row = plane + ((long)iy * _w);
+                    int ix0 = (ox * _sw) - _pw + (kx * _dw);
+                    if (_sw == 1)
+                    {
+                        // Columns t with 0 ≤ ix0 + t < W are real pixels; the rest are padding.
+                        int lo = Math.Clamp(-ix0, 0, seg), hi = Math.Clamp(_w - ix0, lo, seg);
+                        cursor.Zero(lo);
+                        cursor.Copy(row + ix0 + lo, hi - lo);
+                        cursor.Zero(seg - hi);
+                    }
+                    else
+                    {
+                        for (int t = 0, ix = ix0; t < seg; t++, ix += _sw)
+                        {
+                            cursor.Put((uint)ix < (uint)_w ? row[ix] : 0f);
+                        }
+                    }
+                }
+
+                n += seg;
+                ox = 0;
+                oy++;
+            }
+
+            cursor.ZeroTail();
+            if (++kx == _kw)
+            {
+                kx = 0;
+                if (++ky == _kh)
+                {
+                    ky = 0;
+                    ci++;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>
+/// 2-D convolution (float32, constant weights) as one packed SGEMM per image and group:
+/// <c>Y[n, g·M + i, :] = B[g·M + i] + W_g[i, :] · im2col(X[n, group g])</c> with M = C_out/group,
+/// K = C_in/group·KH·KW, N = OH·OW, so the NCHW output plane stack is the C matrix itself. A 1×1 stride-1 unpadded
+/// conv reads X directly as B (its planes are the rows); any other shape packs B from the image
+/// (<see cref="Im2colPanelSource"/>). Weights are packed per group at plan time. Oracle: <see cref="ConvReference"/>.
+/// </summary>
+internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel
+{
+    private readonly ConvParams _p;
+    private readonly SgemmPackedA[] _weights;       // per group: (C_out/group) × (C_in/group · KH · KW)
+    private readonly ISgemm<DenseRowsPanelSource>? _pointwise;
+    private readonly ISgemm<Im2colPanelSource>? _im2col;
+
+    /// <param name="sgemm">An SGEMM kernel name from <see cref="SgemmFactory.KernelsFor"/>; default: the best for the tier and shape.</param>
+    public ConvSgemm(ConvParams p, float* w, KernelIsa isa, int threads, string? sgemm = null)
+    {
+        _p = p;
+        var g = p.Window;
+        int m = p.OutPerGroup, k = p.InPerGroup * g.KernelSize, n = g.OutputSize;
+        sgemm ??= SgemmFactory.Name(isa, m, n);
+        ISgemmPackA packer;
+        if (IsPointwise(p))
+        {
+            _pointwise = SgemmFactory.Create<DenseRowsPanelSource>(sgemm, m, n, k, threads);
+            packer = _pointwise;
+            KernelName = $"ConvPointwiseSgemm({sgemm})";
+        }
+        else
+        {
+            _im2col = SgemmFactory.Create<Im2colPanelSource>(sgemm, m, n, k, threads);
+            packer = _im2col;
+            KernelName = $"ConvIm2colSgemm({sgemm})";
+        }
+
+        _weights = new SgemmPackedA[p.Group];
+        for (int grp = 0; grp < p.Group; grp++)
+        {
+            _weights[grp] = packer.PackWeights(m, k, w + ((long)grp * m * k), k, 1);
+        }
+    }
+
+    public string KernelName { get; }
+
+    /// <summary>2-D (or 1-D) convs: the depth axis is trivial.</summary>
+    public static bool Supports(ConvParams p) => p.Window.Input[0] == 1 && p.Window.Kernel[0] == 1 && p.Window.Output[0] == 1;
+
+    /// <summary>1×1 kernel, stride 1, no padding: X's planes are already the B matrix.</summary>
+    public static bool IsPointwise(ConvParams p)
+    {
+        var g = p.Window;
+        return g.KernelSize == 1 && g.Strides.All(s => s == 1) && g.PadsBegin.All(v => v == 0) && g.PadsEnd.All(v => v == 0);
+    }
+
+    public void Run(KernelArgs args)
+    {
+        var g = _p.Window;
+        float* x = (float*)args.Inputs[0].Pointer, y = (float*)args.Outputs[0].Pointer;
+        float* b = args.Inputs.Length > 2 && !args.Inputs[2].IsNull ? (float*)args.Inputs[2].Pointer : null;
+        int m = _p.OutPerGroup;
+        for (int n = 0; n < _p.Batch; n++)
+        {
+            for (int grp = 0; grp < _p.Group; grp++)
+            {
+                float* xg = x + ((((long)n * _p.InChannels) + ((long)grp * _p.InPerGroup)) * g.InputSize);
+                float* yg = y + ((((long)n * _p.OutChannels) + ((long)grp * m)) * g.OutputSize);
+                float* bg = b == null ? null : b + ((long)grp * m);
+                if (_pointwise is not null)
+                {
+                    _pointwise.Run(_weights[grp], new DenseRowsPanelSource(xg, g.InputSize), bg, yg, g.OutputSize);
+                }
+                else
+                {
+                    _im2col!.Run(_weights[grp], new Im2colPanelSource(xg, g), bg, yg, g.OutputSize);
+                }
+            }
+        }
+    }
+}

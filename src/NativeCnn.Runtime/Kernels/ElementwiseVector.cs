@@ -1,0 +1,84 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NativeCnn.Runtime.Kernels;
+
+/// <summary>
+/// SIMD element-wise float kernels, each bitwise equal to its scalar reference (IEEE operations lane by lane):
+/// Relu as <c>max(x, +0)</c> with <see cref="MathF.Max(float, float)"/> semantics (NaN kept, −0 → +0), which is
+/// <see cref="ReluReference"/>; Add / Sub / Mul over dense or repeated operands, which is
+/// <see cref="BinaryBroadcastReference"/> on one contiguous block. Vector512 when accelerated, else Vector256,
+/// with a scalar tail (and the scalar loop alone under DOTNET_EnableHWIntrinsic=0).
+/// </summary>
+internal static unsafe class ElementwiseVector
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Relu(float* x, float* y, long n)
+    {
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                Vector512.Max(Vector512.Load(x + i), Vector512<float>.Zero).Store(y + i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                Vector256.Max(Vector256.Load(x + i), Vector256<float>.Zero).Store(y + i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            float v = x[i];
+            y[i] = float.IsNaN(v) ? v : v > 0f ? v : 0f;
+        }
+    }
+
+    /// <summary>The binary ops with a lane-wise vector form: 0 add, 1 subtract, 2 multiply.</summary>
+    public static int Code<TOp>() =>
+        typeof(TOp) == typeof(AddOp<float>) ? 0 : typeof(TOp) == typeof(SubOp<float>) ? 1 : typeof(TOp) == typeof(MulOp<float>) ? 2 : -1;
+
+    /// <summary><c>y[i] = a[i·sa] op b[i·sb]</c>, a stride being 1 (dense) or 0 (one repeated element).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Binary(int op, float* a, int sa, float* b, int sb, float* y, int n)
+    {
+        if (n <= 0)
+        {
+            return;
+        }
+
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var ra = Vector512.Create(*a);
+            var rb = Vector512.Create(*b);
+            for (; i + 16 <= n; i += 16)
+            {
+                var va = sa == 0 ? ra : Vector512.Load(a + i);
+                var vb = sb == 0 ? rb : Vector512.Load(b + i);
+                (op == 0 ? va + vb : op == 1 ? va - vb : va * vb).Store(y + i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var ra = Vector256.Create(*a);
+            var rb = Vector256.Create(*b);
+            for (; i + 8 <= n; i += 8)
+            {
+                var va = sa == 0 ? ra : Vector256.Load(a + i);
+                var vb = sb == 0 ? rb : Vector256.Load(b + i);
+                (op == 0 ? va + vb : op == 1 ? va - vb : va * vb).Store(y + i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            float va = a[i * sa], vb = b[i * sb];
+            y[i] = op == 0 ? va + vb : op == 1 ? va - vb : va * vb;
+        }
+    }
+}

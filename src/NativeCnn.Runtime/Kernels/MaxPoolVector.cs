@@ -1,0 +1,214 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using NativeCnn.Runtime.Planning;
+
+namespace NativeCnn.Runtime.Kernels;
+
+/// <summary>
+/// 2-D float max pooling with argmax, eight outputs of a row per vector, bitwise the <see cref="MaxPoolReference"/>
+/// result (values and argmax): the taps are scanned in the same (ky, kx) order and a tap replaces the running
+/// maximum only where it is strictly greater (an ordered compare, so a NaN first tap is kept and a later NaN never
+/// wins), selecting value and index together. A strided window reads the input through a per-worker copy of the
+/// plane split by column phase (<c>P[iy, r, j] = X[iy, s·j + r]</c>), which makes every tap a contiguous load.
+/// Columns whose window reaches into the padding, and tiny rows, take the scalar path.
+/// </summary>
+internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
+{
+    private readonly PoolParams _p;
+    private readonly int _threads;
+    private readonly int _phaseLength;              // ceil(W / sw)
+    private readonly long _scratchPerWorker;
+    private readonly AlignedFloats? _scratch;
+    private readonly WorkQueue _queue;
+    private readonly int _aux;
+    private float* _x, _y;
+    private long* _argmax;
+
+    public MaxPoolVector(PoolParams p, int aux, int threads)
+    {
+        _p = p;
+        _aux = aux;
+        _threads = Math.Max(1, threads);
+        var g = p.Window;
+        int sw = g.Strides[2];
+        _phaseLength = (g.Input[2] + sw - 1) / sw;
+        if (sw > 1)
+        {
+            _scratchPerWorker = ((long)g.Input[1] * sw * _phaseLength) + 16;
+            _scratch = new AlignedFloats(_scratchPerWorker * _threads);
+        }
+
+        _queue = new WorkQueue(Plane);
+    }
+
+    public string KernelName => "MaxPoolArgmaxRowsVector256";
+
+    /// <summary>2-D (depth trivial) and at least one full vector of interior columns.</summary>
+    public static bool Supports(PoolParams p)
+    {
+        var g = p.Window;
+        return g.Input[0] == 1 && g.Kernel[0] == 1 && g.Output[0] == 1 && Vector256.IsHardwareAccelerated && g.Output[2] >= 8;
+    }
+
+    public void Run(KernelArgs args)
+    {
+        _x = (float*)args.Inputs[0].Pointer;
+        _y = (float*)args.Outputs[0].Pointer;
+        _argmax = (long*)args.Auxiliary[_aux].Pointer;
+        _queue.Run(_p.Batch * _p.Channels, _threads);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Plane(int plane, int worker)
+    {
+        var g = _p.Window;
+        int h = g.Input[1], w = g.Input[2], oh = g.Output[1], ow = g.Output[2];
+        int kh = g.Kernel[1], kw = g.Kernel[2], sh = g.Strides[1], sw = g.Strides[2];
+        int ph = g.PadsBegin[1], pw = g.PadsBegin[2], dh = g.Dilations[1], dw = g.Dilations[2];
+        float* x = _x + ((long)plane * g.InputSize);
+        float* y = _y + ((long)plane * g.OutputSize);
+        long* am = _argmax + ((long)plane * g.OutputSize);
+        long planeBase = (long)plane * g.InputSize;
+
+        // Phase-split copy of the plane: row iy, phase r holds X[iy, sw·j + r] at j.
+        float* src = x;
+        long rowLength = w;
+        int q = _phaseLength;
+        if (sw > 1)
+        {
+            src = _scratch!.Pointer + (worker * _scratchPerWorker);
+            rowLength = (long)sw * q;
+            for (int iy = 0; iy < h; iy++)
+            {
+                float* xr = x + ((long)iy * w);
+                float* dr = src + (iy * rowLength);
+                for (int r = 0; r < sw; r++)
+                {
+                    float* d = dr + (r * q);
+                    for (int j = 0, ix = r; ix < w; j++, ix += sw)
+                    {
+                        d[j] = xr[ix];
+                    }
+                }
+            }
+        }
+
+        // Tap kx of output column ox reads ix = sw·(ox + m) + r with t = kx·dw − pw = sw·m + r, 0 ≤ r < sw.
+        int* tapOffset = stackalloc int[kw];
+        for (int kx = 0; kx < kw; kx++)
+        {
+            int t = (kx * dw) - pw;
+            int m = WindowGeometry.FloorDiv(t, sw), r = t - (m * sw);
+            tapOffset[kx] = (r * q) + m;
+        }
+
+        var (lo, hi) = WindowGeometry.ValidRange(ow, w - ((kw - 1) * dw), sw, pw, 0, 1);
+        int x0 = Math.Min(lo, ow), x1 = Math.Clamp(hi, x0, ow);
+        var laneColumn = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * sw;       // input column of lane i, relative
+        for (int oy = 0; oy < oh; oy++)
+        {
+            int iyBase = (oy * sh) - ph;
+            float* yRow = y + ((long)oy * ow);
+            long* aRow = am + ((long)oy * ow);
+            int ox = 0;
+            for (; ox < x0; ox++)
+            {
+                Point(x, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw, planeBase, out yRow[ox], out aRow[ox]);
+            }
+
+            if (x1 - x0 >= 8)
+            {
+                for (; ox < x1; ox += 8)
+                {
+                    int at = Math.Min(ox, x1 - 8);
+                    var best = Vector256<float>.Zero;
+                    var index = Vector256.Create(-1);
+                    bool first = true;
+                    for (int ky = 0; ky < kh; ky++)
+                    {
+                        int iy = iyBase + (ky * dh);
+                        if ((uint)iy >= (uint)h)
+                        {
+                            continue;
+                        }
+
+                        float* row = src + (iy * rowLength) + at;
+                        for (int kx = 0; kx < kw; kx++)
+                        {
+                            var v = Vector256.Load(row + tapOffset[kx]);
+                            var vi = laneColumn + Vector256.Create((iy * w) + (at * sw) + (kx * dw) - pw);   // iy·W + ix per lane
+                            if (first)
+                            {
+                                best = v;
+                                index = vi;
+                                first = false;
+                                continue;
+                            }
+
+                            var greater = Vector256.GreaterThan(v, best);
+                            best = Vector256.ConditionalSelect(greater, v, best);
+                            index = Vector256.ConditionalSelect(greater.AsInt32(), vi, index);
+                        }
+                    }
+
+                    best.Store(yRow + at);
+                    if (first)
+                    {
+                        for (int i = 0; i < 8; i++)
+                        {
+                            aRow[at + i] = -1;
+                        }
+                    }
+                    else
+                    {
+                        var (lower, upper) = Vector256.Widen(index);
+                        var pb = Vector256.Create(planeBase);
+                        (lower + pb).Store(aRow + at);
+                        (upper + pb).Store(aRow + at + 4);
+                    }
+                }
+
+                ox = x1;
+            }
+
+            for (; ox < ow; ox++)
+            {
+                Point(x, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw, planeBase, out yRow[ox], out aRow[ox]);
+            }
+        }
+    }
+
+    /// <summary>One output, exactly as <see cref="MaxPoolReference"/> (first valid tap, then strictly greater).</summary>
+    private static void Point(float* x, int iy0, int ix0, int h, int w, int kh, int kw, int dh, int dw, long planeBase, out float value, out long argmax)
+    {
+        float best = 0f;
+        long at = -1;
+        for (int ky = 0; ky < kh; ky++)
+        {
+            int iy = iy0 + (ky * dh);
+            if ((uint)iy >= (uint)h)
+            {
+                continue;
+            }
+
+            for (int kx = 0; kx < kw; kx++)
+            {
+                int ix = ix0 + (kx * dw);
+                if ((uint)ix >= (uint)w)
+                {
+                    continue;
+                }
+
+                float v = x[((long)iy * w) + ix];
+                if (at < 0 || v > best)
+                {
+                    best = v;
+                    at = planeBase + ((long)iy * w) + ix;
+                }
+            }
+        }
+
+        value = best;
+        argmax = at;
+    }
+}

@@ -1,0 +1,549 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NativeCnn.Runtime.Kernels;
+
+/// <summary>The SIMD tier a kernel is built for; chosen once, when the plan is built.</summary>
+public enum KernelIsa
+{
+    /// <summary>No SIMD (<c>DOTNET_EnableHWIntrinsic=0</c>, or no AVX2): plain scalar loops.</summary>
+    Scalar,
+
+    /// <summary>256-bit vectors with FMA (AVX2).</summary>
+    Vector256,
+
+    /// <summary>512-bit vectors (AVX-512F).</summary>
+    Vector512,
+}
+
+/// <summary>Which tier this process runs (the DOTNET_Enable* switches decide it).</summary>
+public static class KernelIsaSupport
+{
+    public static KernelIsa Best =>
+        Vector512.IsHardwareAccelerated ? KernelIsa.Vector512
+        : Vector256.IsHardwareAccelerated && Fma.IsSupported ? KernelIsa.Vector256
+        : KernelIsa.Scalar;
+}
+
+/// <summary>
+/// A register-blocked SGEMM micro-kernel: <c>C[0..MR, 0..NR] = init + Apanel[kc][MR]ᵀ · B[kc][NR]</c>, where init is
+/// C itself when <c>init</c> is null, else row i starts at <c>init[i]</c>; B rows are <c>ldb</c> apart (NR when packed).
+/// </summary>
+internal unsafe interface ISgemmMicroKernel
+{
+    static abstract int MR { get; }
+
+    static abstract int NR { get; }
+
+    static abstract void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init);
+}
+
+/// <summary>
+/// Where the B operand of a packed SGEMM comes from: <see cref="Pack"/> writes columns <c>[n0, n1)</c> of rows
+/// <c>[k0, k0 + kc)</c> as panels of <c>nr</c> columns: <c>dst[jr·kc·nr + q·nr + j] = B[k0 + q, n0 + jr·nr + j]</c>,
+/// zero for columns at or past n1.
+/// </summary>
+internal unsafe interface ISgemmPanelSource
+{
+    /// <summary>B as a dense row-major matrix the micro-kernel can read in place (rows <c>ld</c> apart), or null.</summary>
+    float* Direct(out long ld);
+
+    void Pack(int k0, int kc, int n0, int n1, int nr, float* dst);
+}
+
+/// <summary>Writes a run of B's row q into consecutive panel columns, moving to the next panel at each nr boundary.</summary>
+internal unsafe struct PanelCursor(float* first, int panelStride, int nr)
+{
+    private float* _row = first;
+    private int _col;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Put(float v)
+    {
+        _row[_col] = v;
+        if (++_col == nr)
+        {
+            _col = 0;
+            _row += panelStride;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Zero(int len) => Copy(null, len);
+
+    /// <summary>Copies <paramref name="len"/> floats from <paramref name="src"/> (zeros when null).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Copy(float* src, int len)
+    {
+        while (len > 0)
+        {
+            int take = Math.Min(len, nr - _col);
+            float* d = _row + _col;
+            if (src == null)
+            {
+                Floats.Clear(d, take);
+            }
+            else
+            {
+                Floats.Copy(src, d, take);
+                src += take;
+            }
+
+            len -= take;
+            _col += take;
+            if (_col == nr)
+            {
+                _col = 0;
+                _row += panelStride;
+            }
+        }
+    }
+
+    /// <summary>Zeros the rest of the current panel row (the columns past n1 in the last panel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ZeroTail()
+    {
+        if (_col > 0)
+        {
+            Floats.Clear(_row + _col, nr - _col);
+        }
+    }
+}
+
+/// <summary>Short copies and clears without a call into memmove (runs here are 1 to a few hundred floats).</summary>
+internal static unsafe class Floats
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Copy(float* src, float* dst, int len)
+    {
+        if (Vector256.IsHardwareAccelerated && len >= 8)
+        {
+            int i = 0;
+            for (; i <= len - 8; i += 8)
+            {
+                Vector256.Load(src + i).Store(dst + i);
+            }
+
+            if (i < len)
+            {
+                Vector256.Load(src + len - 8).Store(dst + len - 8);   // overlapping last vector
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < len; i++)
+        {
+            dst[i] = src[i];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Clear(float* dst, int len)
+    {
+        if (Vector256.IsHardwareAccelerated && len >= 8)
+        {
+            int i = 0;
+            for (; i <= len - 8; i += 8)
+            {
+                Vector256<float>.Zero.Store(dst + i);
+            }
+
+            if (i < len)
+            {
+                Vector256<float>.Zero.Store(dst + len - 8);
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < len; i++)
+        {
+            dst[i] = 0f;
+        }
+    }
+}
+
+/// <summary>B stored row-major: <c>B[k, n] = b[k·ld + n]</c> (a 1×1 conv's input plane stack, a Gemm's B).</summary>
+internal readonly unsafe struct DenseRowsPanelSource(float* b, long ld) : ISgemmPanelSource
+{
+    public float* Direct(out long rowStride)
+    {
+        rowStride = ld;
+        return b;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Pack(int k0, int kc, int n0, int n1, int nr, float* dst)
+    {
+        for (int q = 0; q < kc; q++)
+        {
+            var cursor = new PanelCursor(dst + (q * nr), kc * nr, nr);
+            cursor.Copy(b + ((k0 + q) * ld) + n0, n1 - n0);
+            cursor.ZeroTail();
+        }
+    }
+}
+
+/// <summary>B stored column-major (a transposed matrix): <c>B[k, n] = b[n·ld + k]</c>.</summary>
+internal readonly unsafe struct DenseColumnsPanelSource(float* b, long ld) : ISgemmPanelSource
+{
+    public float* Direct(out long rowStride)
+    {
+        rowStride = 0;
+        return null;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Pack(int k0, int kc, int n0, int n1, int nr, float* dst)
+    {
+        for (int q = 0; q < kc; q++)
+        {
+            var cursor = new PanelCursor(dst + (q * nr), kc * nr, nr);
+            for (int n = n0; n < n1; n++)
+            {
+                cursor.Put(b[(n * ld) + k0 + q]);
+            }
+
+            cursor.ZeroTail();
+        }
+    }
+}
+
+/// <summary>
+/// Float buffer with a 64-byte-aligned pointer, allocated once (at plan time) on the pinned object heap, so it
+/// needs no disposal and never moves.
+/// </summary>
+internal sealed unsafe class AlignedFloats
+{
+    private readonly float[] _array;
+
+    public AlignedFloats(long length)
+    {
+        _array = GC.AllocateArray<float>(checked((int)(length + 16)), pinned: true);
+        nint p = (nint)Unsafe.AsPointer(ref _array[0]);
+        Pointer = (float*)((p + 63) & ~(nint)63);
+        Length = length;
+    }
+
+    public float* Pointer { get; }
+
+    public long Length { get; }
+}
+
+/// <summary>
+/// A (M×K) packed for a micro-kernel with <c>MR</c> rows: K in blocks of <c>KC</c>; block <c>k0</c> holds, for
+/// each panel of MR rows, <c>[kc][MR]</c> (rows past M are zero). Built once at plan time for weights.
+/// </summary>
+internal sealed unsafe class SgemmPackedA
+{
+    private readonly AlignedFloats _data;
+
+    private SgemmPackedA(int m, int k, int mr, int kcBlock)
+    {
+        M = m;
+        K = k;
+        MR = mr;
+        KC = kcBlock;
+        Panels = (m + mr - 1) / mr;
+        _data = new AlignedFloats((long)Panels * mr * k);
+    }
+
+    public int M { get; }
+
+    public int K { get; }
+
+    public int MR { get; }
+
+    public int KC { get; }
+
+    public int Panels { get; }
+
+    /// <summary>Packs <c>A[i, q] = a[i·rowStride + q·colStride]</c>.</summary>
+    public static SgemmPackedA Pack(int mr, int kcBlock, int m, int k, float* a, long rowStride, long colStride)
+    {
+        var p = new SgemmPackedA(m, k, mr, kcBlock);
+        for (int k0 = 0; k0 < k; k0 += kcBlock)
+        {
+            int kc = Math.Min(kcBlock, k - k0);
+            for (int ir = 0; ir < p.Panels; ir++)
+            {
+                float* dst = p.Panel(k0, kc, ir);
+                for (int q = 0; q < kc; q++)
+                {
+                    for (int r = 0; r < mr; r++)
+                    {
+                        int i = (ir * mr) + r;
+                        dst[(q * mr) + r] = i < m ? a[(i * rowStride) + ((k0 + q) * colStride)] : 0f;
+                    }
+                }
+            }
+        }
+
+        return p;
+    }
+
+    /// <summary>The <c>[kc][MR]</c> panel of rows <c>ir·MR…</c> in the K block starting at <c>k0</c>.</summary>
+    public float* Panel(int k0, int kc, int ir) => _data.Pointer + ((long)k0 * Panels * MR) + ((long)ir * MR * kc);
+}
+
+/// <summary>
+/// How an SGEMM of a given shape is cut into work items, fixed by the shape alone (never by the thread count),
+/// so each element of C is computed by one item, in one k order, whatever the number of threads.
+/// An item is a block of <see cref="MChunkPanels"/> row panels × <see cref="NChunkPanels"/> column panels.
+/// </summary>
+internal sealed record SgemmPartition(int M, int N, int K, int MR, int NR, int KC, int MChunkPanels, int NChunkPanels)
+{
+    /// <summary>Work items a GEMM is cut into when it can be (enough for two busy cores and some balance).</summary>
+    public const int TargetItems = 8;
+
+    /// <summary>Most columns of packed B per item: KC·cols floats must stay well inside L2.</summary>
+    public const int MaxChunkBytes = 384 * 1024;
+
+    public int MPanels => (M + MR - 1) / MR;
+
+    public int NPanels => (N + NR - 1) / NR;
+
+    public int MChunks => (MPanels + MChunkPanels - 1) / MChunkPanels;
+
+    public int NChunks => (NPanels + NChunkPanels - 1) / NChunkPanels;
+
+    public int Items => MChunks * NChunks;
+
+    /// <summary>Floats of packed-B scratch one worker needs.</summary>
+    public long ScratchPerWorker => (long)KC * NChunkPanels * NR;
+
+    public static SgemmPartition Create(int m, int n, int k, int mr, int nr, int kc)
+    {
+        int mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr;
+        int maxN = Math.Max(1, MaxChunkBytes / (sizeof(float) * kc * nr));
+        int nChunk = Math.Clamp((nPanels + TargetItems - 1) / TargetItems, 1, maxN);
+        int nChunks = (nPanels + nChunk - 1) / nChunk;
+        int mChunks = Math.Clamp((TargetItems + nChunks - 1) / nChunks, 1, mPanels);
+        int mChunk = (mPanels + mChunks - 1) / mChunks;
+        return new SgemmPartition(m, n, k, mr, nr, kc, mChunk, nChunk);
+    }
+}
+
+/// <summary>
+/// Packed SGEMM driver: <c>C[i, j] = bias[i] + Σ_k A[i,k] · B[k,j]</c> (C row-major with row stride ldc), A packed
+/// at plan time (<see cref="SgemmPackedA"/>), B packed per call panel by panel from <typeparamref name="TSource"/>
+/// into per-worker scratch allocated at plan time. Loop order per work item (GotoBLAS): K blocks of KC; pack
+/// the item's B panels; for each B panel (kept in L1) run the micro-kernel over the item's A panels (in L2).
+/// C starts as the bias and each K block adds to it, so every element is summed in ascending k order.
+/// One instance per call site; not re-entrant (set the operands, then <see cref="Run"/>).
+/// </summary>
+internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
+    where TMicro : ISgemmMicroKernel
+    where TSource : struct, ISgemmPanelSource
+{
+    private readonly AlignedFloats _scratch;
+    private readonly Action<int> _worker;
+    private readonly int _workers;
+    private SgemmPackedA? _a;
+    private TSource _source;
+    private float* _bias;
+    private float* _c;
+    private long _ldc;
+    private int _next;
+
+    public SgemmPacked(int m, int n, int k, int threads)
+    {
+        Partition = SgemmPartition.Create(m, n, k, TMicro.MR, TMicro.NR, KcBlock);
+        _workers = Math.Max(1, Math.Min(threads, Partition.Items));
+        _scratch = new AlignedFloats(Partition.ScratchPerWorker * _workers);
+        _worker = Worker;
+    }
+
+    /// <summary>K block: a KC×NR panel of packed B (≤ 24 KiB) stays in L1 while the A panels stream past it.</summary>
+    public static int KcBlock => TMicro.NR >= 48 ? 128 : 256;
+
+    public SgemmPartition Partition { get; }
+
+    public static SgemmPackedA PackA(int m, int k, float* a, long rowStride, long colStride) =>
+        SgemmPackedA.Pack(TMicro.MR, KcBlock, m, k, a, rowStride, colStride);
+
+    public SgemmPackedA PackWeights(int m, int k, float* a, long rowStride, long colStride) => PackA(m, k, a, rowStride, colStride);
+
+    public void Run(SgemmPackedA a, in TSource source, float* bias, float* c, long ldc)
+    {
+        _a = a;
+        _source = source;
+        _bias = bias;
+        _c = c;
+        _ldc = ldc;
+        _next = 0;
+        if (_workers == 1)
+        {
+            Worker(0);
+        }
+        else
+        {
+            Parallel.For(0, _workers, _worker);
+        }
+
+        _a = null;
+    }
+
+    private void Worker(int w)
+    {
+        float* scratch = _scratch.Pointer + (w * Partition.ScratchPerWorker);
+        int item;
+        while ((item = Interlocked.Increment(ref _next) - 1) < Partition.Items)
+        {
+            RunItem(item, scratch);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunItem(int item, float* bp)
+    {
+        var p = Partition;
+        var a = _a!;
+        int mr = TMicro.MR, nr = TMicro.NR;
+        int i0 = item / p.NChunks * p.MChunkPanels, i1 = Math.Min(p.MPanels, i0 + p.MChunkPanels);
+        int n0 = item % p.NChunks * p.NChunkPanels * nr, n1 = Math.Min(p.N, n0 + (p.NChunkPanels * nr));
+        float* tile = stackalloc float[mr * nr];
+        float* init = stackalloc float[mr];     // row start values of an edge tile (bias, zero past M)
+        float* zeros = stackalloc float[mr];
+        new Span<float>(zeros, mr).Clear();
+
+        // A dense row-major B is read in place by the micro-kernel; only a ragged last panel is packed (zero-padded).
+        float* direct = _source.Direct(out long ld);
+        int fullEnd = direct == null ? n0 : n0 + ((n1 - n0) / nr * nr);
+        for (int k0 = 0; k0 < p.K; k0 += p.KC)
+        {
+            int kc = Math.Min(p.KC, p.K - k0);
+            if (fullEnd < n1)
+            {
+                _source.Pack(k0, kc, fullEnd, n1, nr, bp + ((long)(fullEnd - n0) / nr * kc * nr));
+            }
+
+            for (int n = n0; n < n1; n += nr)
+            {
+                int cols = Math.Min(nr, n1 - n);
+                float* bPanel;
+                long ldb;
+                if (n < fullEnd)
+                {
+                    bPanel = direct + ((long)k0 * ld) + n;
+                    ldb = ld;
+                }
+                else
+                {
+                    bPanel = bp + ((long)(n - n0) / nr * kc * nr);
+                    ldb = nr;
+                }
+
+                for (int ir = i0; ir < i1; ir++)
+                {
+                    int row0 = ir * mr, rows = Math.Min(mr, p.M - row0);
+                    float* ct = _c + ((long)row0 * _ldc) + n;
+                    float* ap = a.Panel(k0, kc, ir);
+                    if (rows == mr && cols == nr)
+                    {
+                        TMicro.Run(kc, ap, bPanel, ldb, ct, _ldc, k0 > 0 ? null : _bias == null ? zeros : _bias + row0);
+                    }
+                    else
+                    {
+                        // Edge tile: run the full-size micro-kernel on a local tile, then copy the valid part.
+                        float* start = null;
+                        if (k0 == 0)
+                        {
+                            for (int r = 0; r < mr; r++)
+                            {
+                                init[r] = _bias != null && r < rows ? _bias[row0 + r] : 0f;
+                            }
+
+                            start = init;
+                        }
+                        else
+                        {
+                            Copy(ct, _ldc, tile, nr, rows, cols);
+                        }
+
+                        TMicro.Run(kc, ap, bPanel, ldb, tile, nr, start);
+                        Copy(tile, nr, ct, _ldc, rows, cols);
+                    }
+                }
+            }
+        }
+
+        if (p.K == 0)
+        {
+            for (int ir = i0; ir < i1; ir++)
+            {
+                int row0 = ir * mr;
+                for (int r = 0; r < Math.Min(mr, p.M - row0); r++)
+                {
+                    new Span<float>(_c + ((row0 + r) * _ldc) + n0, n1 - n0).Fill(_bias == null ? 0f : _bias[row0 + r]);
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Copy(float* src, long lds, float* dst, long ldd, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            new ReadOnlySpan<float>(src + (r * lds), cols).CopyTo(new Span<float>(dst + (r * ldd), cols));
+        }
+    }
+}
+
+/// <summary>A packed SGEMM of fixed shape with its micro-kernel chosen (see <see cref="SgemmPacked{TMicro, TSource}"/>).</summary>
+internal unsafe interface ISgemm<TSource> : ISgemmPackA where TSource : struct, ISgemmPanelSource
+{
+    SgemmPartition Partition { get; }
+
+    void Run(SgemmPackedA a, in TSource source, float* bias, float* c, long ldc);
+}
+
+/// <summary>Packs the A operand (weights) for a packed SGEMM's micro-kernel.</summary>
+internal unsafe interface ISgemmPackA
+{
+    /// <summary>Packs A (M×K, <c>A[i, q] = a[i·rowStride + q·colStride]</c>).</summary>
+    SgemmPackedA PackWeights(int m, int k, float* a, long rowStride, long colStride);
+}
+
+/// <summary>Chooses the SGEMM micro-kernel for an ISA tier and a shape (once, at plan time).</summary>
+internal static class SgemmFactory
+{
+    public static ISgemm<TSource> Create<TSource>(KernelIsa isa, int m, int n, int k, int threads)
+        where TSource : struct, ISgemmPanelSource => Create<TSource>(Name(isa, m, n), m, n, k, threads);
+
+    /// <summary>Every SGEMM kernel that runs on the tier (the tests sweep all of them).</summary>
+    public static string[] KernelsFor(KernelIsa isa) => isa switch
+    {
+        KernelIsa.Vector512 => ["SgemmPackedAvx512_8x48", "SgemmPackedAvx512_14x32", "SgemmPackedAvx2_6x16", "SgemmPackedScalar_4x4"],
+        KernelIsa.Vector256 => ["SgemmPackedAvx2_6x16", "SgemmPackedScalar_4x4"],
+        _ => ["SgemmPackedScalar_4x4"],
+    };
+
+    public static ISgemm<TSource> Create<TSource>(string name, int m, int n, int k, int threads)
+        where TSource : struct, ISgemmPanelSource => name switch
+        {
+            "SgemmPackedAvx512_8x48" => new SgemmPacked<SgemmMicroAvx512_8x48, TSource>(m, n, k, threads),
+            "SgemmPackedAvx512_14x32" => new SgemmPacked<SgemmMicroAvx512_14x32, TSource>(m, n, k, threads),
+            "SgemmPackedAvx2_6x16" => new SgemmPacked<SgemmMicroAvx2_6x16, TSource>(m, n, k, threads),
+            "SgemmPackedScalar_4x4" => new SgemmPacked<SgemmMicroScalar_4x4, TSource>(m, n, k, threads),
+            _ => throw new ArgumentException($"no SGEMM kernel named {name}", nameof(name)),
+        };
+
+    /// <summary>
+    /// The kernel for the tier and shape. On AVX-512 both tiles run at about the same speed on full tiles
+    /// (8×48 a few % ahead on 56×56 planes), so the one that pads the C matrix less wins: 14×32 on 7×7 and 14×14
+    /// planes (N = 49, 196), 8×48 on large planes.
+    /// </summary>
+    public static string Name(KernelIsa isa, int m = 64, int n = 3136) => isa switch
+    {
+        KernelIsa.Vector512 => Padded(m, n, 8, 48) <= Padded(m, n, 14, 32) * 1.02 ? "SgemmPackedAvx512_8x48" : "SgemmPackedAvx512_14x32",
+        KernelIsa.Vector256 => "SgemmPackedAvx2_6x16",
+        _ => "SgemmPackedScalar_4x4",
+    };
+
+    private static double Padded(int m, int n, int mr, int nr) =>
+        (double)((m + mr - 1) / mr * mr) * ((n + nr - 1) / nr * nr);
+}

@@ -1,0 +1,165 @@
+using NativeCnn.Runtime.Kernels;
+using NativeCnn.Runtime.Planning;
+
+namespace NativeCnn.Runtime.Tests.Kernels;
+
+/// <summary>The SIMD conv kernels against <see cref="ConvReference"/>, called directly (no session).</summary>
+[Trait("Category", "Kernels")]
+public unsafe class ConvKernelTests
+{
+    /// <summary>
+    /// Unit roundoff of float32 counted twice (reference and kernel each round every partial sum): the classical bound
+    /// on a K-term sum is K·u·Σ|w·x|; FMA and the K-blocked order only change which of those roundings happen.
+    /// </summary>
+    private const double TwoUlp = 2.0 / (1 << 24);
+
+    private const double Atol = 1e-6;
+
+    public static IEnumerable<object[]> SgemmKernels() =>
+        KernelTiers.Available.SelectMany(SgemmFactory.KernelsFor).Distinct().Select(t => new object[] { t });
+
+    [Theory]
+    [MemberData(nameof(SgemmKernels))]
+    public void SgemmConvMatchesReferenceOverChannelAndShapeSweep(string sgemm)
+    {
+        var rng = new Random(7);
+        int[] channels = [1, 2, 3, 4, 7, 8, 15, 16, 17];
+        int cases = 0;
+        foreach (int cin in channels)
+        {
+            foreach (int cout in channels)
+            {
+                // Cycle through kernel / stride / padding / dilation / group combinations so every channel pair meets several.
+                int v = cases++;
+                int k = new[] { 1, 3, 5, 1, 3, 2 }[v % 6];
+                int stride = 1 + (v / 6 % 2);
+                int pad = v % 4 == 3 ? 0 : k / 2;
+                int dil = v % 9 == 4 ? 2 : 1;
+                int group = cin % 2 == 0 && cout % 2 == 0 && v % 3 == 0 ? 2 : 1;
+                int h = 5 + (v % 7), w = 3 + (v % 11);
+                Check(sgemm, rng, batch: 1 + (v % 2), cin, cout, h, w, k, stride, pad, pad + (v % 2), dil, group, threads: 1 + (v % 2));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SgemmKernels))]
+    public void SgemmConvMatchesReferenceOnPointwiseAndVggLikeLayers(string sgemm)
+    {
+        var rng = new Random(8);
+        Check(sgemm, rng, 1, 64, 33, 14, 14, 1, 1, 0, 0, 1, 1, 2);     // pointwise (B = X directly)
+        Check(sgemm, rng, 1, 32, 48, 28, 28, 3, 1, 1, 1, 1, 1, 2);     // VGG-like 3×3 same
+        Check(sgemm, rng, 1, 3, 16, 31, 29, 7, 2, 3, 3, 1, 1, 2);      // ResNet stem-like, odd sizes
+    }
+
+    [Fact]
+    public void PlanChoosesTheSgemmConvForConstantWeightsAndItAgreesWithTheReferencePlan()
+    {
+        var rng = new Random(9);
+        var x = ConvOpsHarness.Random(rng, 1, 5, 9, 9);
+        var w = ConvOpsHarness.Random(rng, 6, 5, 3, 3);
+        var b = ConvOpsHarness.Random(rng, 6);
+        var fast = ConvOpsHarness.Run("Conv", [x, w, b], [ConvOpsHarness.A("pads", 1, 1, 1, 1)], constants: [1, 2]);
+        var slow = ConvOpsHarness.Run("Conv", [x, w, b], [ConvOpsHarness.A("pads", 1, 1, 1, 1)]);   // W not constant: reference
+        Assert.StartsWith("ConvIm2colSgemm(", Assert.IsAssignableFrom<IDescribedKernel>(fast.Plan.Steps[0].Kernel).KernelName);
+        Assert.IsNotAssignableFrom<IDescribedKernel>(slow.Plan.Steps[0].Kernel);
+        ConvOpsHarness.AssertClose(slow["out0"], fast["out0"], 1e-5, 1e-5, "conv 5->6 3x3 pad 1");
+    }
+
+    public static IEnumerable<object[]> Tiers() => KernelTiers.Available.Select(t => new object[] { t });
+
+    /// <summary>The depthwise kernel adds the taps in the reference's order without FMA: results are bitwise equal.</summary>
+    [Theory]
+    [MemberData(nameof(Tiers))]
+    public void DepthwiseIsBitwiseTheReferenceOverShapesThatHitEveryTail(KernelIsa isa)
+    {
+        var rng = new Random(10);
+        int v = 0;
+        foreach (int width in new[] { 1, 2, 7, 8, 15, 16, 17, 31, 33, 56 })
+        {
+            foreach (var (k, stride, pad, dil, mult) in new[] { (3, 1, 1, 1, 1), (3, 2, 1, 1, 1), (5, 1, 2, 1, 2), (3, 1, 2, 2, 1), (7, 1, 3, 1, 1), (3, 1, 0, 1, 1), (1, 1, 0, 1, 3) })
+            {
+                v++;
+                int c = 1 + (v % 4), h = 1 + (v % 9);
+                var p = Params(1 + (v % 2), c, c * mult, h, width, k, stride, pad, pad, dil, c);
+                if (p.Window.Output[1] <= 0 || p.Window.Output[2] <= 0)
+                {
+                    continue;
+                }
+
+                string what = $"{isa} N={p.Batch} C={c} mult={mult} H={h} W={width} k={k} s={stride} p={pad} d={dil}";
+                var x = SgemmTests.RandomArray(rng, p.Batch * c * h * width);
+                var wt = SgemmTests.RandomArray(rng, c * mult * k * k);
+                var b = SgemmTests.RandomArray(rng, c * mult);
+                int outLen = p.Batch * c * mult * p.Window.OutputSize;
+                var expected = new float[outLen];
+                var got = new float[outLen];
+                fixed (float* xp = x, wp = wt, bp = b, ep = expected, gp = got)
+                {
+                    ConvReference.Run(p, xp, wp, bp, ep, 1);
+                    new ConvDepthwise(p, isa, 1 + (v % 2)).Run(Args(p, xp, wp, bp, gp, 1 + (v % 2)));
+                }
+
+                for (int i = 0; i < outLen; i++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(got[i]), $"{what}: element {i}: expected {expected[i]}, got {got[i]}");
+                }
+            }
+        }
+    }
+
+    internal static ConvParams Params(int batch, int cin, int cout, int h, int w, int k, int stride, int padBegin, int padEnd, int dil, int group)
+    {
+        int oh = ((h + padBegin + padEnd - (dil * (k - 1)) - 1) / stride) + 1;
+        int ow = ((w + padBegin + padEnd - (dil * (k - 1)) - 1) / stride) + 1;
+        var g = new WindowGeometry
+        {
+            SpatialRank = 2, Input = [1, h, w], Output = [1, oh, ow], Kernel = [1, k, k], Strides = [1, stride, stride],
+            Dilations = [1, dil, dil], PadsBegin = [0, padBegin, padBegin], PadsEnd = [0, padEnd, padEnd],
+        };
+        return new ConvParams(batch, cin, cout, group, g);
+    }
+
+    private static void Check(string sgemm, Random rng, int batch, int cin, int cout, int h, int w, int k, int stride, int padBegin, int padEnd, int dil, int group, int threads)
+    {
+        var p = Params(batch, cin, cout, h, w, k, stride, padBegin, padEnd, dil, group);
+        string what = $"{sgemm} N={batch} Cin={cin} Cout={cout} H={h} W={w} k={k} s={stride} p={padBegin}/{padEnd} d={dil} g={group} threads={threads}";
+        Assert.True(p.Window.Output[1] > 0 && p.Window.Output[2] > 0, what);
+        var x = SgemmTests.RandomArray(rng, batch * cin * h * w);
+        var wt = SgemmTests.RandomArray(rng, cout * (cin / group) * k * k);
+        var b = SgemmTests.RandomArray(rng, cout);
+        var absW = wt.Select(Math.Abs).ToArray();
+        var absX = x.Select(Math.Abs).ToArray();
+        int outLen = batch * cout * p.Window.OutputSize;
+        var expected = new float[outLen];
+        var bound = new float[outLen];
+        var got = new float[outLen];
+        fixed (float* xp = x, wp = wt, bp = b, ep = expected, gp = got, awp = absW, axp = absX, bnd = bound)
+        {
+            ConvReference.Run(p, xp, wp, bp, ep, 1);
+            ConvReference.Run(p, axp, awp, (float*)null, bnd, 1);
+            var kernel = new ConvSgemm(p, wp, KernelIsa.Scalar, threads, sgemm);
+            kernel.Run(Args(p, xp, wp, bp, gp, threads));
+        }
+
+        for (int i = 0; i < outLen; i++)
+        {
+            double tol = Atol + (TwoUlp * (1 + (k * k * cin / group)) * (bound[i] + Math.Abs(b[i / p.Window.OutputSize % cout])));
+            Assert.True(Math.Abs(expected[i] - got[i]) <= tol, $"{what}: element {i}: expected {expected[i]}, got {got[i]}");
+        }
+    }
+
+    internal static KernelArgs Args(ConvParams p, float* x, float* w, float* b, float* y, int threads)
+    {
+        var g = p.Window;
+        return new KernelArgs(
+            [
+                new TensorView(DataType.Float32, [p.Batch, p.InChannels, g.Input[1], g.Input[2]], (nint)x),
+                new TensorView(DataType.Float32, [p.OutChannels, p.InPerGroup, g.Kernel[1], g.Kernel[2]], (nint)w),
+                new TensorView(DataType.Float32, [p.OutChannels], (nint)b),
+            ],
+            [new TensorView(DataType.Float32, [p.Batch, p.OutChannels, g.Output[1], g.Output[2]], (nint)y)],
+            [],
+            threads);
+    }
+}

@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using NativeCnn.Runtime;
+using NativeCnn.Runtime.Kernels;
+using NativeCnn.Runtime.Planning;
+
+namespace NativeCnn.KernelProbe;
+
+/// <summary>
+/// Quick kernel timings (not a benchmark suite: see bench/ for that). Usage:
+/// <c>dotnet run -c Release --project tools/kernel-probe -- sgemm|all [reps]</c>. Prints the median of reps runs.
+/// </summary>
+internal static unsafe class Program
+{
+    private static int Main(string[] args)
+    {
+        string what = args.Length > 0 ? args[0] : "all";
+        int reps = args.Length > 1 ? int.Parse(args[1]) : 7;
+        Console.WriteLine($"ISA {KernelIsaSupport.Best}, {Environment.ProcessorCount} cores, reps {reps} (median)");
+        if (what is "sgemm" or "all")
+        {
+            foreach (var (m, n, k, label) in new[] { (256, 3136, 2304, "VGG conv3_x as GEMM"), (64, 3136, 256, "ResNet 1x1 64<-256 @56"), (256, 3136, 64, "ResNet 1x1 256<-64 @56"), (512, 196, 1024, "ResNet 1x1 512<-1024 @14"), (2048, 49, 512, "ResNet 1x1 2048<-512 @7") })
+            {
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    Sgemm<SgemmMicroAvx512_8x48>(m, n, k, threads, reps, label);
+                    Sgemm<SgemmMicroAvx512_14x32>(m, n, k, threads, reps, label);
+                    Sgemm<SgemmMicroAvx2_6x16>(m, n, k, threads, reps, label);
+                }
+            }
+        }
+
+        if (what is "pack")
+        {
+            int hw = 56, c = 256;
+            var g = new WindowGeometry
+            {
+                SpatialRank = 2, Input = [1, hw, hw], Output = [1, hw, hw], Kernel = [1, 3, 3], Strides = [1, 1, 1],
+                Dilations = [1, 1, 1], PadsBegin = [0, 1, 1], PadsEnd = [0, 1, 1],
+            };
+            var x = new AlignedFloats((long)c * hw * hw);
+            Fill(x);
+            var dst = new AlignedFloats(128 * 432);
+            var src = new Im2colPanelSource(x.Pointer, g);
+            var dense = new DenseRowsPanelSource(x.Pointer, hw * hw);
+            int k = c * 9, n = hw * hw;
+            double t = Median(reps, () =>
+            {
+                for (int k0 = 0; k0 < k; k0 += 128)
+                {
+                    for (int n0 = 0; n0 < n; n0 += 432)
+                    {
+                        src.Pack(k0, 128, n0, Math.Min(n, n0 + 432), 48, dst.Pointer);
+                    }
+                }
+            });
+            Console.WriteLine($"im2col pack {k}x{n}: {t * 1e3:F2} ms, {t * 3.7e9 / ((double)k * n):F2} cycles/elem at 3.7 GHz");
+            t = Median(reps, () =>
+            {
+                for (int k0 = 0; k0 < c; k0 += 128)
+                {
+                    for (int n0 = 0; n0 < n; n0 += 432)
+                    {
+                        dense.Pack(k0, 128, n0, Math.Min(n, n0 + 432), 48, dst.Pointer);
+                    }
+                }
+            });
+            Console.WriteLine($"dense pack {c}x{n}: {t * 1e3:F2} ms, {t * 3.7e9 / ((double)c * n):F2} cycles/elem at 3.7 GHz");
+        }
+
+        if (what is "fc" or "all")
+        {
+            foreach (var (m, n, k, label) in new[] { (1, 4096, 25088, "VGG fc6 batch 1"), (1, 1000, 4096, "VGG fc8 batch 1"), (8, 4096, 25088, "VGG fc6 batch 8") })
+            {
+                var w = Tensor.Create(DataType.Float32, [n, k]);
+                var ws = w.AsSpan<float>();
+                var rng = new Random(1);
+                for (int i = 0; i < ws.Length; i += 97)
+                {
+                    ws[i] = (float)rng.NextDouble();
+                }
+
+                var x = new AlignedFloats((long)m * k);
+                var y = new AlignedFloats((long)m * n);
+                var bias = new AlignedFloats(n);
+                Fill(x);
+                var p = new GemmParams(m, n, k, false, true, 1f, 1f, true, 0, 1);
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    var kernel = new DenseSgemm(p, w, KernelIsaSupport.Best, threads);
+                    var fcArgs = new KernelArgs([new TensorView(DataType.Float32, [m, k], (nint)x.Pointer), w.View, new TensorView(DataType.Float32, [n], (nint)bias.Pointer)],
+                        [new TensorView(DataType.Float32, [m, n], (nint)y.Pointer)], [], threads);
+                    double t = Median(reps, () => kernel.Run(fcArgs));
+                    Report($"fc {label,-16} M={m} N={n} K={k} t={threads} {kernel.KernelName,-40}", 2.0 * m * n * k, t);
+                    Console.WriteLine($"   weights streamed: {4.0 * n * k / t / 1e9:F1} GB/s wall");
+                }
+
+                if (m == 1)
+                {
+                    double tr = Median(1, () => GemmReference.Run(p, x.Pointer, (float*)w.View.Pointer, bias.Pointer, y.Pointer, 1));
+                    Report($"fc {label,-16} M={m} N={n} K={k} t=1 GemmReference", 2.0 * m * n * k, tr);
+                }
+            }
+        }
+
+        if (what is "dw" or "all")
+        {
+            foreach (var (c, hw, stride) in new[] { (32, 112, 1), (128, 56, 1), (512, 14, 1), (64, 112, 2) })
+            {
+                DepthwiseProbe(c, hw, stride, reps);
+            }
+        }
+
+        if (what is "pool" or "all")
+        {
+            foreach (var (c, hw, k, stride, pad) in new[] { (64, 224, 2, 2, 0), (64, 112, 3, 2, 1), (512, 28, 2, 2, 0) })
+            {
+                int ohw = ((hw + (2 * pad) - k) / stride) + 1;
+                var g = new WindowGeometry
+                {
+                    SpatialRank = 2, Input = [1, hw, hw], Output = [1, ohw, ohw], Kernel = [1, k, k], Strides = [1, stride, stride],
+                    Dilations = [1, 1, 1], PadsBegin = [0, pad, pad], PadsEnd = [0, pad, pad],
+                };
+                var p = new PoolParams(1, c, g);
+                var x = new AlignedFloats((long)c * hw * hw);
+                var y = new AlignedFloats((long)c * ohw * ohw);
+                var am = new long[c * ohw * ohw];
+                Fill(x);
+                fixed (long* ap = am)
+                {
+                    long* amp = ap;
+                    var poolArgs = new KernelArgs([new TensorView(DataType.Float32, [1, c, hw, hw], (nint)x.Pointer)], [new TensorView(DataType.Float32, [1, c, ohw, ohw], (nint)y.Pointer)],
+                        [new TensorView(DataType.Int64, [1, c, ohw, ohw], (nint)amp)], 1);
+                    var kernel = new MaxPoolVector(p, 0, 1);
+                    double bytes = 4.0 * c * ((hw * hw) + (3 * ohw * ohw));
+                    double tv = Median(reps, () => kernel.Run(poolArgs));
+                    double tr = Median(reps, () => MaxPoolReference.Run(p, x.Pointer, y.Pointer, amp, null, false, 1));
+                    Console.WriteLine($"maxpool {k}x{k} s{stride} p{pad} C={c} {hw}x{hw} t=1: {kernel.KernelName} {tv * 1e3:F3} ms ({bytes / tv / 1e9:F1} GB/s), MaxPoolReference {tr * 1e3:F3} ms, ratio {tr / tv:F1}x");
+                }
+            }
+        }
+
+        if (what is "conv3")
+        {
+            foreach (var (cin, cout, hw) in new[] { (512, 512, 28), (128, 128, 28), (256, 256, 14), (64, 64, 56) })
+            {
+                Conv(cin, cout, hw, 3, 1, reps, "3x3", "sgemm");
+                Conv(cin, cout, hw, 3, 1, reps, "3x3", "winograd");
+            }
+        }
+
+        if (what is "conv" or "all")
+        {
+            foreach (var (cin, cout, hw, k, label) in new[] { (256, 256, 56, 3, "VGG conv3_x"), (64, 64, 224, 3, "VGG conv1_2"), (512, 512, 28, 3, "VGG conv4_x"), (512, 512, 14, 3, "VGG conv5_x"), (128, 128, 28, 3, "ResNet 3x3 @28"), (256, 256, 14, 3, "ResNet 3x3 @14"), (256, 64, 56, 1, "ResNet 1x1 256->64"), (64, 256, 56, 1, "ResNet 1x1 64->256"), (1024, 512, 14, 1, "ResNet 1x1 1024->512") })
+            {
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    Conv(cin, cout, hw, k, threads, reps, label, "sgemm");
+                    if (k == 3)
+                    {
+                        Conv(cin, cout, hw, k, threads, reps, label, "winograd");
+                    }
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    private static void Conv(int cin, int cout, int hw, int k, int threads, int reps, string label, string? kernelChoice)
+    {
+        int pad = k / 2;
+        var g = new WindowGeometry
+        {
+            SpatialRank = 2, Input = [1, hw, hw], Output = [1, hw, hw], Kernel = [1, k, k], Strides = [1, 1, 1],
+            Dilations = [1, 1, 1], PadsBegin = [0, pad, pad], PadsEnd = [0, pad, pad],
+        };
+        var p = new ConvParams(1, cin, cout, 1, g);
+        var x = new AlignedFloats((long)cin * hw * hw);
+        var w = new AlignedFloats((long)cout * cin * k * k);
+        var b = new AlignedFloats(cout);
+        var y = new AlignedFloats((long)cout * hw * hw);
+        Fill(x);
+        Fill(w);
+        var args = new KernelArgs(
+            [
+                new TensorView(DataType.Float32, [1, cin, hw, hw], (nint)x.Pointer),
+                new TensorView(DataType.Float32, [cout, cin, k, k], (nint)w.Pointer),
+                new TensorView(DataType.Float32, [cout], (nint)b.Pointer),
+            ],
+            [new TensorView(DataType.Float32, [1, cout, hw, hw], (nint)y.Pointer)], [], threads);
+        IKernel kernel = Choose(p, w.Pointer, threads, kernelChoice);
+        double median = Median(reps, () => kernel.Run(args));
+        if (kernel is ConvWinogradF4x4 wino)
+        {
+            var ticks = new long[3];
+            for (int r = 0; r < reps; r++)
+            {
+                wino.RunTimed(args, ticks);
+            }
+
+            Console.WriteLine($"   phases (mean ms): input {ticks[0] * 1e3 / Stopwatch.Frequency / reps:F2}, gemm {ticks[1] * 1e3 / Stopwatch.Frequency / reps:F2}, output {ticks[2] * 1e3 / Stopwatch.Frequency / reps:F2}");
+        }
+
+        string name = kernel is IDescribedKernel d ? d.KernelName : kernel.GetType().Name;
+        Report($"conv {label,-22} {cin}->{cout} {hw}x{hw} k{k} t={threads} {name,-44}", 2.0 * cout * cin * k * k * hw * hw, median);
+    }
+
+    private static void DepthwiseProbe(int c, int hw, int stride, int reps)
+    {
+        int ohw = ((hw + 2 - 3) / stride) + 1;
+        var g = new WindowGeometry
+        {
+            SpatialRank = 2, Input = [1, hw, hw], Output = [1, ohw, ohw], Kernel = [1, 3, 3], Strides = [1, stride, stride],
+            Dilations = [1, 1, 1], PadsBegin = [0, 1, 1], PadsEnd = [0, 1, 1],
+        };
+        var p = new ConvParams(1, c, c, c, g);
+        var x = new AlignedFloats((long)c * hw * hw);
+        var w = new AlignedFloats((long)c * 9);
+        var b = new AlignedFloats(c);
+        var y = new AlignedFloats((long)c * ohw * ohw);
+        Fill(x);
+        Fill(w);
+        var args = new KernelArgs(
+            [
+                new TensorView(DataType.Float32, [1, c, hw, hw], (nint)x.Pointer),
+                new TensorView(DataType.Float32, [c, 1, 3, 3], (nint)w.Pointer),
+                new TensorView(DataType.Float32, [c], (nint)b.Pointer),
+            ],
+            [new TensorView(DataType.Float32, [1, c, ohw, ohw], (nint)y.Pointer)], [], 1);
+        var kernel = new ConvDepthwise(p, KernelIsaSupport.Best, 1);
+        double flops = 2.0 * c * 9 * ohw * ohw;
+        Report($"depthwise 3x3 C={c} {hw}x{hw} s{stride} t=1 {kernel.KernelName,-26}", flops, Median(reps, () => kernel.Run(args)));
+        Report($"depthwise 3x3 C={c} {hw}x{hw} s{stride} t=1 {"ConvReference",-26}", flops, Median(reps, () => ConvReference.Run(p, x.Pointer, w.Pointer, b.Pointer, y.Pointer, 1)));
+    }
+
+    private static IKernel Choose(ConvParams p, float* w, int threads, string? choice) => choice switch
+    {
+        "winograd" => new ConvWinogradF4x4(p, w, KernelIsaSupport.Best, threads),
+        _ => new ConvSgemm(p, w, KernelIsaSupport.Best, threads),
+    };
+
+    private static void Sgemm<TMicro>(int m, int n, int k, int threads, int reps, string label) where TMicro : ISgemmMicroKernel
+    {
+        var a = new AlignedFloats((long)m * k);
+        var b = new AlignedFloats((long)k * n);
+        var c = new AlignedFloats((long)m * n);
+        Fill(a);
+        Fill(b);
+        var g = new SgemmPacked<TMicro, DenseRowsPanelSource>(m, n, k, threads);
+        var pa = g.PackWeights(m, k, a.Pointer, k, 1);
+        var src = new DenseRowsPanelSource(b.Pointer, n);
+        double median = Median(reps, () => g.Run(pa, src, null, c.Pointer, n));
+        Report($"sgemm {typeof(TMicro).Name,-24} {label,-26} M={m} N={n} K={k} t={threads}", 2.0 * m * n * k, median);
+    }
+
+    /// <summary>Wall-clock figure, and per CPU-second of the process (what the kernel gets when the shared cores are busy).</summary>
+    internal static void Report(string what, double flops, double seconds) =>
+        Console.WriteLine($"{what}: {seconds * 1e3,8:F2} ms {flops / seconds / 1e9,7:F1} GFLOP/s wall | {_cpu * 1e3,8:F2} ms {flops / _cpu / 1e9,7:F1} GFLOP/CPU-s");
+
+    private static double _cpu;
+
+    internal static double Median(int reps, Action run)
+    {
+        run();
+        run();
+        var t = new double[reps];
+        var c = new double[reps];
+        var self = Process.GetCurrentProcess();
+        for (int r = 0; r < reps; r++)
+        {
+            self.Refresh();
+            var c0 = self.TotalProcessorTime;
+            long s = Stopwatch.GetTimestamp();
+            run();
+            t[r] = Stopwatch.GetElapsedTime(s).TotalSeconds;
+            self.Refresh();
+            c[r] = (self.TotalProcessorTime - c0).TotalSeconds;
+        }
+
+        Array.Sort(t);
+        Array.Sort(c);
+        _cpu = c[reps / 2];
+        return t[reps / 2];
+    }
+
+    internal static void Fill(AlignedFloats f)
+    {
+        var rng = new Random(1);
+        for (long i = 0; i < f.Length; i++)
+        {
+            f.Pointer[i] = (float)((rng.NextDouble() * 2) - 1);
+        }
+    }
+}
