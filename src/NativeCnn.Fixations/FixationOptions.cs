@@ -29,7 +29,7 @@ public enum AveragePoolRule
     /// <summary>
     /// <see cref="Argmax"/>, except at a pool that turns a class map into the class scores (no weighted layer —
     /// Conv, Gemm, MatMul, LSTM… — lies between the pool and a graph output, as in SqueezeNet's conv10 → global
-    /// average pool, or any 1×1-conv classifier): there <see cref="AllPositive"/>. The reference code never met
+    /// average pool, or any 1×1-conv classifier): there <see cref="AboveMean"/>. The reference code never met
     /// such a network (every net it handles has a fully connected layer after the pool, where both rules agree with
     /// it); with argmax, the whole explanation of a class-map network would collapse to one point.
     /// </summary>
@@ -64,7 +64,7 @@ public sealed record FixationOptions
     /// <summary>Dense layer after a flattened spatial value. Default: <see cref="FcAfterFlatten.Argmax"/>.</summary>
     public FcAfterFlatten FcAfterFlatten { get; init; } = FcAfterFlatten.Argmax;
 
-    /// <summary>Average pooling rule. Default: <see cref="AveragePoolRule.Auto"/> (argmax as the reference code, all positive positions at a class-map pool).</summary>
+    /// <summary>Average pooling rule. Default: <see cref="AveragePoolRule.Auto"/> (argmax as the reference code; above the mean at a class-map pool).</summary>
     public AveragePoolRule AveragePool { get; init; } = AveragePoolRule.Auto;
 
     /// <summary>Record per-step wall time (two timestamps per step). Default: on.</summary>

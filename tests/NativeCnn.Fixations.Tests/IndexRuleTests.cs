@@ -99,7 +99,8 @@ public sealed class IndexRuleTests
         var mean = m.Output(m.Node("ReduceMean", [m.Input], AttributeValue.Of("axes", new long[] { -1, -2 })));
         Assert.Equal([15L], Input(m, mean, 1, new FixationOptions { AveragePool = AveragePoolRule.Argmax }, input));
         Assert.Equal([10L, 15], Input(m, mean, 1, new FixationOptions { AveragePool = AveragePoolRule.AllPositive }, input));
-        // Default (Auto): this mean turns a class map into the graph output, so every positive position is kept.
+        // Default (Auto): this mean turns a class map into the graph output, so the positions above the mean are kept
+        // (the mean is negative here, so that is every positive position).
         Assert.Equal([10L, 15], Input(m, mean, 1, input: input));
         // Channel 0 has no positive element: the argmax (the first of equal values) keeps the path alive.
         Assert.Equal([0L], Input(m, mean, 0, new FixationOptions { AveragePool = AveragePoolRule.AllPositive }, input));

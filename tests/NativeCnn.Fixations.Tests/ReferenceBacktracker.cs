@@ -601,7 +601,7 @@ public sealed class ReferenceBacktracker
     /// reshaping/activation steps only (walked step by step over the plan), argmax elsewhere.
     /// </summary>
     /// <summary>What Auto does at a class-map pool (the design choice, restated here independently).</summary>
-    private const AveragePoolRule ClassMapMode = AveragePoolRule.AllPositive;
+    private const AveragePoolRule ClassMapMode = AveragePoolRule.AboveMean;
 
     private AveragePoolRule PoolMode(PlanStep step, FixationOptions o) =>
         o.AveragePool != AveragePoolRule.Auto ? o.AveragePool : IsClassMapPool(step) ? ClassMapMode : AveragePoolRule.Argmax;

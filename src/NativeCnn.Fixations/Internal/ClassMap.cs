@@ -6,8 +6,12 @@ namespace NativeCnn.Fixations.Internal;
 /// <summary>Recognises a pooling step that turns a class map into class scores.</summary>
 internal static class ClassMap
 {
-    /// <summary>What <see cref="AveragePoolRule.Auto"/> does at a class-map pool.</summary>
-    public const Fixations.AveragePoolRule Selection = Fixations.AveragePoolRule.AllPositive;
+    /// <summary>
+    /// What <see cref="AveragePoolRule.Auto"/> does at a class-map pool: the positions above the pooled value. Measured
+    /// with <c>nativecnn eval localization</c> on the 1000 shared ILSVRC val images, SqueezeNet 1.1: all-positive gives
+    /// GT-known 60.3 % (off-centre slice 3.1 %, no better than the full-image box), above-mean 66.2 % (off-centre 21.7 %).
+    /// </summary>
+    public const Fixations.AveragePoolRule Selection = Fixations.AveragePoolRule.AboveMean;
 
     /// <summary>Ops that only move, reshape or monotonically rescale values: they do not weigh channels against each other.</summary>
     private static readonly HashSet<OpKind> Unweighted =

@@ -8,7 +8,7 @@ namespace NativeCnn.Fixations.Rules;
 /// AveragePool and GlobalAveragePool (the window of a global pool is the whole channel plane).
 /// <see cref="AveragePoolRule.Argmax"/>: the argmax position of that channel inside the window, as the
 /// reference code treats average pooling like max pooling. <see cref="AveragePoolRule.Auto"/> (default): argmax,
-/// but all positive positions at a class-map pool (see <see cref="ClassMap"/>). Option <see cref="AveragePoolRule.AllPositive"/>: every
+/// but the positions above the mean at a class-map pool (see <see cref="ClassMap"/>). Option <see cref="AveragePoolRule.AllPositive"/>: every
 /// position with a positive activation; if none is positive, the argmax, so that a path never ends silently.
 /// </summary>
 [FixationRule(OpKind.AveragePool, OpKind.GlobalAveragePool)]
