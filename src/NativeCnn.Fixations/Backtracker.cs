@@ -213,14 +213,17 @@ public sealed class Backtracker
 
         public Walk(ExecutionPlan plan) => _plan = plan;
 
-        public void Add(string value, long index)
+        public void Add(string value, long index) => SetOf(value).Add(index);
+
+        /// <summary>The pending fixation set of a value (created empty if it has none yet).</summary>
+        public HashSet<long> SetOf(string value)
         {
             if (!_pending.TryGetValue(value, out var set))
             {
                 _pending[value] = set = [];
             }
 
-            set.Add(index);
+            return set;
         }
 
         /// <summary>Removes and returns the sorted set of a value, or null if it has none.</summary>

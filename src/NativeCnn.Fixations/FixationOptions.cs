@@ -69,4 +69,10 @@ public sealed record FixationOptions
 
     /// <summary>Record per-step wall time (two timestamps per step). Default: on.</summary>
     public bool Profile { get; init; } = true;
+
+    /// <summary>
+    /// Threads a rule may use for independent output fixations (dense layers). Results are identical for any count:
+    /// each output fixation is processed by one thread and the union of their inputs is a set.
+    /// </summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
 }

@@ -48,7 +48,19 @@ public sealed class RuleContext
         _step = step;
         _outputFixations = outputFixations;
         Emitted = 0;
+        // Resolve each input's fixation set once per step: rules call Add per point, often millions of times.
+        if (_targets.Length < step.Inputs.Length)
+        {
+            _targets = new HashSet<long>?[step.Inputs.Length];
+        }
+
+        for (int i = 0; i < step.Inputs.Length; i++)
+        {
+            _targets[i] = IsConstant(i) ? null : _walk.SetOf(step.Inputs[i]);
+        }
     }
+
+    private HashSet<long>?[] _targets = [];
 
     public int OutputCount => _step.Outputs.Length;
 
@@ -80,9 +92,19 @@ public sealed class RuleContext
     public void Add(int i, long flatIndex)
     {
         Emitted++;
-        if (!IsConstant(i))
+        _targets[i]?.Add(flatIndex);
+    }
+
+    /// <summary>Sends <paramref name="count"/> fixations at once (they were counted and de-duplicated by the rule).</summary>
+    public void AddRange(int i, ReadOnlySpan<long> flatIndices)
+    {
+        Emitted += flatIndices.Length;
+        if (_targets[i] is { } set)
         {
-            _walk.Add(_step.Inputs[i], flatIndex);
+            foreach (long f in flatIndices)
+            {
+                set.Add(f);
+            }
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using NativeCnn.Fixations.Internal;
 using NativeCnn.Runtime;
 using NativeCnn.Runtime.Operators;
@@ -48,54 +47,115 @@ internal sealed unsafe class GemmRule : FixationRule
         bool flattened = ctx.IsFlattenedSpatial(ctx.Step.Inputs[0]);
         bool argmaxOnly = flattened && ctx.Options.FcAfterFlatten == FcAfterFlatten.Argmax;
         float* ap = (float*)a.Pointer, bp = (float*)b.Pointer;
-        var rented = ArrayPool<float>.Shared.Rent(k);
-        try
+        long[] fix = ctx.OutputFixations(0).ToArray();
+        ctx.CountRead(2L * k * sizeof(float) * fix.Length);
+
+        // Output fixations are independent: split them into fixed contiguous chunks, one per thread, and merge in chunk
+        // order, so the result does not depend on the thread count.
+        int chunks = fix.Length >= 64 ? Math.Max(1, Math.Min(ctx.Options.Threads, fix.Length / 32)) : 1;
+        int words = (k + 63) / 64;
+        var chosen = argmaxOnly ? new long[fix.Length] : [];
+        var bits = argmaxOnly ? [] : new ulong[(long)chunks * m * words];
+        void Chunk(int c)
         {
-            fixed (float* p = rented)
+            int from = (int)((long)fix.Length * c / chunks), to = (int)((long)fix.Length * (c + 1) / chunks);
+            for (int q = from; q < to; q++)
             {
-                foreach (long f in ctx.OutputFixations(0))
+                int row = (int)(fix[q] / nOut), j = (int)(fix[q] % nOut);
+                float* ar = ap + (row * aRowStride);
+                float* wr = bp + (j * wRowStride);
+                long aBase = transA ? row : (long)row * k;
+                if (argmaxOnly)
                 {
-                    int row = (int)(f / nOut), j = (int)(f % nOut);
-                    float* ar = ap + (row * aRowStride);
-                    float* wr = bp + (j * wRowStride);
-                    if (aElemStride == 1 && wElemStride == 1)
-                    {
-                        Simd.Multiply(ar, wr, p, k);
-                    }
-                    else
-                    {
-                        for (int i = 0; i < k; i++)
-                        {
-                            p[i] = ar[i * aElemStride] * wr[i * wElemStride];
-                        }
-                    }
+                    chosen[q] = aBase + (ArgMax(ar, wr) * aElemStride);
+                    continue;
+                }
 
-                    ctx.CountRead(2L * k * sizeof(float));
-                    long aBase = transA ? row : (long)row * k;
-                    int kept = 0;
-                    if (!argmaxOnly)
+                fixed (ulong* rowBits = &bits[((long)c * m + row) * words])
+                {
+                    bool any = aElemStride == 1 && wElemStride == 1
+                        ? Simd.MarkPositiveProducts(ar, wr, rowBits, k)
+                        : MarkStrided(ar, wr, rowBits);
+                    if (!any)
                     {
-                        for (int i = 0; i < k; i++)
-                        {
-                            if (p[i] > 0)
-                            {
-                                ctx.Add(0, aBase + (i * aElemStride));
-                                kept++;
-                            }
-                        }
-                    }
-
-                    if (kept == 0)
-                    {
-                        int i = Simd.ArgMax(new ReadOnlySpan<float>(p, k));
-                        ctx.Add(0, aBase + (i * aElemStride));
+                        int i = ArgMax(ar, wr);
+                        rowBits[i >> 6] |= 1UL << (i & 63);
                     }
                 }
             }
         }
-        finally
+
+        if (chunks == 1)
         {
-            ArrayPool<float>.Shared.Return(rented);
+            Chunk(0);
+        }
+        else
+        {
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, Chunk);
+        }
+
+        if (argmaxOnly)
+        {
+            ctx.AddRange(0, chosen);
+            return;
+        }
+
+        for (int row = 0; row < m; row++)
+        {
+            long aBase = transA ? row : (long)row * k;
+            for (int w = 0; w < words; w++)
+            {
+                ulong word = 0;
+                for (int c = 0; c < chunks; c++)
+                {
+                    word |= bits[((long)c * m + row) * words + w];
+                }
+
+                while (word != 0)
+                {
+                    int i = (w * 64) + System.Numerics.BitOperations.TrailingZeroCount(word);
+                    word &= word - 1;
+                    ctx.Add(0, aBase + (i * aElemStride));
+                }
+            }
+        }
+
+        // argmax_i a_i·W[j,i] (first index of the largest product).
+        int ArgMax(float* ar, float* wr)
+        {
+            if (aElemStride == 1 && wElemStride == 1)
+            {
+                return Simd.MultiplyArgMax(ar, wr, k);
+            }
+
+            int best = -1;
+            float mx = float.NegativeInfinity;
+            for (int i = 0; i < k; i++)
+            {
+                float p = ar[i * aElemStride] * wr[i * wElemStride];
+                if (p > mx || (best < 0 && p == mx))
+                {
+                    mx = p;
+                    best = i;
+                }
+            }
+
+            return best < 0 ? 0 : best;
+        }
+
+        bool MarkStrided(float* ar, float* wr, ulong* rowBits)
+        {
+            bool any = false;
+            for (int i = 0; i < k; i++)
+            {
+                if (ar[i * aElemStride] * wr[i * wElemStride] > 0)
+                {
+                    rowBits[i >> 6] |= 1UL << (i & 63);
+                    any = true;
+                }
+            }
+
+            return any;
         }
     }
 }
