@@ -16,6 +16,7 @@ public static class FixationRules
     public static IReadOnlyDictionary<OpKind, string> NoRule { get; } = new Dictionary<OpKind, string>
     {
         [OpKind.Constant] = "has no inputs and is always folded into a constant at plan time; constants never get fixations",
+        [OpKind.ConstantOfShape] = "its output depends only on a shape (a plan-time constant), so it is always folded; constants never get fixations",
         [OpKind.Shape] = "its output is shape metadata, not a function of activation values; the rules of its consumers " +
                          "(Reshape, Slice, Gather indices…) send fixations only to data inputs, so none can reach it",
         [OpKind.GRU] = "the CNN Fixations rule is defined for the LSTM of captioning models only. The LSTM rule's " +

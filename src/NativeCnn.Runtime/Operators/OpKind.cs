@@ -57,6 +57,7 @@ public enum OpKind
     Unsqueeze,
     Pad,
     Constant,
+    ConstantOfShape,
     Shape,
     Gather,
     Slice,
