@@ -40,86 +40,117 @@ internal sealed unsafe class ConvRule : FixationRule
         int coutPerGroup = cout / groups;
         int kh = win.H.Kernel, kw = win.W.Kernel, inW = win.W.InSize;
         float* xp = (float*)x.Pointer, wp = (float*)w.Pointer;
-        var rented = ArrayPool<double>.Shared.Rent(cpg);
-        try
+        long[] fix = ctx.OutputFixations(0).ToArray();
+        var chosen = new long[fix.Length];
+        bool anchor = ctx.Options.ConvLocation == ConvLocation.Anchor;
+
+        // Output fixations are independent: fixed contiguous chunks, one per thread, each writing its own slots of
+        // `chosen`, so the result does not depend on the thread count.
+        int chunks = fix.Length >= 64 ? Math.Max(1, Math.Min(ctx.Options.Threads, fix.Length / 32)) : 1;
+        var reads = new long[chunks];
+        void Chunk(int c)
         {
-            var contrib = rented.AsSpan(0, cpg);
-            foreach (long f in ctx.OutputFixations(0))
+            int from = (int)((long)fix.Length * c / chunks), to = (int)((long)fix.Length * (c + 1) / chunks);
+            var rented = ArrayPool<double>.Shared.Rent(cpg);
+            try
             {
-                int ox = (int)(f % win.W.OutSize);
-                int oy = (int)(f / win.W.OutSize % win.H.OutSize);
-                int co = (int)(f / win.PlaneOut % cout);
-                int n = (int)(f / win.PlaneOut / cout);
-                int g = co / coutPerGroup;
-                var (ky0, ky1) = win.H.Taps(oy);
-                var (kx0, kx1) = win.W.Taps(ox);
-                int iy0 = win.H.Origin(oy), ix0 = win.W.Origin(ox);
-                int dh = win.H.Dilation, dw = win.W.Dilation, len = kx1 - kx0;
-                for (int cl = 0; cl < cpg; cl++)
+                var contrib = rented.AsSpan(0, cpg);
+                for (int q = from; q < to; q++)
                 {
-                    float* xc = xp + (((long)n * win.C) + (g * cpg) + cl) * win.PlaneIn;
-                    float* wc = wp + (((long)co * cpg) + cl) * kh * kw;
-                    double sum = 0;
-                    for (int ky = ky0; ky < ky1; ky++)
+                    chosen[q] = One(fix[q], contrib, out long read);
+                    reads[c] += read;
+                }
+            }
+            finally
+            {
+                ArrayPool<double>.Shared.Return(rented);
+            }
+        }
+
+        if (chunks == 1)
+        {
+            Chunk(0);
+        }
+        else
+        {
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, Chunk);
+        }
+
+        ctx.CountRead(reads.Sum());
+        ctx.AddRange(0, chosen);
+
+        // The input fixation of output fixation f; `read`: bytes of activations and weights read for it.
+        long One(long f, Span<double> contrib, out long read)
+        {
+            int ox = (int)(f % win.W.OutSize);
+            int oy = (int)(f / win.W.OutSize % win.H.OutSize);
+            int co = (int)(f / win.PlaneOut % cout);
+            int n = (int)(f / win.PlaneOut / cout);
+            int g = co / coutPerGroup;
+            var (ky0, ky1) = win.H.Taps(oy);
+            var (kx0, kx1) = win.W.Taps(ox);
+            int iy0 = win.H.Origin(oy), ix0 = win.W.Origin(ox);
+            int dh = win.H.Dilation, dw = win.W.Dilation, len = kx1 - kx0;
+            for (int cl = 0; cl < cpg; cl++)
+            {
+                float* xc = xp + (((long)n * win.C) + (g * cpg) + cl) * win.PlaneIn;
+                float* wc = wp + (((long)co * cpg) + cl) * kh * kw;
+                double sum = 0;
+                for (int ky = ky0; ky < ky1; ky++)
+                {
+                    float* xr = xc + ((long)(iy0 + (ky * dh)) * inW) + ix0;
+                    float* wr = wc + (ky * kw);
+                    if (dw == 1)
                     {
-                        float* xr = xc + ((long)(iy0 + (ky * dh)) * inW) + ix0;
-                        float* wr = wc + (ky * kw);
-                        if (dw == 1)
-                        {
-                            sum += Simd.DotWide(xr + kx0, wr + kx0, len);
-                        }
-                        else
-                        {
-                            for (int kx = kx0; kx < kx1; kx++)
-                            {
-                                sum += (double)xr[kx * dw] * wr[kx];
-                            }
-                        }
+                        sum += Simd.DotWide(xr + kx0, wr + kx0, len);
                     }
-
-                    contrib[cl] = sum;
-                }
-
-                ctx.CountRead((long)cpg * (ky1 - ky0) * len * 2 * sizeof(float));
-                int best = Simd.ArgMax(contrib);
-                int ci = (g * cpg) + best;
-                int cy, cx;
-                if (ctx.Options.ConvLocation == ConvLocation.Anchor || ky1 <= ky0 || kx1 <= kx0)
-                {
-                    cy = win.H.Anchor(oy);
-                    cx = win.W.Anchor(ox);
-                }
-                else
-                {
-                    float* xc = xp + (((long)n * win.C) + ci) * win.PlaneIn;
-                    float* wc = wp + (((long)co * cpg) + best) * kh * kw;
-                    float m = float.NegativeInfinity;
-                    cy = iy0 + (ky0 * dh);
-                    cx = ix0 + (kx0 * dw);
-                    bool found = false;
-                    for (int ky = ky0; ky < ky1; ky++)
+                    else
                     {
                         for (int kx = kx0; kx < kx1; kx++)
                         {
-                            int iy = iy0 + (ky * dh), ix = ix0 + (kx * dw);
-                            float v = xc[((long)iy * inW) + ix] * wc[(ky * kw) + kx];
-                            if (v > m || (!found && v == m))
-                            {
-                                m = v;
-                                cy = iy;
-                                cx = ix;
-                                found = true;
-                            }
+                            sum += (double)xr[kx * dw] * wr[kx];
                         }
                     }
                 }
 
-                ctx.Add(0, ((((long)n * win.C) + ci) * win.PlaneIn) + ((long)cy * inW) + cx);
+                contrib[cl] = sum;
             }
-        }
-        finally
-        {
-            ArrayPool<double>.Shared.Return(rented);
+
+            read = (long)cpg * (ky1 - ky0) * len * 2 * sizeof(float);
+            int best = Simd.ArgMax(contrib);
+            int ci = (g * cpg) + best;
+            int cy, cx;
+            if (anchor || ky1 <= ky0 || kx1 <= kx0)
+            {
+                cy = win.H.Anchor(oy);
+                cx = win.W.Anchor(ox);
+            }
+            else
+            {
+                float* xc = xp + (((long)n * win.C) + ci) * win.PlaneIn;
+                float* wc = wp + (((long)co * cpg) + best) * kh * kw;
+                float m = float.NegativeInfinity;
+                cy = iy0 + (ky0 * dh);
+                cx = ix0 + (kx0 * dw);
+                bool found = false;
+                for (int ky = ky0; ky < ky1; ky++)
+                {
+                    for (int kx = kx0; kx < kx1; kx++)
+                    {
+                        int iy = iy0 + (ky * dh), ix = ix0 + (kx * dw);
+                        float v = xc[((long)iy * inW) + ix] * wc[(ky * kw) + kx];
+                        if (v > m || (!found && v == m))
+                        {
+                            m = v;
+                            cy = iy;
+                            cx = ix;
+                            found = true;
+                        }
+                    }
+                }
+            }
+
+            return ((((long)n * win.C) + ci) * win.PlaneIn) + ((long)cy * inW) + cx;
         }
     }
 }
