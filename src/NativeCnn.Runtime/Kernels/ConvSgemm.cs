@@ -16,11 +16,9 @@ internal readonly unsafe struct Im2colPanelSource(float* x, WindowGeometry g) : 
     private readonly int _sh = g.Strides[1], _sw = g.Strides[2], _ph = g.PadsBegin[1], _pw = g.PadsBegin[2];
     private readonly int _dh = g.Dilations[1], _dw = g.Dilations[2];
 
-    public float* Direct(out long ld)
-    {
-        ld = 0;
-        return null;
-    }
+    public int DirectEnd(int n0, int n1, int nr) => n0;
+
+    public float* Panel(int k0, int kc, int n, int nr, out long ldb) => throw new InvalidOperationException();
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int k0, int kc, int n0, int n1, int nr, float* dst)
