@@ -139,6 +139,11 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "vgg16")
+        {
+            Vgg16(reps, args.Length > 2 && args[2] == "reference");
+        }
+
         if (what is "conv3")
         {
             foreach (var (cin, cout, hw) in new[] { (512, 512, 28), (128, 128, 28), (256, 256, 14), (64, 64, 56) })
@@ -231,6 +236,127 @@ internal static unsafe class Program
         double flops = 2.0 * c * 9 * ohw * ohw;
         Report($"depthwise 3x3 C={c} {hw}x{hw} s{stride} t=1 {kernel.KernelName,-26}", flops, Median(reps, () => kernel.Run(args)));
         Report($"depthwise 3x3 C={c} {hw}x{hw} s{stride} t=1 {"ConvReference",-26}", flops, Median(reps, () => ConvReference.Run(p, x.Pointer, w.Pointer, b.Pointer, y.Pointer, 1)));
+    }
+
+    /// <summary>
+    /// VGG-16 (ImageNet shapes, batch 1) with seeded random He-scaled weights, built as a graph and run through an
+    /// InferenceSession: the default plan (SIMD kernels) against ReferenceKernels, per-op-kind time and the max
+    /// relative difference of the logits.
+    /// </summary>
+    private static void Vgg16(int reps, bool withReference)
+    {
+        var graph = new NativeCnn.Runtime.Graph.ModelGraph { OpsetVersions = { [""] = 13 } };
+        graph.Inputs.Add(new NativeCnn.Runtime.Graph.ValueInfo { Name = "x", DataType = DataType.Float32 });
+        var rng = new Random(5);
+        string prev = "x";
+        int c = 3, layer = 0;
+        Tensor Rand(float scale, params int[] shape)
+        {
+            var t = Tensor.Create(DataType.Float32, shape);
+            var sp = t.AsSpan<float>();
+            for (int i = 0; i < sp.Length; i++)
+            {
+                sp[i] = (float)(((rng.NextDouble() * 2) - 1) * scale);
+            }
+
+            return t;
+        }
+
+        void Node(string op, string[] inputs, string output, params NativeCnn.Runtime.Graph.AttributeValue[] attrs)
+        {
+            var n = new NativeCnn.Runtime.Graph.Node { OpType = op, Name = output };
+            n.Inputs.AddRange(inputs);
+            n.Outputs.Add(output);
+            foreach (var a in attrs)
+            {
+                n.SetAttribute(a);
+            }
+
+            graph.Nodes.Add(n);
+        }
+
+        foreach (int[] block in new[] { new[] { 64, 64 }, new[] { 128, 128 }, new[] { 256, 256, 256 }, new[] { 512, 512, 512 }, new[] { 512, 512, 512 } })
+        {
+            foreach (int co in block)
+            {
+                layer++;
+                graph.Initializers[$"w{layer}"] = Rand((float)Math.Sqrt(6.0 / (c * 9)), co, c, 3, 3);
+                graph.Initializers[$"b{layer}"] = Rand(0.01f, co);
+                Node("Conv", [prev, $"w{layer}", $"b{layer}"], $"conv{layer}", NativeCnn.Runtime.Graph.AttributeValue.Of("pads", [1L, 1, 1, 1]));
+                Node("Relu", [$"conv{layer}"], $"relu{layer}");
+                prev = $"relu{layer}";
+                c = co;
+            }
+
+            Node("MaxPool", [prev], $"pool{layer}", NativeCnn.Runtime.Graph.AttributeValue.Of("kernel_shape", [2L, 2]), NativeCnn.Runtime.Graph.AttributeValue.Of("strides", [2L, 2]));
+            prev = $"pool{layer}";
+        }
+
+        Node("Flatten", [prev], "flat");
+        prev = "flat";
+        foreach (var (k, n) in new[] { (25088, 4096), (4096, 4096), (4096, 1000) })
+        {
+            layer++;
+            graph.Initializers[$"w{layer}"] = Rand((float)Math.Sqrt(6.0 / k), n, k);
+            graph.Initializers[$"b{layer}"] = Rand(0.01f, n);
+            Node("Gemm", [prev, $"w{layer}", $"b{layer}"], $"fc{layer}", NativeCnn.Runtime.Graph.AttributeValue.Of("transB", 1L));
+            prev = $"fc{layer}";
+            if (n != 1000)
+            {
+                Node("Relu", [prev], $"fcrelu{layer}");
+                prev = $"fcrelu{layer}";
+            }
+        }
+
+        graph.Outputs.Add(new NativeCnn.Runtime.Graph.ValueInfo { Name = prev });
+        var input = Rand(1f, 1, 3, 224, 224);
+        double[]? fastLogits = null;
+        foreach (bool reference in withReference ? new[] { false, true } : new[] { false })
+        {
+            foreach (int threads in reference ? new[] { 1 } : new[] { 1, 2 })
+            {
+                using var session = new NativeCnn.Runtime.Execution.InferenceSession(graph, new PlanOptions { Threads = threads, ReferenceKernels = reference, Profile = true });
+                var store = session.Run([new("x", input)]);
+                int n = reference ? 1 : reps;
+                var times = new double[n];
+                var perKind = new Dictionary<string, double>();
+                for (int r = 0; r < n; r++)
+                {
+                    session.Run([new("x", input)]);
+                    times[r] = session.LastRunMilliseconds;
+                    for (int i = 0; i < session.StepMilliseconds.Count; i++)
+                    {
+                        string kind = session.Plan!.Steps[i].Kernel is IDescribedKernel d ? d.KernelName : graph.Nodes.First(x => x.Name == session.Plan.Steps[i].Outputs[0] || x.Outputs.Contains(session.Plan.Steps[i].Outputs[0])).OpType;
+                        kind = kind.Split('(')[0];
+                        perKind[kind] = perKind.GetValueOrDefault(kind) + (session.StepMilliseconds[i] / n);
+                    }
+                }
+
+                Array.Sort(times);
+                var logits = store[prev].ToDoubleArray();
+                string diff = "";
+                if (fastLogits is null)
+                {
+                    fastLogits = logits;
+                }
+                else
+                {
+                    double scale = logits.Max(Math.Abs), max = 0;
+                    for (int i = 0; i < logits.Length; i++)
+                    {
+                        max = Math.Max(max, Math.Abs(logits[i] - fastLogits[i]));
+                    }
+
+                    diff = $", max|fast − this| / max|logit| = {max / scale:E2}";
+                }
+
+                Console.WriteLine($"VGG-16 batch 1, {(reference ? "ReferenceKernels" : "default plan")}, threads {threads}: median {times[n / 2]:F1} ms over {n} runs (15.5 GFLOP){diff}");
+                foreach (var (kind, ms) in perKind.OrderByDescending(kv => kv.Value))
+                {
+                    Console.WriteLine($"   {kind,-28} {ms,9:F2} ms");
+                }
+            }
+        }
     }
 
     private static IKernel Choose(ConvParams p, float* w, int threads, string? choice) => choice switch
