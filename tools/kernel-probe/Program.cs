@@ -146,7 +146,7 @@ internal static unsafe class Program
 
         if (what is "conv3")
         {
-            foreach (var (cin, cout, hw) in new[] { (512, 512, 28), (128, 128, 28), (256, 256, 14), (64, 64, 56) })
+            foreach (var (cin, cout, hw) in new[] { (3, 64, 224), (512, 512, 28), (128, 128, 28), (256, 256, 14), (64, 64, 56) })
             {
                 Conv(cin, cout, hw, 3, 1, reps, "3x3", "sgemm");
                 Conv(cin, cout, hw, 3, 1, reps, "3x3", "winograd");

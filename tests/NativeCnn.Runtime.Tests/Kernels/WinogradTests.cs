@@ -27,6 +27,8 @@ public unsafe class WinogradTests(ITestOutputHelper output)
         Measure(isa, rng, 33, 16, 9, 10, 0, 0, threads: 1);   // valid conv: 7×8 output, partial tiles
         Measure(isa, rng, 16, 31, 8, 8, 1, 2, threads: 2);    // asymmetric padding
         Measure(isa, rng, 20, 16, 4, 6, 2, 2, threads: 3);
+        Measure(isa, rng, 32, 16, 9, 70, 1, 1, threads: 2);     // rows wide enough for the 16-tile permute paths
+        Measure(isa, rng, 16, 24, 6, 133, 0, 2, threads: 1);    // and their scalar edges on both sides
     }
 
     [Theory]
