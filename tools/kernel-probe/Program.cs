@@ -139,6 +139,26 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "par")
+        {
+            // Do two workers really run at once? Each item spins 20 ms of CPU.
+            var q = new WorkQueue((item, worker) =>
+            {
+                long end = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 50);
+                while (Stopwatch.GetTimestamp() < end)
+                {
+                }
+
+                Console.WriteLine($"   item {item} on worker {worker}, thread {Environment.CurrentManagedThreadId}");
+            });
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var sw = Stopwatch.StartNew();
+                q.Run(8, threads);
+                Console.WriteLine($"WorkQueue 8 x 20 ms items, threads {threads}: {sw.ElapsedMilliseconds} ms wall");
+            }
+        }
+
         if (what is "vgg16")
         {
             Vgg16(reps, args.Length > 2 && args[2] == "reference");
