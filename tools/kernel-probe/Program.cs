@@ -159,6 +159,13 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "strided")
+        {
+            Conv(3, 64, 224, 7, 1, reps, "ResNet stem", "sgemm", stride: 2);
+            Conv(256, 512, 56, 1, 1, reps, "ResNet 1x1 s2", "sgemm", stride: 2);
+            Conv(128, 128, 56, 3, 1, reps, "ResNet 3x3 s2", "sgemm", stride: 2);
+        }
+
         if (what is "vgg16")
         {
             Vgg16(reps, args.Length > 2 && args[2] == "reference");
@@ -191,19 +198,20 @@ internal static unsafe class Program
         return 0;
     }
 
-    private static void Conv(int cin, int cout, int hw, int k, int threads, int reps, string label, string? kernelChoice)
+    private static void Conv(int cin, int cout, int hw, int k, int threads, int reps, string label, string? kernelChoice, int stride = 1)
     {
         int pad = k / 2;
+        int ohw = ((hw + (2 * pad) - k) / stride) + 1;
         var g = new WindowGeometry
         {
-            SpatialRank = 2, Input = [1, hw, hw], Output = [1, hw, hw], Kernel = [1, k, k], Strides = [1, 1, 1],
+            SpatialRank = 2, Input = [1, hw, hw], Output = [1, ohw, ohw], Kernel = [1, k, k], Strides = [1, stride, stride],
             Dilations = [1, 1, 1], PadsBegin = [0, pad, pad], PadsEnd = [0, pad, pad],
         };
         var p = new ConvParams(1, cin, cout, 1, g);
         var x = new AlignedFloats((long)cin * hw * hw);
         var w = new AlignedFloats((long)cout * cin * k * k);
         var b = new AlignedFloats(cout);
-        var y = new AlignedFloats((long)cout * hw * hw);
+        var y = new AlignedFloats((long)cout * ohw * ohw);
         Fill(x);
         Fill(w);
         var args = new KernelArgs(
@@ -212,7 +220,7 @@ internal static unsafe class Program
                 new TensorView(DataType.Float32, [cout, cin, k, k], (nint)w.Pointer),
                 new TensorView(DataType.Float32, [cout], (nint)b.Pointer),
             ],
-            [new TensorView(DataType.Float32, [1, cout, hw, hw], (nint)y.Pointer)], [], threads);
+            [new TensorView(DataType.Float32, [1, cout, ohw, ohw], (nint)y.Pointer)], [], threads);
         IKernel kernel = Choose(p, w.Pointer, threads, kernelChoice);
         double median = Median(reps, () => kernel.Run(args));
         if (kernel is ConvWinogradF4x4 wino)
@@ -227,7 +235,7 @@ internal static unsafe class Program
         }
 
         string name = kernel is IDescribedKernel d ? d.KernelName : kernel.GetType().Name;
-        Report($"conv {label,-22} {cin}->{cout} {hw}x{hw} k{k} t={threads} {name,-44}", 2.0 * cout * cin * k * k * hw * hw, median);
+        Report($"conv {label,-22} {cin}->{cout} {hw}x{hw} k{k} s{stride} t={threads} {name,-44}", 2.0 * cout * cin * k * k * ohw * ohw, median);
     }
 
     private static void DepthwiseProbe(int c, int hw, int stride, int reps)

@@ -53,10 +53,12 @@ internal readonly unsafe struct Im2colPanelSource(float* x, WindowGeometry g) : 
                     }
                     else
                     {
-                        for (int t = 0, ix = ix0; t < seg; t++, ix += _sw)
-                        {
-                            cursor.Put((uint)ix < (uint)_w ? row[ix] : 0f);
-                        }
+                        // Columns t with 0 ≤ ix0 + t·sw < W: t in [ceil(−ix0 / sw), ceil((W − ix0) / sw)).
+                        int lo = Math.Clamp(WindowGeometry.CeilDiv(-ix0, _sw), 0, seg);
+                        int hi = Math.Clamp(WindowGeometry.CeilDiv(_w - ix0, _sw), lo, seg);
+                        cursor.Zero(lo);
+                        cursor.Gather(row + ix0 + (lo * _sw), _sw, hi - lo);
+                        cursor.Zero(seg - hi);
                     }
                 }
 

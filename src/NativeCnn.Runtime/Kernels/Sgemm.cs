@@ -106,6 +106,29 @@ internal unsafe struct PanelCursor(float* first, int panelStride, int nr)
         }
     }
 
+    /// <summary>Copies <c>src[t·stride]</c> for <c>t &lt; len</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Gather(float* src, int stride, int len)
+    {
+        while (len > 0)
+        {
+            int take = Math.Min(len, nr - _col);
+            float* d = _row + _col;
+            for (int t = 0; t < take; t++, src += stride)
+            {
+                d[t] = *src;
+            }
+
+            len -= take;
+            _col += take;
+            if (_col == nr)
+            {
+                _col = 0;
+                _row += panelStride;
+            }
+        }
+    }
+
     /// <summary>Zeros the rest of the current panel row (the columns past n1 in the last panel).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ZeroTail()
