@@ -166,6 +166,53 @@ internal static unsafe class Program
             Conv(128, 128, 56, 3, 1, reps, "ResNet 3x3 s2", "sgemm", stride: 2);
         }
 
+        if (what is "par2")
+        {
+            // Two independent single-threaded SGEMMs at once in one process, against one SGEMM on two workers.
+            int m = 256, n = 3136, k = 2304;
+            var gs = new SgemmPacked<SgemmMicroAvx512_8x48, DenseRowsPanelSource>[2];
+            var pas = new SgemmPackedA[2];
+            var bs = new AlignedFloats[2];
+            var cs = new AlignedFloats[2];
+            for (int i = 0; i < 2; i++)
+            {
+                var a = new AlignedFloats((long)m * k);
+                Fill(a);
+                bs[i] = new AlignedFloats((long)k * n);
+                Fill(bs[i]);
+                cs[i] = new AlignedFloats((long)m * n);
+                gs[i] = new SgemmPacked<SgemmMicroAvx512_8x48, DenseRowsPanelSource>(m, n, k, 1);
+                pas[i] = gs[i].PackWeights(m, k, a.Pointer, k, 1);
+            }
+
+            var both = new WorkQueue((item, worker) =>
+            {
+                for (int r = 0; r < 10; r++)
+                {
+                    gs[item].Run(pas[item], new DenseRowsPanelSource(bs[item].Pointer, n), null, cs[item].Pointer, n);
+                }
+            });
+            foreach (int threads in new[] { 1, 2, 1, 2 })
+            {
+                var sw = Stopwatch.StartNew();
+                both.Run(2, threads);
+                Console.WriteLine($"2 independent SGEMMs x10, threads {threads}: {sw.ElapsedMilliseconds} ms ({2 * 10 * 2.0 * m * n * k / sw.Elapsed.TotalSeconds / 1e9:F0} GFLOP/s)");
+            }
+
+            var g2 = new SgemmPacked<SgemmMicroAvx512_8x48, DenseRowsPanelSource>(m, n, k, 2);
+            var g1 = new SgemmPacked<SgemmMicroAvx512_8x48, DenseRowsPanelSource>(m, n, k, 1);
+            foreach (var g in new[] { g1, g2, g1, g2 })
+            {
+                var sw = Stopwatch.StartNew();
+                for (int r = 0; r < 20; r++)
+                {
+                    g.Run(pas[0], new DenseRowsPanelSource(bs[0].Pointer, n), null, cs[0].Pointer, n);
+                }
+
+                Console.WriteLine($"one SGEMM x20 on {(g == g1 ? 1 : 2)} worker(s): {sw.ElapsedMilliseconds} ms ({20 * 2.0 * m * n * k / sw.Elapsed.TotalSeconds / 1e9:F0} GFLOP/s)");
+            }
+        }
+
         if (what is "vgg16")
         {
             Vgg16(reps, args.Length > 2 && args[2] == "reference");
@@ -173,7 +220,7 @@ internal static unsafe class Program
 
         if (what is "conv3")
         {
-            foreach (var (cin, cout, hw) in new[] { (3, 64, 224), (512, 512, 28), (128, 128, 28), (256, 256, 14), (64, 64, 56) })
+            foreach (var (cin, cout, hw) in new[] { (3, 64, 224), (512, 512, 28), (128, 128, 28), (256, 256, 14), (64, 64, 56), (512, 512, 7), (48, 192, 13), (64, 256, 13) })
             {
                 Conv(cin, cout, hw, 3, 1, reps, "3x3", "sgemm");
                 Conv(cin, cout, hw, 3, 1, reps, "3x3", "winograd");

@@ -120,18 +120,18 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel
     }
 
     /// <summary>
-    /// Whether Winograd beats the im2col SGEMM (measured with tools/kernel-probe, AVX-512, one core): it did on every
-    /// VGG/ResNet 3×3 layer from 64 channels up (1.3× at 64→64 224², 2× at 256→256 56², 1.9× at 512→512 28²,
-    /// 1.4× at 256→256 14²) except 512→512 14² (0.55×): its transformed weights (36·C_in·C_out floats, 4× the
-    /// kernel) are 38 MB, streamed from memory for only 16 tiles each. So: enough channels for the GEMMs to
-    /// outweigh the transforms, and either enough tiles to reuse U or a U small enough to stay in cache.
+    /// Whether Winograd beats the im2col SGEMM (measured with tools/kernel-probe, AVX-512, one core, same run):
+    /// from 64 channels up on planes of 28² and more it did (1.5× at 64→64 56², 1.9× at 256→256 56², 1.9× at
+    /// 512→512 28², 1.6× at 128→128 28²); on 14² and smaller it did not pay inside a network: 16 or fewer tiles
+    /// reuse each transformed weight (36·C_in·C_out floats, 4× the kernel) too little, and streaming it from
+    /// memory made ResNet-18's 256→256 14² layers 1.75 ms against 1.2 ms by im2col; at 13² (SqueezeNet) the two
+    /// tie and at 7² Winograd is 3.5× slower. So: ≥ 32 channels each side and ≥ 36 tiles (output ≥ 21×21-ish).
     /// </summary>
     public static bool Worthwhile(ConvParams p)
     {
         var g = p.Window;
         long tiles = (long)((g.Output[1] + 3) / 4) * ((g.Output[2] + 3) / 4);
-        long uBytes = 36L * p.InChannels * p.OutChannels * sizeof(float);
-        return Supports(p) && p.InChannels >= 32 && p.OutChannels >= 32 && (tiles >= 36 || uBytes <= 16L << 20);
+        return Supports(p) && p.InChannels >= 32 && p.OutChannels >= 32 && tiles >= 36;
     }
 
     public void Run(KernelArgs args)

@@ -397,6 +397,10 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
     where TSource : struct, ISgemmPanelSource
 {
     private readonly AlignedFloats _scratch;
+    private readonly AlignedFloats? _sharedB;       // all of B packed once per call when M is split into chunks
+    private readonly Action<int> _packWorker;
+    private bool _useSharedB;
+    private int _nextBlock;
     private readonly Action<int> _worker;
     private readonly int _workers;
     private SgemmPackedA? _a;
@@ -412,6 +416,12 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         _workers = Math.Max(1, Math.Min(threads, Partition.Items));
         _scratch = new AlignedFloats(Partition.ScratchPerWorker * _workers);
         _worker = Worker;
+        _packWorker = PackWorker;
+        if (Partition.MChunks > 1)
+        {
+            // Several row chunks would each pack the same B columns: pack B once, shared (small N: 7×7, 14×14 planes).
+            _sharedB = new AlignedFloats((long)k * Partition.NPanels * TMicro.NR);
+        }
     }
 
     /// <summary>K block: a KC×NR panel of packed B (≤ 24 KiB) stays in L1 while the A panels stream past it.</summary>
@@ -437,16 +447,41 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         _c = c;
         _ldc = ldc;
         _next = 0;
+        _nextBlock = 0;
+        _useSharedB = _sharedB is not null && _source.DirectEnd(0, Partition.N, TMicro.NR) < Partition.N;
         if (_workers == 1)
         {
+            if (_useSharedB)
+            {
+                PackWorker(0);
+            }
+
             Worker(0);
         }
         else
         {
+            if (_useSharedB)
+            {
+                Parallel.For(0, _workers, _packWorker);
+            }
+
             Parallel.For(0, _workers, _worker);
         }
 
         _a = null;
+    }
+
+    /// <summary>Packs K blocks of the shared B in turn (a copy: any worker may take any block).</summary>
+    private void PackWorker(int w)
+    {
+        var p = Partition;
+        int nr = TMicro.NR, blocks = (p.K + p.KC - 1) / p.KC;
+        int block;
+        while ((block = Interlocked.Increment(ref _nextBlock) - 1) < blocks)
+        {
+            int k0 = block * p.KC;
+            _source.Pack(k0, Math.Min(p.KC, p.K - k0), 0, p.N, nr, _sharedB!.Pointer + ((long)k0 * p.NPanels * nr));
+        }
     }
 
     private void Worker(int w)
@@ -473,11 +508,15 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         new Span<float>(zeros, mr).Clear();
 
         // Panels the source offers in place (dense rows, plan-time packed weights) are not copied.
-        int fullEnd = _source.DirectEnd(n0, n1, nr);
+        int fullEnd = _useSharedB ? n0 : _source.DirectEnd(n0, n1, nr);
         for (int k0 = 0; k0 < p.K; k0 += p.KC)
         {
             int kc = Math.Min(p.KC, p.K - k0);
-            if (fullEnd < n1)
+            if (_useSharedB)
+            {
+                bp = _sharedB!.Pointer + ((long)k0 * p.NPanels * nr) + ((long)n0 / nr * kc * nr);
+            }
+            else if (fullEnd < n1)
             {
                 _source.Pack(k0, kc, fullEnd, n1, nr, bp + ((long)(fullEnd - n0) / nr * kc * nr));
             }
