@@ -408,6 +408,9 @@ internal static unsafe class Program
                 }
 
                 Array.Sort(times);
+                long before = GC.GetTotalAllocatedBytes(precise: true);
+                session.RunInPlace();
+                long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
                 var logits = store[prev].ToDoubleArray();
                 string diff = "";
                 if (fastLogits is null)
@@ -425,7 +428,7 @@ internal static unsafe class Program
                     diff = $", max|fast − this| / max|logit| = {max / scale:E2}";
                 }
 
-                Console.WriteLine($"VGG-16 batch 1, {(reference ? "ReferenceKernels" : "default plan")}, threads {threads}: median {times[n / 2]:F1} ms over {n} runs (15.5 GFLOP){diff}");
+                Console.WriteLine($"VGG-16 batch 1, {(reference ? "ReferenceKernels" : "default plan")}, threads {threads}: median {times[n / 2]:F1} ms over {n} runs (15.5 GFLOP){diff}; managed bytes allocated by one RunInPlace: {allocated}");
                 foreach (var (kind, ms) in perKind.OrderByDescending(kv => kv.Value))
                 {
                     Console.WriteLine($"   {kind,-28} {ms,9:F2} ms");

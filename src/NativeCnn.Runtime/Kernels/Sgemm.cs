@@ -462,10 +462,10 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         {
             if (_useSharedB)
             {
-                Parallel.For(0, _workers, _packWorker);
+                ComputeThreads.Run(_packWorker, _workers);
             }
 
-            Parallel.For(0, _workers, _worker);
+            ComputeThreads.Run(_worker, _workers);
         }
 
         _a = null;
