@@ -39,6 +39,25 @@ public unsafe class ElementwiseKernelTests
     }
 
     [Fact]
+    public void LeakyReluIsBitwiseTheReference()
+    {
+        var rng = new Random(33);
+        for (int n = 0; n <= 70; n++)
+        {
+            var x = Values(rng, n);
+            var expected = new float[n];
+            var got = new float[n];
+            LeakyReluReference.Run<float>(x, expected, 0.1f);
+            fixed (float* xp = x, yp = got)
+            {
+                ElementwiseVector.LeakyRelu(xp, yp, n, 0.1f);
+            }
+
+            AssertBitwise(expected, got, $"LeakyRelu n={n}");
+        }
+    }
+
+    [Fact]
     public void AddSubMulAreBitwiseTheScalarOpsForDenseAndRepeatedOperands()
     {
         var rng = new Random(32);
