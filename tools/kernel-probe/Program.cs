@@ -139,9 +139,88 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "par")
+        {
+            // Do two workers really run at once? Each item spins 20 ms of CPU.
+            var q = new WorkQueue((item, worker) =>
+            {
+                long end = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 50);
+                while (Stopwatch.GetTimestamp() < end)
+                {
+                }
+
+                Console.WriteLine($"   item {item} on worker {worker}, thread {Environment.CurrentManagedThreadId}");
+            });
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var sw = Stopwatch.StartNew();
+                q.Run(8, threads);
+                Console.WriteLine($"WorkQueue 8 x 20 ms items, threads {threads}: {sw.ElapsedMilliseconds} ms wall");
+            }
+        }
+
+        if (what is "strided")
+        {
+            Conv(3, 64, 224, 7, 1, reps, "ResNet stem", "sgemm", stride: 2);
+            Conv(256, 512, 56, 1, 1, reps, "ResNet 1x1 s2", "sgemm", stride: 2);
+            Conv(128, 128, 56, 3, 1, reps, "ResNet 3x3 s2", "sgemm", stride: 2);
+        }
+
+        if (what is "par2")
+        {
+            // Two independent single-threaded SGEMMs at once in one process, against one SGEMM on two workers.
+            int m = 256, n = 3136, k = 2304;
+            var gs = new SgemmPacked<SgemmMicroAvx512_8x48, DenseRowsPanelSource>[2];
+            var pas = new SgemmPackedA[2];
+            var bs = new AlignedFloats[2];
+            var cs = new AlignedFloats[2];
+            for (int i = 0; i < 2; i++)
+            {
+                var a = new AlignedFloats((long)m * k);
+                Fill(a);
+                bs[i] = new AlignedFloats((long)k * n);
+                Fill(bs[i]);
+                cs[i] = new AlignedFloats((long)m * n);
+                gs[i] = new SgemmPacked<SgemmMicroAvx512_8x48, DenseRowsPanelSource>(m, n, k, 1);
+                pas[i] = gs[i].PackWeights(m, k, a.Pointer, k, 1);
+            }
+
+            var both = new WorkQueue((item, worker) =>
+            {
+                for (int r = 0; r < 10; r++)
+                {
+                    gs[item].Run(pas[item], new DenseRowsPanelSource(bs[item].Pointer, n), null, cs[item].Pointer, n);
+                }
+            });
+            foreach (int threads in new[] { 1, 2, 1, 2 })
+            {
+                var sw = Stopwatch.StartNew();
+                both.Run(2, threads);
+                Console.WriteLine($"2 independent SGEMMs x10, threads {threads}: {sw.ElapsedMilliseconds} ms ({2 * 10 * 2.0 * m * n * k / sw.Elapsed.TotalSeconds / 1e9:F0} GFLOP/s)");
+            }
+
+            var g2 = new SgemmPacked<SgemmMicroAvx512_8x48, DenseRowsPanelSource>(m, n, k, 2);
+            var g1 = new SgemmPacked<SgemmMicroAvx512_8x48, DenseRowsPanelSource>(m, n, k, 1);
+            foreach (var g in new[] { g1, g2, g1, g2 })
+            {
+                var sw = Stopwatch.StartNew();
+                for (int r = 0; r < 20; r++)
+                {
+                    g.Run(pas[0], new DenseRowsPanelSource(bs[0].Pointer, n), null, cs[0].Pointer, n);
+                }
+
+                Console.WriteLine($"one SGEMM x20 on {(g == g1 ? 1 : 2)} worker(s): {sw.ElapsedMilliseconds} ms ({20 * 2.0 * m * n * k / sw.Elapsed.TotalSeconds / 1e9:F0} GFLOP/s)");
+            }
+        }
+
+        if (what is "vgg16")
+        {
+            Vgg16(reps, args.Length > 2 && args[2] == "reference");
+        }
+
         if (what is "conv3")
         {
-            foreach (var (cin, cout, hw) in new[] { (512, 512, 28), (128, 128, 28), (256, 256, 14), (64, 64, 56) })
+            foreach (var (cin, cout, hw) in new[] { (3, 64, 224), (512, 512, 28), (128, 128, 28), (256, 256, 14), (64, 64, 56), (512, 512, 7), (48, 192, 13), (64, 256, 13) })
             {
                 Conv(cin, cout, hw, 3, 1, reps, "3x3", "sgemm");
                 Conv(cin, cout, hw, 3, 1, reps, "3x3", "winograd");
@@ -166,19 +245,20 @@ internal static unsafe class Program
         return 0;
     }
 
-    private static void Conv(int cin, int cout, int hw, int k, int threads, int reps, string label, string? kernelChoice)
+    private static void Conv(int cin, int cout, int hw, int k, int threads, int reps, string label, string? kernelChoice, int stride = 1)
     {
         int pad = k / 2;
+        int ohw = ((hw + (2 * pad) - k) / stride) + 1;
         var g = new WindowGeometry
         {
-            SpatialRank = 2, Input = [1, hw, hw], Output = [1, hw, hw], Kernel = [1, k, k], Strides = [1, 1, 1],
+            SpatialRank = 2, Input = [1, hw, hw], Output = [1, ohw, ohw], Kernel = [1, k, k], Strides = [1, stride, stride],
             Dilations = [1, 1, 1], PadsBegin = [0, pad, pad], PadsEnd = [0, pad, pad],
         };
         var p = new ConvParams(1, cin, cout, 1, g);
         var x = new AlignedFloats((long)cin * hw * hw);
         var w = new AlignedFloats((long)cout * cin * k * k);
         var b = new AlignedFloats(cout);
-        var y = new AlignedFloats((long)cout * hw * hw);
+        var y = new AlignedFloats((long)cout * ohw * ohw);
         Fill(x);
         Fill(w);
         var args = new KernelArgs(
@@ -187,7 +267,7 @@ internal static unsafe class Program
                 new TensorView(DataType.Float32, [cout, cin, k, k], (nint)w.Pointer),
                 new TensorView(DataType.Float32, [cout], (nint)b.Pointer),
             ],
-            [new TensorView(DataType.Float32, [1, cout, hw, hw], (nint)y.Pointer)], [], threads);
+            [new TensorView(DataType.Float32, [1, cout, ohw, ohw], (nint)y.Pointer)], [], threads);
         IKernel kernel = Choose(p, w.Pointer, threads, kernelChoice);
         double median = Median(reps, () => kernel.Run(args));
         if (kernel is ConvWinogradF4x4 wino)
@@ -202,7 +282,7 @@ internal static unsafe class Program
         }
 
         string name = kernel is IDescribedKernel d ? d.KernelName : kernel.GetType().Name;
-        Report($"conv {label,-22} {cin}->{cout} {hw}x{hw} k{k} t={threads} {name,-44}", 2.0 * cout * cin * k * k * hw * hw, median);
+        Report($"conv {label,-22} {cin}->{cout} {hw}x{hw} k{k} s{stride} t={threads} {name,-44}", 2.0 * cout * cin * k * k * ohw * ohw, median);
     }
 
     private static void DepthwiseProbe(int c, int hw, int stride, int reps)
@@ -231,6 +311,130 @@ internal static unsafe class Program
         double flops = 2.0 * c * 9 * ohw * ohw;
         Report($"depthwise 3x3 C={c} {hw}x{hw} s{stride} t=1 {kernel.KernelName,-26}", flops, Median(reps, () => kernel.Run(args)));
         Report($"depthwise 3x3 C={c} {hw}x{hw} s{stride} t=1 {"ConvReference",-26}", flops, Median(reps, () => ConvReference.Run(p, x.Pointer, w.Pointer, b.Pointer, y.Pointer, 1)));
+    }
+
+    /// <summary>
+    /// VGG-16 (ImageNet shapes, batch 1) with seeded random He-scaled weights, built as a graph and run through an
+    /// InferenceSession: the default plan (SIMD kernels) against ReferenceKernels, per-op-kind time and the max
+    /// relative difference of the logits.
+    /// </summary>
+    private static void Vgg16(int reps, bool withReference)
+    {
+        var graph = new NativeCnn.Runtime.Graph.ModelGraph { OpsetVersions = { [""] = 13 } };
+        graph.Inputs.Add(new NativeCnn.Runtime.Graph.ValueInfo { Name = "x", DataType = DataType.Float32 });
+        var rng = new Random(5);
+        string prev = "x";
+        int c = 3, layer = 0;
+        Tensor Rand(float scale, params int[] shape)
+        {
+            var t = Tensor.Create(DataType.Float32, shape);
+            var sp = t.AsSpan<float>();
+            for (int i = 0; i < sp.Length; i++)
+            {
+                sp[i] = (float)(((rng.NextDouble() * 2) - 1) * scale);
+            }
+
+            return t;
+        }
+
+        void Node(string op, string[] inputs, string output, params NativeCnn.Runtime.Graph.AttributeValue[] attrs)
+        {
+            var n = new NativeCnn.Runtime.Graph.Node { OpType = op, Name = output };
+            n.Inputs.AddRange(inputs);
+            n.Outputs.Add(output);
+            foreach (var a in attrs)
+            {
+                n.SetAttribute(a);
+            }
+
+            graph.Nodes.Add(n);
+        }
+
+        foreach (int[] block in new[] { new[] { 64, 64 }, new[] { 128, 128 }, new[] { 256, 256, 256 }, new[] { 512, 512, 512 }, new[] { 512, 512, 512 } })
+        {
+            foreach (int co in block)
+            {
+                layer++;
+                graph.Initializers[$"w{layer}"] = Rand((float)Math.Sqrt(6.0 / (c * 9)), co, c, 3, 3);
+                graph.Initializers[$"b{layer}"] = Rand(0.01f, co);
+                Node("Conv", [prev, $"w{layer}", $"b{layer}"], $"conv{layer}", NativeCnn.Runtime.Graph.AttributeValue.Of("pads", [1L, 1, 1, 1]));
+                Node("Relu", [$"conv{layer}"], $"relu{layer}");
+                prev = $"relu{layer}";
+                c = co;
+            }
+
+            Node("MaxPool", [prev], $"pool{layer}", NativeCnn.Runtime.Graph.AttributeValue.Of("kernel_shape", [2L, 2]), NativeCnn.Runtime.Graph.AttributeValue.Of("strides", [2L, 2]));
+            prev = $"pool{layer}";
+        }
+
+        Node("Flatten", [prev], "flat");
+        prev = "flat";
+        foreach (var (k, n) in new[] { (25088, 4096), (4096, 4096), (4096, 1000) })
+        {
+            layer++;
+            graph.Initializers[$"w{layer}"] = Rand((float)Math.Sqrt(6.0 / k), n, k);
+            graph.Initializers[$"b{layer}"] = Rand(0.01f, n);
+            Node("Gemm", [prev, $"w{layer}", $"b{layer}"], $"fc{layer}", NativeCnn.Runtime.Graph.AttributeValue.Of("transB", 1L));
+            prev = $"fc{layer}";
+            if (n != 1000)
+            {
+                Node("Relu", [prev], $"fcrelu{layer}");
+                prev = $"fcrelu{layer}";
+            }
+        }
+
+        graph.Outputs.Add(new NativeCnn.Runtime.Graph.ValueInfo { Name = prev });
+        var input = Rand(1f, 1, 3, 224, 224);
+        double[]? fastLogits = null;
+        foreach (bool reference in withReference ? new[] { false, true } : new[] { false })
+        {
+            foreach (int threads in reference ? new[] { 1 } : new[] { 1, 2 })
+            {
+                using var session = new NativeCnn.Runtime.Execution.InferenceSession(graph, new PlanOptions { Threads = threads, ReferenceKernels = reference, Profile = true });
+                var store = session.Run([new("x", input)]);
+                int n = reference ? 1 : reps;
+                var times = new double[n];
+                var perKind = new Dictionary<string, double>();
+                for (int r = 0; r < n; r++)
+                {
+                    session.Run([new("x", input)]);
+                    times[r] = session.LastRunMilliseconds;
+                    for (int i = 0; i < session.StepMilliseconds.Count; i++)
+                    {
+                        string kind = session.Plan!.Steps[i].Kernel is IDescribedKernel d ? d.KernelName : graph.Nodes.First(x => x.Name == session.Plan.Steps[i].Outputs[0] || x.Outputs.Contains(session.Plan.Steps[i].Outputs[0])).OpType;
+                        kind = kind.Split('(')[0];
+                        perKind[kind] = perKind.GetValueOrDefault(kind) + (session.StepMilliseconds[i] / n);
+                    }
+                }
+
+                Array.Sort(times);
+                long before = GC.GetTotalAllocatedBytes(precise: true);
+                session.RunInPlace();
+                long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+                var logits = store[prev].ToDoubleArray();
+                string diff = "";
+                if (fastLogits is null)
+                {
+                    fastLogits = logits;
+                }
+                else
+                {
+                    double scale = logits.Max(Math.Abs), max = 0;
+                    for (int i = 0; i < logits.Length; i++)
+                    {
+                        max = Math.Max(max, Math.Abs(logits[i] - fastLogits[i]));
+                    }
+
+                    diff = $", max|fast − this| / max|logit| = {max / scale:E2}";
+                }
+
+                Console.WriteLine($"VGG-16 batch 1, {(reference ? "ReferenceKernels" : "default plan")}, threads {threads}: median {times[n / 2]:F1} ms over {n} runs (15.5 GFLOP){diff}; managed bytes allocated by one RunInPlace: {allocated}");
+                foreach (var (kind, ms) in perKind.OrderByDescending(kv => kv.Value))
+                {
+                    Console.WriteLine($"   {kind,-28} {ms,9:F2} ms");
+                }
+            }
+        }
     }
 
     private static IKernel Choose(ConvParams p, float* w, int threads, string? choice) => choice switch

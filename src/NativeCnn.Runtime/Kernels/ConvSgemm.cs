@@ -16,11 +16,9 @@ internal readonly unsafe struct Im2colPanelSource(float* x, WindowGeometry g) : 
     private readonly int _sh = g.Strides[1], _sw = g.Strides[2], _ph = g.PadsBegin[1], _pw = g.PadsBegin[2];
     private readonly int _dh = g.Dilations[1], _dw = g.Dilations[2];
 
-    public float* Direct(out long ld)
-    {
-        ld = 0;
-        return null;
-    }
+    public int DirectEnd(int n0, int n1, int nr) => n0;
+
+    public float* Panel(int k0, int kc, int n, int nr, out long ldb) => throw new InvalidOperationException();
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int k0, int kc, int n0, int n1, int nr, float* dst)
@@ -55,10 +53,12 @@ internal readonly unsafe struct Im2colPanelSource(float* x, WindowGeometry g) : 
                     }
                     else
                     {
-                        for (int t = 0, ix = ix0; t < seg; t++, ix += _sw)
-                        {
-                            cursor.Put((uint)ix < (uint)_w ? row[ix] : 0f);
-                        }
+                        // Columns t with 0 ≤ ix0 + t·sw < W: t in [ceil(−ix0 / sw), ceil((W − ix0) / sw)).
+                        int lo = Math.Clamp(WindowGeometry.CeilDiv(-ix0, _sw), 0, seg);
+                        int hi = Math.Clamp(WindowGeometry.CeilDiv(_w - ix0, _sw), lo, seg);
+                        cursor.Zero(lo);
+                        cursor.Gather(row + ix0 + (lo * _sw), _sw, hi - lo);
+                        cursor.Zero(seg - hi);
                     }
                 }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using NativeCnn.Runtime.Planning;
 
 namespace NativeCnn.Runtime.Kernels;
@@ -119,18 +120,18 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel
     }
 
     /// <summary>
-    /// Whether Winograd beats the im2col SGEMM (measured with tools/kernel-probe, AVX-512, one core): it did on every
-    /// VGG/ResNet 3×3 layer from 64 channels up (1.3× at 64→64 224², 2× at 256→256 56², 1.9× at 512→512 28²,
-    /// 1.4× at 256→256 14²) except 512→512 14² (0.55×): its transformed weights (36·C_in·C_out floats, 4× the
-    /// kernel) are 38 MB, streamed from memory for only 16 tiles each. So: enough channels for the GEMMs to
-    /// outweigh the transforms, and either enough tiles to reuse U or a U small enough to stay in cache.
+    /// Whether Winograd beats the im2col SGEMM (measured with tools/kernel-probe, AVX-512, one core, same run):
+    /// from 64 channels up on planes of 28² and more it did (1.5× at 64→64 56², 1.9× at 256→256 56², 1.9× at
+    /// 512→512 28², 1.6× at 128→128 28²); on 14² and smaller it did not pay inside a network: 16 or fewer tiles
+    /// reuse each transformed weight (36·C_in·C_out floats, 4× the kernel) too little, and streaming it from
+    /// memory made ResNet-18's 256→256 14² layers 1.75 ms against 1.2 ms by im2col; at 13² (SqueezeNet) the two
+    /// tie and at 7² Winograd is 3.5× slower. So: ≥ 32 channels each side and ≥ 36 tiles (output ≥ 21×21-ish).
     /// </summary>
     public static bool Worthwhile(ConvParams p)
     {
         var g = p.Window;
         long tiles = (long)((g.Output[1] + 3) / 4) * ((g.Output[2] + 3) / 4);
-        long uBytes = 36L * p.InChannels * p.OutChannels * sizeof(float);
-        return Supports(p) && p.InChannels >= 32 && p.OutChannels >= 32 && (tiles >= 36 || uBytes <= 16L << 20);
+        return Supports(p) && p.InChannels >= 32 && p.OutChannels >= 32 && tiles >= 36;
     }
 
     public void Run(KernelArgs args)
@@ -200,13 +201,36 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel
                 }
 
                 float* row = plane + ((long)iy * w);
-                for (int j = 0; j < q; j++)
+                int j = 0;
+                if (Avx512F.IsSupported)
                 {
-                    int ix = (4 * j) - padL;
-                    for (int c = 0; c < 4; c++, ix++)
+                    // Sixteen tiles' columns (64 floats) at once, split into the four phases by two rounds of permutes.
+                    for (; j < q && (4 * j) - padL < 0; j++)
                     {
-                        dst[(c * q) + j] = (uint)ix < (uint)w ? row[ix] : 0f;
+                        PhasesScalar(row, w, (4 * j) - padL, dst + j, q);
                     }
+
+                    for (; j + 16 <= q && (4 * j) - padL + 64 <= w; j += 16)
+                    {
+                        float* sp = row + ((4 * j) - padL);
+                        var v0 = Vector512.Load(sp);
+                        var v1 = Vector512.Load(sp + 16);
+                        var v2 = Vector512.Load(sp + 32);
+                        var v3 = Vector512.Load(sp + 48);
+                        var e01 = Avx512F.PermuteVar16x32x2(v0, Even, v1);
+                        var o01 = Avx512F.PermuteVar16x32x2(v0, Odd, v1);
+                        var e23 = Avx512F.PermuteVar16x32x2(v2, Even, v3);
+                        var o23 = Avx512F.PermuteVar16x32x2(v2, Odd, v3);
+                        Avx512F.PermuteVar16x32x2(e01, Even, e23).Store(dst + j);
+                        Avx512F.PermuteVar16x32x2(o01, Even, o23).Store(dst + q + j);
+                        Avx512F.PermuteVar16x32x2(e01, Odd, e23).Store(dst + (2 * q) + j);
+                        Avx512F.PermuteVar16x32x2(o01, Odd, o23).Store(dst + (3 * q) + j);
+                    }
+                }
+
+                for (; j < q; j++)
+                {
+                    PhasesScalar(row, w, (4 * j) - padL, dst + j, q);
                 }
             }
 
@@ -279,7 +303,29 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel
                 float* dst = plane + ((long)((ty * 4) + r) * ow);
                 float* src = o + (r * 4 * q);
                 int full = Math.Min(tw, ow / 4);
-                for (int tx = 0; tx < full; tx++)
+                int tx = 0;
+                if (Avx512F.IsSupported)
+                {
+                    // Sixteen tiles (64 output columns) at once: interleave the four column phases back by two rounds of permutes.
+                    for (; tx + 16 <= full; tx += 16)
+                    {
+                        var p0 = Vector512.Load(src + tx);
+                        var p1 = Vector512.Load(src + q + tx);
+                        var p2 = Vector512.Load(src + (2 * q) + tx);
+                        var p3 = Vector512.Load(src + (3 * q) + tx);
+                        var lo02 = Avx512F.PermuteVar16x32x2(p0, InterleaveLow, p2);
+                        var hi02 = Avx512F.PermuteVar16x32x2(p0, InterleaveHigh, p2);
+                        var lo13 = Avx512F.PermuteVar16x32x2(p1, InterleaveLow, p3);
+                        var hi13 = Avx512F.PermuteVar16x32x2(p1, InterleaveHigh, p3);
+                        float* d = dst + (4 * tx);
+                        Avx512F.PermuteVar16x32x2(lo02, InterleaveLow, lo13).Store(d);
+                        Avx512F.PermuteVar16x32x2(lo02, InterleaveHigh, lo13).Store(d + 16);
+                        Avx512F.PermuteVar16x32x2(hi02, InterleaveLow, hi13).Store(d + 32);
+                        Avx512F.PermuteVar16x32x2(hi02, InterleaveHigh, hi13).Store(d + 48);
+                    }
+                }
+
+                for (; tx < full; tx++)
                 {
                     dst[4 * tx] = src[tx];
                     dst[(4 * tx) + 1] = src[q + tx];
@@ -292,6 +338,21 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel
                     dst[x] = src[((x % 4) * q) + (x / 4)];
                 }
             }
+        }
+    }
+
+    private static readonly Vector512<int> Even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    private static readonly Vector512<int> Odd = Even + Vector512<int>.One;
+    private static readonly Vector512<int> InterleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    private static readonly Vector512<int> InterleaveHigh = InterleaveLow + Vector512.Create(8);
+
+    /// <summary>The four phases of one tile column group: <c>dst[c·q] = row[ix0 + c]</c>, 0 outside the row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PhasesScalar(float* row, int w, int ix0, float* dst, int q)
+    {
+        for (int c = 0, ix = ix0; c < 4; c++, ix++)
+        {
+            dst[c * q] = (uint)ix < (uint)w ? row[ix] : 0f;
         }
     }
 

@@ -6,8 +6,9 @@ namespace NativeCnn.Runtime.Kernels;
 /// A dense layer with constant weights (Gemm, or MatMul by a constant matrix), float32:
 /// <c>Y[i, j] = alpha · Σ_k A'[i, k] · W'[k, j] + beta · C[i, j]</c> (see <see cref="GemmParams"/>).
 /// M = 1 (batch-1 classifier): streaming <see cref="Sgemv"/> over W' stored as N × K rows (as given when
-/// transB = 1, transposed once at plan time otherwise). M &gt; 1: a packed SGEMM computing <c>Yᵀ = W'ᵀ · A'ᵀ</c>
-/// with W'ᵀ packed at plan time as the A operand, into plan-time scratch that the epilogue transposes into Y.
+/// transB = 1, transposed once at plan time otherwise). M &gt; 1: the packed SGEMM with W' packed at plan time into
+/// B panels (<see cref="PrepackedPanelSource"/>, a copy of the weights) and A' packed per call into a plan-time
+/// buffer; with M ≤ MR (small batches) every weight is read once per call. alpha, beta·C are applied in place.
 /// Oracle: <see cref="GemmReference"/>.
 /// </summary>
 internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel
@@ -19,10 +20,9 @@ internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel
     private readonly AlignedFloats? _transposed;    // W'ᵀ (N × K) when the constant is K × N
     private readonly float* _rows;                  // W'ᵀ rows for the GEMV
     private readonly WorkQueue? _gemv;
-    private readonly SgemmPackedA? _packed;
-    private readonly ISgemm<DenseColumnsPanelSource>? _gemmA;   // A' = A (M × K)
-    private readonly ISgemm<DenseRowsPanelSource>? _gemmAt;     // A' = Aᵀ, A stored K × M
-    private readonly AlignedFloats? _yt;                        // Yᵀ before the epilogue (N × M)
+    private readonly ISgemm<PrepackedPanelSource>? _gemm;
+    private readonly SgemmPackedA? _packedW;                   // W' (K × N) as B panels
+    private readonly SgemmPackedA? _packedA;                   // A' (M × K), refilled per call
     private float* _x;
     private float* _y;
 
@@ -59,21 +59,10 @@ internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel
         }
         else
         {
-            ISgemmPackA packer;
-            if (p.TransA)
-            {
-                _gemmAt = SgemmFactory.Create<DenseRowsPanelSource>(isa, n, p.M, k, _threads);
-                packer = _gemmAt;
-            }
-            else
-            {
-                _gemmA = SgemmFactory.Create<DenseColumnsPanelSource>(isa, n, p.M, k, _threads);
-                packer = _gemmA;
-            }
-
-            _packed = packer.PackWeights(n, k, w, rowStride, colStride);
-            _yt = new AlignedFloats((long)n * p.M);
-            KernelName = $"DenseSgemmTransposed({SgemmFactory.Name(isa, n, p.M)})";
+            _gemm = SgemmFactory.Create<PrepackedPanelSource>(isa, p.M, n, k, _threads);
+            _packedW = _gemm.PackB(k, n, w, colStride, rowStride);        // W'[q, j] = w[q·colStride + j·rowStride]
+            _packedA = _gemm.AllocateA(p.M, k);
+            KernelName = $"DenseSgemmPrepacked({SgemmFactory.Name(isa, p.M, n)})";
         }
     }
 
@@ -90,20 +79,13 @@ internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel
             _x = a;
             _y = y;
             _gemv.Run((_p.N + Sgemv.RowBlock - 1) / Sgemv.RowBlock, _threads);
-            Epilogue(y, 1, c, y);
+            Epilogue(y, c);
         }
         else
         {
-            if (_gemmAt is not null)
-            {
-                _gemmAt.Run(_packed!, new DenseRowsPanelSource(a, _p.M), null, _yt!.Pointer, _p.M);
-            }
-            else
-            {
-                _gemmA!.Run(_packed!, new DenseColumnsPanelSource(a, _p.K), null, _yt!.Pointer, _p.M);
-            }
-
-            Epilogue(_yt!.Pointer, _p.M, c, y);
+            _packedA!.Fill(a, _p.TransA ? 1 : _p.K, _p.TransA ? _p.M : 1);
+            _gemm!.Run(_packedA, new PrepackedPanelSource(_packedW!), null, y, _p.N);
+            Epilogue(y, c);
         }
     }
 
@@ -113,11 +95,11 @@ internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel
         Sgemv.Rows(_isa, _x, _rows, _p.K, j0, j1, _y);
     }
 
-    /// <summary><c>Y[i, j] = alpha · acc[j·ldt + i] + beta · C[i, j]</c> (in place when acc is Y itself, M = 1).</summary>
-    private void Epilogue(float* acc, int ldt, float* c, float* y)
+    /// <summary><c>Y[i, j] = alpha · Y[i, j] + beta · C[i, j]</c>, in place on the accumulated products.</summary>
+    private void Epilogue(float* y, float* c)
     {
         float alpha = _p.Alpha, beta = _p.Beta;
-        if (alpha == 1f && c == null && acc == y)
+        if (alpha == 1f && c == null)
         {
             return;
         }
@@ -126,13 +108,14 @@ internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel
         {
             for (int j = 0; j < _p.N; j++)
             {
-                float v = alpha * acc[((long)j * ldt) + i];
+                long o = ((long)i * _p.N) + j;
+                float v = alpha * y[o];
                 if (c != null)
                 {
                     v += beta * c[((long)i * _p.CRowStride) + ((long)j * _p.CColStride)];
                 }
 
-                y[((long)i * _p.N) + j] = v;
+                y[o] = v;
             }
         }
     }

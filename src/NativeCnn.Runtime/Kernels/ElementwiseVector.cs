@@ -6,7 +6,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// <summary>
 /// SIMD element-wise float kernels, each bitwise equal to its scalar reference (IEEE operations lane by lane):
 /// Relu as <c>max(x, +0)</c> with <see cref="MathF.Max(float, float)"/> semantics (NaN kept, −0 → +0), which is
-/// <see cref="ReluReference"/>; Add / Sub / Mul over dense or repeated operands, which is
+/// <see cref="ReluReference"/>; LeakyRelu; Add / Sub / Mul over dense or repeated operands, which is
 /// <see cref="BinaryBroadcastReference"/> on one contiguous block. Vector512 when accelerated, else Vector256,
 /// with a scalar tail (and the scalar loop alone under DOTNET_EnableHWIntrinsic=0).
 /// </summary>
@@ -35,6 +35,37 @@ internal static unsafe class ElementwiseVector
         {
             float v = x[i];
             y[i] = float.IsNaN(v) ? v : v > 0f ? v : 0f;
+        }
+    }
+
+    /// <summary><c>y = x &lt; 0 ? α·x : x</c> lane by lane (NaN and −0 pass through), which is <see cref="LeakyReluReference"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void LeakyRelu(float* x, float* y, long n, float alpha)
+    {
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var a = Vector512.Create(alpha);
+            for (; i + 16 <= n; i += 16)
+            {
+                var v = Vector512.Load(x + i);
+                Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), a * v, v).Store(y + i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var a = Vector256.Create(alpha);
+            for (; i + 8 <= n; i += 8)
+            {
+                var v = Vector256.Load(x + i);
+                Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<float>.Zero), a * v, v).Store(y + i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            float v = x[i];
+            y[i] = v < 0f ? alpha * v : v;
         }
     }
 

@@ -82,14 +82,7 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
             {
                 float* xr = x + ((long)iy * w);
                 float* dr = src + (iy * rowLength);
-                for (int r = 0; r < sw; r++)
-                {
-                    float* d = dr + (r * q);
-                    for (int j = 0, ix = r; ix < w; j++, ix += sw)
-                    {
-                        d[j] = xr[ix];
-                    }
-                }
+                PhaseSplit.Row(xr, w, sw, q, dr);
             }
         }
 

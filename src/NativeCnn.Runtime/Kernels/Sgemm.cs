@@ -46,8 +46,14 @@ internal unsafe interface ISgemmMicroKernel
 /// </summary>
 internal unsafe interface ISgemmPanelSource
 {
-    /// <summary>B as a dense row-major matrix the micro-kernel can read in place (rows <c>ld</c> apart), or null.</summary>
-    float* Direct(out long ld);
+    /// <summary>
+    /// End of the columns in <c>[n0, n1)</c> whose panels the micro-kernel can read in place (see <see cref="Panel"/>);
+    /// the rest, <c>[DirectEnd, n1)</c>, is packed. n0 when nothing is readable in place.
+    /// </summary>
+    int DirectEnd(int n0, int n1, int nr);
+
+    /// <summary>The in-place panel of columns <c>[n, n + nr)</c>, rows <c>[k0, k0 + kc)</c>, its rows <c>ldb</c> apart.</summary>
+    float* Panel(int k0, int kc, int n, int nr, out long ldb);
 
     void Pack(int k0, int kc, int n0, int n1, int nr, float* dst);
 }
@@ -88,6 +94,29 @@ internal unsafe struct PanelCursor(float* first, int panelStride, int nr)
             {
                 Floats.Copy(src, d, take);
                 src += take;
+            }
+
+            len -= take;
+            _col += take;
+            if (_col == nr)
+            {
+                _col = 0;
+                _row += panelStride;
+            }
+        }
+    }
+
+    /// <summary>Copies <c>src[t·stride]</c> for <c>t &lt; len</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Gather(float* src, int stride, int len)
+    {
+        while (len > 0)
+        {
+            int take = Math.Min(len, nr - _col);
+            float* d = _row + _col;
+            for (int t = 0; t < take; t++, src += stride)
+            {
+                d[t] = *src;
             }
 
             len -= take;
@@ -168,10 +197,13 @@ internal static unsafe class Floats
 /// <summary>B stored row-major: <c>B[k, n] = b[k·ld + n]</c> (a 1×1 conv's input plane stack, a Gemm's B).</summary>
 internal readonly unsafe struct DenseRowsPanelSource(float* b, long ld) : ISgemmPanelSource
 {
-    public float* Direct(out long rowStride)
+    /// <summary>Whole panels are read in place; a ragged last one is packed (zero-padded).</summary>
+    public int DirectEnd(int n0, int n1, int nr) => n0 + ((n1 - n0) / nr * nr);
+
+    public float* Panel(int k0, int kc, int n, int nr, out long ldb)
     {
-        rowStride = ld;
-        return b;
+        ldb = ld;
+        return b + (k0 * ld) + n;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -189,11 +221,9 @@ internal readonly unsafe struct DenseRowsPanelSource(float* b, long ld) : ISgemm
 /// <summary>B stored column-major (a transposed matrix): <c>B[k, n] = b[n·ld + k]</c>.</summary>
 internal readonly unsafe struct DenseColumnsPanelSource(float* b, long ld) : ISgemmPanelSource
 {
-    public float* Direct(out long rowStride)
-    {
-        rowStride = 0;
-        return null;
-    }
+    public int DirectEnd(int n0, int n1, int nr) => n0;
+
+    public float* Panel(int k0, int kc, int n, int nr, out long ldb) => throw new InvalidOperationException();
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int k0, int kc, int n0, int n1, int nr, float* dst)
@@ -209,6 +239,23 @@ internal readonly unsafe struct DenseColumnsPanelSource(float* b, long ld) : ISg
             cursor.ZeroTail();
         }
     }
+}
+
+/// <summary>
+/// B packed once at plan time (constant weights of a dense layer) in exactly the per-call panel layout: an
+/// <see cref="SgemmPackedA"/> of Bᵀ with NR-row panels is, block by block, <c>[jr][kc][NR]</c>.
+/// </summary>
+internal readonly unsafe struct PrepackedPanelSource(SgemmPackedA packed) : ISgemmPanelSource
+{
+    public int DirectEnd(int n0, int n1, int nr) => n1;
+
+    public float* Panel(int k0, int kc, int n, int nr, out long ldb)
+    {
+        ldb = nr;
+        return packed.Panel(k0, kc, n / nr);
+    }
+
+    public void Pack(int k0, int kc, int n0, int n1, int nr, float* dst) => throw new InvalidOperationException();
 }
 
 /// <summary>
@@ -264,24 +311,35 @@ internal sealed unsafe class SgemmPackedA
     public static SgemmPackedA Pack(int mr, int kcBlock, int m, int k, float* a, long rowStride, long colStride)
     {
         var p = new SgemmPackedA(m, k, mr, kcBlock);
-        for (int k0 = 0; k0 < k; k0 += kcBlock)
+        p.Fill(a, rowStride, colStride);
+        return p;
+    }
+
+    /// <summary>An empty packed matrix to <see cref="Fill"/> at run time (activations as the A operand).</summary>
+    public static SgemmPackedA Allocate(int mr, int kcBlock, int m, int k) => new(m, k, mr, kcBlock);
+
+    /// <summary>(Re)packs <c>A[i, q] = a[i·rowStride + q·colStride]</c> into this buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Fill(float* a, long rowStride, long colStride)
+    {
+        int mr = MR;
+        for (int k0 = 0; k0 < K; k0 += KC)
         {
-            int kc = Math.Min(kcBlock, k - k0);
-            for (int ir = 0; ir < p.Panels; ir++)
+            int kc = Math.Min(KC, K - k0);
+            for (int ir = 0; ir < Panels; ir++)
             {
-                float* dst = p.Panel(k0, kc, ir);
-                for (int q = 0; q < kc; q++)
+                float* dst = Panel(k0, kc, ir);
+                int rows = Math.Min(mr, M - (ir * mr));
+                for (int r = 0; r < mr; r++)
                 {
-                    for (int r = 0; r < mr; r++)
+                    float* src = a + (((long)ir * mr) + r) * rowStride + (k0 * colStride);
+                    for (int q = 0; q < kc; q++)
                     {
-                        int i = (ir * mr) + r;
-                        dst[(q * mr) + r] = i < m ? a[(i * rowStride) + ((k0 + q) * colStride)] : 0f;
+                        dst[(q * mr) + r] = r < rows ? src[q * colStride] : 0f;
                     }
                 }
             }
         }
-
-        return p;
     }
 
     /// <summary>The <c>[kc][MR]</c> panel of rows <c>ir·MR…</c> in the K block starting at <c>k0</c>.</summary>
@@ -339,6 +397,10 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
     where TSource : struct, ISgemmPanelSource
 {
     private readonly AlignedFloats _scratch;
+    private readonly AlignedFloats? _sharedB;       // all of B packed once per call when M is split into chunks
+    private readonly Action<int> _packWorker;
+    private bool _useSharedB;
+    private int _nextBlock;
     private readonly Action<int> _worker;
     private readonly int _workers;
     private SgemmPackedA? _a;
@@ -354,6 +416,12 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         _workers = Math.Max(1, Math.Min(threads, Partition.Items));
         _scratch = new AlignedFloats(Partition.ScratchPerWorker * _workers);
         _worker = Worker;
+        _packWorker = PackWorker;
+        if (Partition.MChunks > 1)
+        {
+            // Several row chunks would each pack the same B columns: pack B once, shared (small N: 7×7, 14×14 planes).
+            _sharedB = new AlignedFloats((long)k * Partition.NPanels * TMicro.NR);
+        }
     }
 
     /// <summary>K block: a KC×NR panel of packed B (≤ 24 KiB) stays in L1 while the A panels stream past it.</summary>
@@ -366,6 +434,11 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
 
     public SgemmPackedA PackWeights(int m, int k, float* a, long rowStride, long colStride) => PackA(m, k, a, rowStride, colStride);
 
+    public SgemmPackedA AllocateA(int m, int k) => SgemmPackedA.Allocate(TMicro.MR, KcBlock, m, k);
+
+    public SgemmPackedA PackB(int k, int n, float* b, long kStride, long nStride) =>
+        SgemmPackedA.Pack(TMicro.NR, KcBlock, n, k, b, nStride, kStride);
+
     public void Run(SgemmPackedA a, in TSource source, float* bias, float* c, long ldc)
     {
         _a = a;
@@ -374,16 +447,41 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         _c = c;
         _ldc = ldc;
         _next = 0;
+        _nextBlock = 0;
+        _useSharedB = _sharedB is not null && _source.DirectEnd(0, Partition.N, TMicro.NR) < Partition.N;
         if (_workers == 1)
         {
+            if (_useSharedB)
+            {
+                PackWorker(0);
+            }
+
             Worker(0);
         }
         else
         {
-            Parallel.For(0, _workers, _worker);
+            if (_useSharedB)
+            {
+                ComputeThreads.Run(_packWorker, _workers);
+            }
+
+            ComputeThreads.Run(_worker, _workers);
         }
 
         _a = null;
+    }
+
+    /// <summary>Packs K blocks of the shared B in turn (a copy: any worker may take any block).</summary>
+    private void PackWorker(int w)
+    {
+        var p = Partition;
+        int nr = TMicro.NR, blocks = (p.K + p.KC - 1) / p.KC;
+        int block;
+        while ((block = Interlocked.Increment(ref _nextBlock) - 1) < blocks)
+        {
+            int k0 = block * p.KC;
+            _source.Pack(k0, Math.Min(p.KC, p.K - k0), 0, p.N, nr, _sharedB!.Pointer + ((long)k0 * p.NPanels * nr));
+        }
     }
 
     private void Worker(int w)
@@ -409,13 +507,16 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         float* zeros = stackalloc float[mr];
         new Span<float>(zeros, mr).Clear();
 
-        // A dense row-major B is read in place by the micro-kernel; only a ragged last panel is packed (zero-padded).
-        float* direct = _source.Direct(out long ld);
-        int fullEnd = direct == null ? n0 : n0 + ((n1 - n0) / nr * nr);
+        // Panels the source offers in place (dense rows, plan-time packed weights) are not copied.
+        int fullEnd = _useSharedB ? n0 : _source.DirectEnd(n0, n1, nr);
         for (int k0 = 0; k0 < p.K; k0 += p.KC)
         {
             int kc = Math.Min(p.KC, p.K - k0);
-            if (fullEnd < n1)
+            if (_useSharedB)
+            {
+                bp = _sharedB!.Pointer + ((long)k0 * p.NPanels * nr) + ((long)n0 / nr * kc * nr);
+            }
+            else if (fullEnd < n1)
             {
                 _source.Pack(k0, kc, fullEnd, n1, nr, bp + ((long)(fullEnd - n0) / nr * kc * nr));
             }
@@ -427,8 +528,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
                 long ldb;
                 if (n < fullEnd)
                 {
-                    bPanel = direct + ((long)k0 * ld) + n;
-                    ldb = ld;
+                    bPanel = _source.Panel(k0, kc, n, nr, out ldb);
                 }
                 else
                 {
@@ -506,6 +606,12 @@ internal unsafe interface ISgemmPackA
 {
     /// <summary>Packs A (M×K, <c>A[i, q] = a[i·rowStride + q·colStride]</c>).</summary>
     SgemmPackedA PackWeights(int m, int k, float* a, long rowStride, long colStride);
+
+    /// <summary>An A buffer of this kernel's layout, filled per call (<see cref="SgemmPackedA.Fill"/>).</summary>
+    SgemmPackedA AllocateA(int m, int k);
+
+    /// <summary>Packs a constant B (K×N, <c>B[q, j] = b[q·kStride + j·nStride]</c>) for <see cref="PrepackedPanelSource"/>.</summary>
+    SgemmPackedA PackB(int k, int n, float* b, long kStride, long nStride);
 }
 
 /// <summary>Chooses the SGEMM micro-kernel for an ISA tier and a shape (once, at plan time).</summary>

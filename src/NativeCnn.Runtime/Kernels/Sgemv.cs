@@ -117,8 +117,8 @@ internal static unsafe class Sgemv
 }
 
 /// <summary>
-/// Runs work items <c>[0, count)</c> on up to <c>threads</c> workers that take the next item in turn; each item is
-/// computed wholly by one worker, so results do not depend on which worker or how many. The item body and the
+/// Runs work items <c>[0, count)</c> on up to <c>threads</c> workers (<see cref="ComputeThreads"/>) that take the next
+/// item in turn; each item is computed wholly by one worker, so results do not depend on which worker or how many. The item body and the
 /// state it reads are fixed at plan time; one run at a time.
 /// </summary>
 internal sealed class WorkQueue
@@ -146,7 +146,7 @@ internal sealed class WorkQueue
         }
         else
         {
-            Parallel.For(0, workers, _worker);
+            ComputeThreads.Run(_worker, workers);
         }
     }
 

@@ -27,6 +27,11 @@ public sealed class AveragePool : Operator
         var geometry = WindowAttributes.Resolve(ctx, spatial, kernel, ceil, allowDilations: ctx.Opset >= 19);
         var p = new PoolParams(x[0], x[1], geometry);
         ctx.SetOutput(0, t, [x[0], x[1], .. geometry.OutputSpatial]);
+        if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && AveragePoolInside.Supports(p))
+        {
+            return new AveragePoolInside(p, ctx.Options.Threads);
+        }
+
         return t == DataType.Float32 ? new Kernel<float>(p, includePad) : new Kernel<double>(p, includePad);
     }
 

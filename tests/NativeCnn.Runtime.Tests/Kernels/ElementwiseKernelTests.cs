@@ -39,6 +39,25 @@ public unsafe class ElementwiseKernelTests
     }
 
     [Fact]
+    public void LeakyReluIsBitwiseTheReference()
+    {
+        var rng = new Random(33);
+        for (int n = 0; n <= 70; n++)
+        {
+            var x = Values(rng, n);
+            var expected = new float[n];
+            var got = new float[n];
+            LeakyReluReference.Run<float>(x, expected, 0.1f);
+            fixed (float* xp = x, yp = got)
+            {
+                ElementwiseVector.LeakyRelu(xp, yp, n, 0.1f);
+            }
+
+            AssertBitwise(expected, got, $"LeakyRelu n={n}");
+        }
+    }
+
+    [Fact]
     public void AddSubMulAreBitwiseTheScalarOpsForDenseAndRepeatedOperands()
     {
         var rng = new Random(32);
@@ -134,6 +153,45 @@ public unsafe class MaxPoolKernelTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void AveragePoolInsideIsBitwiseTheReference()
+    {
+        var rng = new Random(52);
+        int cases = 0;
+        foreach (int width in new[] { 1, 7, 8, 9, 13, 16, 17, 56 })
+        {
+            foreach (var (k, s, dil) in new[] { (2, 2, 1), (3, 1, 1), (3, 2, 1), (13, 1, 1), (1, 1, 1), (3, 1, 2), (7, 7, 1) })
+            {
+                int h = Math.Max(k, 3 + (width % 5));
+                var p = Params(2, 3, h, width, k, s, 0, 0, dil);
+                if (p.Window.Output[1] <= 0 || p.Window.Output[2] <= 0 || !AveragePoolInside.Supports(p))
+                {
+                    continue;
+                }
+
+                cases++;
+                int inLen = p.Batch * p.Channels * p.Window.InputSize, outLen = p.Batch * p.Channels * p.Window.OutputSize;
+                var x = SgemmTests.RandomArray(rng, inLen);
+                var ye = new float[outLen];
+                var yg = new float[outLen];
+                fixed (float* xp = x, yep = ye, ygp = yg)
+                {
+                    AveragePoolReference.Run(p, xp, yep, countIncludePad: cases % 2 == 0, 1);
+                    new AveragePoolInside(p, 2).Run(new Planning.KernelArgs(
+                        [new TensorView(DataType.Float32, [p.Batch, p.Channels, h, width], (nint)xp)],
+                        [new TensorView(DataType.Float32, [p.Batch, p.Channels, p.Window.Output[1], p.Window.Output[2]], (nint)ygp)], [], 2));
+                }
+
+                for (int i = 0; i < outLen; i++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(ye[i]) == BitConverter.SingleToInt32Bits(yg[i]), $"W={width} H={h} k={k} s={s} d={dil}: element {i}: expected {ye[i]}, got {yg[i]}");
+                }
+            }
+        }
+
+        Assert.True(cases > 20, $"only {cases} cases ran");
     }
 
     private static PoolParams Params(int batch, int channels, int h, int w, int k, int s, int padBegin, int padEnd, int dil)

@@ -27,6 +27,8 @@ public unsafe class WinogradTests(ITestOutputHelper output)
         Measure(isa, rng, 33, 16, 9, 10, 0, 0, threads: 1);   // valid conv: 7×8 output, partial tiles
         Measure(isa, rng, 16, 31, 8, 8, 1, 2, threads: 2);    // asymmetric padding
         Measure(isa, rng, 20, 16, 4, 6, 2, 2, threads: 3);
+        Measure(isa, rng, 32, 16, 9, 70, 1, 1, threads: 2);     // rows wide enough for the 16-tile permute paths
+        Measure(isa, rng, 16, 24, 6, 133, 0, 2, threads: 1);    // and their scalar edges on both sides
     }
 
     [Theory]
@@ -45,7 +47,7 @@ public unsafe class WinogradTests(ITestOutputHelper output)
     public void ExactOnlyPlansNeverChooseWinograd()
     {
         var rng = new Random(23);
-        var x = ConvOpsHarness.Random(rng, 1, 32, 8, 8);
+        var x = ConvOpsHarness.Random(rng, 1, 32, 24, 24);
         var w = ConvOpsHarness.Random(rng, 32, 32, 3, 3);
         var with = ConvOpsHarness.Run("Conv", [x, w], [ConvOpsHarness.A("pads", 1, 1, 1, 1)], constants: [1]);
         string name = Assert.IsAssignableFrom<IDescribedKernel>(with.Plan.Steps[0].Kernel).KernelName;
