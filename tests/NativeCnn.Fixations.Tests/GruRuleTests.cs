@@ -173,7 +173,8 @@ public sealed class GruRuleTests(ITestOutputHelper output)
 
     /// <summary>
     /// ∂h_1[j]/∂x[i] and ∂h_1[j]/∂h0[k] of the reference formulas (the rule's, written independently) against central
-    /// differences of the real GRU operator, for both linear_before_reset and H in {1, 2, 5}; then the rule's kept
+    /// differences of the real GRU operator, for both linear_before_reset, H in {1, 2, 5}, with and without clip (a
+    /// clipped gate is flat); then the rule's kept
     /// decisions against the signs of "value × finite difference" wherever a product is clearly away from 0.
     /// </summary>
     [Theory]
@@ -182,7 +183,9 @@ public sealed class GruRuleTests(ITestOutputHelper output)
     [InlineData(3, 4, 5, false)]
     [InlineData(4, 3, 2, true)]
     [InlineData(5, 4, 5, true)]
-    public void DerivativesMatchFiniteDifferencesOfTheOperator(int seed, int I, int H, bool linearBeforeReset)
+    [InlineData(6, 4, 5, false, 0.8f)]
+    [InlineData(8, 4, 5, true, 0.8f)]
+    public void DerivativesMatchFiniteDifferencesOfTheOperator(int seed, int I, int H, bool linearBeforeReset, float clip = 0)
     {
         var rand = Rng(seed);
         var w = rand([1, 3 * H, I], -1.2f, 1.2f);
@@ -190,12 +193,23 @@ public sealed class GruRuleTests(ITestOutputHelper output)
         var bias = rand([1, 6 * H], -0.5f, 0.5f);
         var x = rand([1, 1, I], -1f, 1f);
         var h0 = rand([1, 1, H], -0.9f, 0.9f);
-        var graph = OneStep(w, rr, bias, linearBeforeReset);
+        var graph = OneStep(w, rr, bias, linearBeforeReset, clip > 0 ? [AttributeValue.Of("clip", clip)] : []);
         using var session = new InferenceSession(graph);
         using var perturbed = new InferenceSession(graph);
         var store = session.Run(Inputs(x, h0));
-        var gates = store[store.Plan.Steps[0].Auxiliary.Single(a => a.EndsWith("#gates", StringComparison.Ordinal))].ToDoubleArray();
+        var aux = store.Plan.Steps[0].Auxiliary;
+        var gates = store[aux.Single(a => a.EndsWith("#gates", StringComparison.Ordinal))].ToDoubleArray();
+        var preact = store[aux.Single(a => a.EndsWith("#preact", StringComparison.Ordinal))].ToDoubleArray();
         double[] xd = x.View.ToDoubleArray(), hd = h0.View.ToDoubleArray();
+        double clipAt = clip > 0 ? clip : double.PositiveInfinity;
+        int clipped = preact.Count(p => Math.Abs(p) > clipAt);
+        if (clip > 0)
+        {
+            // Both sides of the clip must occur, and no argument may sit within reach of a perturbation (it moves an
+            // argument by at most Eps·max|W or R| ≈ 5e-3): the seeds below are chosen so.
+            Assert.InRange(clipped, 1, (3 * H) - 1);
+            Assert.All(preact, p => Assert.True(Math.Abs(Math.Abs(p) - clip) > 0.02, $"gate argument {p} too close to clip {clip}"));
+        }
 
         // fd[j][n]: ∂Y[j]/∂(input n), n < I for x, I + k for h0.
         var fd = new double[H, I + H];
@@ -221,7 +235,7 @@ public sealed class GruRuleTests(ITestOutputHelper output)
         int judged = 0;
         for (int j = 0; j < H; j++)
         {
-            var (dx, dh) = ReferenceBacktracker.GruStep(w.View.ToDoubleArray(), rr.View.ToDoubleArray(), bias.View.ToDoubleArray(), xd, hd, gates, linearBeforeReset, j);
+            var (dx, dh) = ReferenceBacktracker.GruStep(w.View.ToDoubleArray(), rr.View.ToDoubleArray(), bias.View.ToDoubleArray(), xd, hd, gates, linearBeforeReset, j, preact, clipAt);
             for (int n = 0; n < I + H; n++)
             {
                 double exact = n < I ? dx[n] : dh[n - I];
@@ -254,7 +268,7 @@ public sealed class GruRuleTests(ITestOutputHelper output)
         }
 
         Assert.True(judged >= H * (I + H) / 2, $"seed {seed}: only {judged} of {H * (I + H)} contributions clearly away from 0");
-        output.WriteLine($"seed {seed} I {I} H {H} lbr {linearBeforeReset}: {judged}/{H * (I + H)} kept decisions checked against finite differences");
+        output.WriteLine($"seed {seed} I {I} H {H} lbr {linearBeforeReset} clip {clip} ({clipped} gates clipped): {judged}/{H * (I + H)} kept decisions checked against finite differences");
     }
 
     /// <summary>Several steps, batch 2, random weights and bias: the rule agrees with the reference from every unit of Y_h and from Y.</summary>

@@ -298,7 +298,7 @@ public sealed class ReferenceBacktracker
     }
 
     /// <summary>
-    /// GRU, forward, layout 0, no sequence_lens or clip, either linear_before_reset. A fixation h_t[j] sends every
+    /// GRU, forward, layout 0, no sequence_lens, either linear_before_reset, clip. A fixation h_t[j] sends every
     /// positive "derivative × value" of one step (<see cref="GruStep"/>) to x_t and h_{t−1} (argmax if none is
     /// positive; x first, then h; the state before the first step only when initial_h is given).
     /// </summary>
@@ -306,9 +306,9 @@ public sealed class ReferenceBacktracker
     {
         var node = step.Node;
         bool HasIn(int k) => step.Inputs.Length > k && step.Inputs[k].Length > 0;
-        if (node.GetString("direction", "forward") != "forward" || node.GetInt("layout", 0) != 0 || HasIn(4) || node.Attribute("clip") is not null)
+        if (node.GetString("direction", "forward") != "forward" || node.GetInt("layout", 0) != 0 || HasIn(4))
         {
-            throw new InvalidOperationException("reference GRU: forward, layout 0, no sequence_lens or clip");
+            throw new InvalidOperationException("reference GRU: forward, layout 0, no sequence_lens");
         }
 
         string xName = step.Inputs[0];
@@ -318,6 +318,8 @@ public sealed class ReferenceBacktracker
         bool lbr = node.GetInt("linear_before_reset", 0) != 0;
         string hiddenName = step.Auxiliary.Single(a => a.EndsWith("#hidden", StringComparison.Ordinal));
         double[] gates = _v[step.Auxiliary.Single(a => a.EndsWith("#gates", StringComparison.Ordinal))], hidden = _v[hiddenName];
+        double[] preact = _v[step.Auxiliary.Single(a => a.EndsWith("#preact", StringComparison.Ordinal))];
+        double clip = node.Attribute("clip") is not null ? node.GetFloat("clip", 0f) : double.PositiveInfinity;
 
         var want = new bool[T, B, H];
         foreach (long f in yFix)
@@ -348,6 +350,7 @@ public sealed class ReferenceBacktracker
                     var xt = new double[I];
                     var hPrev = new double[H];
                     var g = new double[3 * H];
+                    var pre = new double[3 * H];
                     for (int i = 0; i < I; i++)
                     {
                         xt[i] = x[(((t * B) + b) * I) + i];
@@ -361,9 +364,10 @@ public sealed class ReferenceBacktracker
                     for (int q = 0; q < 3 * H; q++)
                     {
                         g[q] = gates[(((t * B) + b) * 3 * H) + q];
+                        pre[q] = preact[(((t * B) + b) * 3 * H) + q];
                     }
 
-                    var (dx, dh) = GruStep(w, r, bias, xt, hPrev, g, lbr, j);
+                    var (dx, dh) = GruStep(w, r, bias, xt, hPrev, g, lbr, j, pre, clip);
                     var cands = new List<(double P, Action Emit)>();
                     for (int i = 0; i < I; i++)
                     {
@@ -411,15 +415,18 @@ public sealed class ReferenceBacktracker
     /// (linear_before_reset = 0) or [m = j]·(R_h[j]·h + Rb_h[j]) (≠ 0). Then
     /// dx[i] = Σ_rows ∂h_t[j]/∂a[row]·W[row,i] and
     /// dh[k] = z_j·[k = j] + Σ_{z,r rows} ∂h_t[j]/∂a[row]·R[row,k] + ∂h_t[j]/∂a_h[j]·R_h[j,k]·(r_k, or r_j when ≠ 0).
-    /// w [3H·I], r [3H·H], bias [6H] or null, x [I], h [H], gates [3H].
+    /// With clip, a gate whose argument (<paramref name="preact"/>) lies beyond ±clip is constant: its row of ∂h_t[j]/∂a is 0.
+    /// w [3H·I], r [3H·H], bias [6H] or null, x [I], h [H], gates [3H], preact [3H] or null.
     /// </summary>
-    public static (double[] Dx, double[] Dh) GruStep(double[] w, double[] r, double[]? bias, double[] x, double[] h, double[] gates, bool lbr, int j)
+    public static (double[] Dx, double[] Dh) GruStep(
+        double[] w, double[] r, double[]? bias, double[] x, double[] h, double[] gates, bool lbr, int j, double[]? preact = null, double clip = double.PositiveInfinity)
     {
         int I = x.Length, H = h.Length;
+        bool Flat(int row) => preact is not null && Math.Abs(preact[row]) > clip;
         var da = new double[3 * H];
         double z = gates[j], hc = gates[(2 * H) + j];
-        da[j] = (h[j] - hc) * z * (1 - z);
-        da[(2 * H) + j] = (1 - z) * (1 - (hc * hc));
+        da[j] = Flat(j) ? 0 : (h[j] - hc) * z * (1 - z);
+        da[(2 * H) + j] = Flat((2 * H) + j) ? 0 : (1 - z) * (1 - (hc * hc));
         for (int m = 0; m < H; m++)
         {
             double rm = gates[H + m];
@@ -441,7 +448,7 @@ public sealed class ReferenceBacktracker
                 dahdr = 0;
             }
 
-            da[H + m] = da[(2 * H) + j] * dahdr * rm * (1 - rm);
+            da[H + m] = Flat(H + m) ? 0 : da[(2 * H) + j] * dahdr * rm * (1 - rm);
         }
 
         var dx = new double[I];
