@@ -19,10 +19,6 @@ public static class FixationRules
         [OpKind.ConstantOfShape] = "its output depends only on a shape (a plan-time constant), so it is always folded; constants never get fixations",
         [OpKind.Shape] = "its output is shape metadata, not a function of activation values; the rules of its consumers " +
                          "(Reshape, Slice, Gather indices…) send fixations only to data inputs, so none can reach it",
-        [OpKind.GRU] = "the CNN Fixations rule is defined for the LSTM of captioning models only. The LSTM rule's " +
-                       "linearisation would carry over (the store keeps the GRU's z|r|h~ gates), but with linear_before_reset = 0 " +
-                       "the candidate reads R_h·(r ⊙ h_{t−1}), so h_{t−1}[k] and x_t reach unit j through every unit's reset gate " +
-                       "r_m (an H×H×(H+I) term per fixation): that needs its own definition and reference check; deferred",
     };
 
     public static IReadOnlyDictionary<OpKind, FixationRule> All => Rules;

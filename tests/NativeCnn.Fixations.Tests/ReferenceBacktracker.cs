@@ -14,7 +14,7 @@ namespace NativeCnn.Fixations.Tests;
 /// (and differently per vector width). Exactly equal sums (e.g. all-zero windows after a ReLU) go to the lower
 /// channel in both. Element products that are compared (Gemm, the in-window argmax) are single float multiplies,
 /// exactly what the fast code computes. Handles the ops the test networks use (2-D convs and pools, dense, concat
-/// on any axis, add, pass-through, LSTM).
+/// on any axis, add, pass-through, LSTM, GRU).
 /// </summary>
 public sealed class ReferenceBacktracker
 {
@@ -141,6 +141,9 @@ public sealed class ReferenceBacktracker
                     break;
                 case OpKind.LSTM:
                     Lstm(step, outFix, Add);
+                    break;
+                case OpKind.GRU:
+                    Gru(step, outFix, Add);
                     break;
 
                 case OpKind.Add:
@@ -292,6 +295,184 @@ public sealed class ReferenceBacktracker
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// GRU, forward, layout 0, no sequence_lens, either linear_before_reset, clip. A fixation h_t[j] sends every
+    /// positive "derivative × value" of one step (<see cref="GruStep"/>) to x_t and h_{t−1} (argmax if none is
+    /// positive; x first, then h; the state before the first step only when initial_h is given).
+    /// </summary>
+    private void Gru(PlanStep step, SortedSet<long> yFix, Action<string, long> add)
+    {
+        var node = step.Node;
+        bool HasIn(int k) => step.Inputs.Length > k && step.Inputs[k].Length > 0;
+        if (node.GetString("direction", "forward") != "forward" || node.GetInt("layout", 0) != 0 || HasIn(4))
+        {
+            throw new InvalidOperationException("reference GRU: forward, layout 0, no sequence_lens");
+        }
+
+        string xName = step.Inputs[0];
+        double[] x = _v[xName], w = _v[step.Inputs[1]], r = _v[step.Inputs[2]];
+        double[]? bias = HasIn(3) ? _v[step.Inputs[3]] : null, h0 = HasIn(5) ? _v[step.Inputs[5]] : null;
+        int T = _s[xName][0], B = _s[xName][1], I = _s[xName][2], H = _s[step.Inputs[2]][2];
+        bool lbr = node.GetInt("linear_before_reset", 0) != 0;
+        string hiddenName = step.Auxiliary.Single(a => a.EndsWith("#hidden", StringComparison.Ordinal));
+        double[] gates = _v[step.Auxiliary.Single(a => a.EndsWith("#gates", StringComparison.Ordinal))], hidden = _v[hiddenName];
+        double[] preact = _v[step.Auxiliary.Single(a => a.EndsWith("#preact", StringComparison.Ordinal))];
+        double clip = node.Attribute("clip") is not null ? node.GetFloat("clip", 0f) : double.PositiveInfinity;
+
+        var want = new bool[T, B, H];
+        foreach (long f in yFix)
+        {
+            want[f / (B * H), f / H % B, f % H] = true;
+        }
+
+        if (step.Outputs.Length > 1 && step.Outputs[1].Length > 0 && _fixations!.TryGetValue(step.Outputs[1], out var yh))
+        {
+            foreach (long f in yh)
+            {
+                want[T - 1, f / H % B, f % H] = true;
+            }
+        }
+
+        for (int t = T - 1; t >= 0; t--)
+        {
+            for (int b = 0; b < B; b++)
+            {
+                for (int j = 0; j < H; j++)
+                {
+                    if (!want[t, b, j])
+                    {
+                        continue;
+                    }
+
+                    add(hiddenName, (((long)t * B) + b) * H + j);
+                    var xt = new double[I];
+                    var hPrev = new double[H];
+                    var g = new double[3 * H];
+                    var pre = new double[3 * H];
+                    for (int i = 0; i < I; i++)
+                    {
+                        xt[i] = x[(((t * B) + b) * I) + i];
+                    }
+
+                    for (int k = 0; k < H; k++)
+                    {
+                        hPrev[k] = t > 0 ? hidden[((((t - 1) * B) + b) * H) + k] : h0 is null ? 0 : h0[(b * H) + k];
+                    }
+
+                    for (int q = 0; q < 3 * H; q++)
+                    {
+                        g[q] = gates[(((t * B) + b) * 3 * H) + q];
+                        pre[q] = preact[(((t * B) + b) * 3 * H) + q];
+                    }
+
+                    var (dx, dh) = GruStep(w, r, bias, xt, hPrev, g, lbr, j, pre, clip);
+                    var cands = new List<(double P, Action Emit)>();
+                    for (int i = 0; i < I; i++)
+                    {
+                        long xi = (((long)t * B) + b) * I + i;
+                        cands.Add((dx[i] * xt[i], () => add(xName, xi)));
+                    }
+
+                    if (t > 0 || h0 is not null)
+                    {
+                        for (int k = 0; k < H; k++)
+                        {
+                            int kk = k, tt = t, bb = b;
+                            cands.Add((dh[k] * hPrev[k], t > 0 ? () => want[tt - 1, bb, kk] = true : () => add(step.Inputs[5], (bb * H) + kk)));
+                        }
+                    }
+
+                    var positive = cands.Where(q => q.P > 0).ToList();
+                    if (positive.Count > 0)
+                    {
+                        positive.ForEach(q => q.Emit());
+                    }
+                    else
+                    {
+                        int best = 0;
+                        for (int q = 1; q < cands.Count; q++)
+                        {
+                            if (cands[q].P > cands[best].P)
+                            {
+                                best = q;
+                            }
+                        }
+
+                        cands[best].Emit();
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The exact one-step derivatives of a GRU (direction 0, default activations, no clip) at unit j, by the chain
+    /// rule over the 3H gate arguments a (rows z|r|h): with z, r, h~ the stored gates, h = h_{t−1},
+    /// ∂h_t[j]/∂a_z[j] = (h_j − h~_j)·z_j(1−z_j), ∂h_t[j]/∂a_h[j] = (1−z_j)(1−h~_j²), and the reset rows
+    /// ∂h_t[j]/∂a_r[m] = ∂h_t[j]/∂a_h[j] · ∂a_h[j]/∂r_m · r_m(1−r_m), where ∂a_h[j]/∂r_m = R_h[j,m]·h_m
+    /// (linear_before_reset = 0) or [m = j]·(R_h[j]·h + Rb_h[j]) (≠ 0). Then
+    /// dx[i] = Σ_rows ∂h_t[j]/∂a[row]·W[row,i] and
+    /// dh[k] = z_j·[k = j] + Σ_{z,r rows} ∂h_t[j]/∂a[row]·R[row,k] + ∂h_t[j]/∂a_h[j]·R_h[j,k]·(r_k, or r_j when ≠ 0).
+    /// With clip, a gate whose argument (<paramref name="preact"/>) lies beyond ±clip is constant: its row of ∂h_t[j]/∂a is 0.
+    /// w [3H·I], r [3H·H], bias [6H] or null, x [I], h [H], gates [3H], preact [3H] or null.
+    /// </summary>
+    public static (double[] Dx, double[] Dh) GruStep(
+        double[] w, double[] r, double[]? bias, double[] x, double[] h, double[] gates, bool lbr, int j, double[]? preact = null, double clip = double.PositiveInfinity)
+    {
+        int I = x.Length, H = h.Length;
+        bool Flat(int row) => preact is not null && Math.Abs(preact[row]) > clip;
+        var da = new double[3 * H];
+        double z = gates[j], hc = gates[(2 * H) + j];
+        da[j] = Flat(j) ? 0 : (h[j] - hc) * z * (1 - z);
+        da[(2 * H) + j] = Flat((2 * H) + j) ? 0 : (1 - z) * (1 - (hc * hc));
+        for (int m = 0; m < H; m++)
+        {
+            double rm = gates[H + m];
+            double dahdr;
+            if (!lbr)
+            {
+                dahdr = r[(((2 * H) + j) * H) + m] * h[m];
+            }
+            else if (m == j)
+            {
+                dahdr = bias is null ? 0 : bias[(5 * H) + j];
+                for (int k = 0; k < H; k++)
+                {
+                    dahdr += r[(((2 * H) + j) * H) + k] * h[k];
+                }
+            }
+            else
+            {
+                dahdr = 0;
+            }
+
+            da[H + m] = Flat(H + m) ? 0 : da[(2 * H) + j] * dahdr * rm * (1 - rm);
+        }
+
+        var dx = new double[I];
+        for (int i = 0; i < I; i++)
+        {
+            for (int row = 0; row < 3 * H; row++)
+            {
+                dx[i] += da[row] * w[(row * I) + i];
+            }
+        }
+
+        var dh = new double[H];
+        for (int k = 0; k < H; k++)
+        {
+            dh[k] = k == j ? z : 0;
+            for (int row = 0; row < 2 * H; row++)
+            {
+                dh[k] += da[row] * r[(row * H) + k];
+            }
+
+            dh[k] += da[(2 * H) + j] * r[(((2 * H) + j) * H) + k] * (lbr ? gates[H + j] : gates[H + k]);
+        }
+
+        return (dx, dh);
     }
 
     /// <summary>

@@ -1,0 +1,341 @@
+using System.Buffers;
+using NativeCnn.Runtime;
+using NativeCnn.Runtime.Operators;
+
+namespace NativeCnn.Fixations.Rules;
+
+/// <summary>
+/// GRU (forward, reverse and bidirectional; layout 0 and 1; sequence_lens, clip, both linear_before_reset), traced
+/// like the LSTM: the cell linearised at the stored forward pass is a Gemm onto <c>x_t</c> and <c>h_{t−1}</c>, step
+/// by step. A fixation is a hidden unit <c>h_t[j]</c> of direction <c>d</c>, batch row <c>b</c> (from Y, or from Y_h
+/// at the last step, or carried back from a later step).
+/// <para>With the stored post-activation gates z, r, h~ (auxiliary <c>#gates</c>), the hidden states
+/// (<c>#hidden</c>), the previous state <c>h = h_{t−1}</c> (or initial_h, or 0) and the gate arguments
+/// (<c>#preact</c>, only to tell whether clip cut a gate: a clipped gate has derivative 0), one step
+/// <c>h_t[j] = (1 − z_j)·h~_j + z_j·h_j</c> has the exact derivatives (σ' = g(1−g), tanh' = 1−g²):</para>
+/// <code>
+/// s_z = (h_j − h~_j)·σ'(z_j)          ∂h_t[j]/∂(z argument j)
+/// s_h = (1 − z_j)·tanh'(h~_j)         ∂h_t[j]/∂(h~ argument j)
+/// u_m = ∂h_t[j]/∂(r argument m), the reset gate's mixing:
+///   linear_before_reset = 0:  h~ argument j = W_h[j]·x + Σ_m R_h[j,m]·r_m·h_m + b, so every unit's reset gate
+///                             reaches j:   u_m = s_h·R_h[j,m]·h_m·σ'(r_m)   (m = 0…H−1)
+///   linear_before_reset ≠ 0:  h~ argument j = W_h[j]·x + r_j·q_j + Wb_h[j], q_j = R_h[j]·h + Rb_h[j] (recomputed
+///                             in double from h, R, B), so only r_j does:   u_j = s_h·q_j·σ'(r_j), u_m = 0 for m ≠ j
+/// ∂h_t[j]/∂x_t[i]     = s_z·W_z[j,i] + s_h·W_h[j,i] + Σ_m u_m·W_r[m,i]
+/// ∂h_t[j]/∂h_{t−1}[k] = z_j·[k = j] + s_z·R_z[j,k] + s_h·ρ_k·R_h[j,k] + Σ_m u_m·R_r[m,k]
+///                       with ρ_k = r_k (linear_before_reset = 0) or r_j (≠ 0)
+/// </code>
+/// Contributions (derivative × input, one step only, bias ignored), computed in double from the float32 values:
+/// <c>x_t[i]·∂h_t[j]/∂x_t[i]</c> and <c>h_{t−1}[k]·∂h_t[j]/∂h_{t−1}[k]</c> (the carry z_j·h_j is part of the
+/// <c>k = j</c> term: h_{t−1}[j] is one input, reached both directly and through the gates). Every positive
+/// contribution is kept: <c>x_t[i]</c> becomes a fixation of X, <c>h_{t−1}[k]</c> a hidden fixation of the previous
+/// step (t−1 forward, t+1 reverse), or of initial_h before the first step. When nothing is positive the argmax over
+/// all candidates (x first, then h; the state before the first step counts only when initial_h is given) is kept, so
+/// that a path never ends silently. Cost per fixation: O(3·(I + H)), plus O(H·(I + H)) for the reset-gate mixing
+/// when linear_before_reset = 0 (rows m with u_m = 0 are skipped). Steps are visited from the last computed back to
+/// the first, so the fixations of a step are complete when it is reached. Fixations on Y at t ≥ sequence_lens[b]
+/// (zeros no input produced) are dropped; Y_h of a row with length 0 goes straight to initial_h. Every visited
+/// hidden fixation is recorded on the auxiliary value <c>#hidden</c> [T,D,B,H] of the result.
+/// <para>The activations must be the defaults (Sigmoid, Tanh): the derivatives above are those of σ and tanh,
+/// expressed through their stored outputs.</para>
+/// </summary>
+[FixationRule(OpKind.GRU)]
+internal sealed unsafe class GruRule : FixationRule
+{
+    private static readonly string[] DefaultActivations = ["sigmoid", "tanh"];
+
+    public override void Backtrack(RuleContext ctx)
+    {
+        var x = ctx.Input(0);
+        var w = ctx.Input(1);
+        var r = ctx.Input(2);
+        ctx.ExpectFloat(x, "X");
+        ctx.ExpectFloat(w, "W");
+        ctx.ExpectFloat(r, "R");
+        var node = ctx.Node;
+        string direction = node.GetString("direction", "forward");
+        int layout = (int)node.GetInt("layout", 0);
+        int D = w.Shape[0], H = r.Shape[2], I = w.Shape[2];
+        int T = layout == 0 ? x.Shape[0] : x.Shape[1], B = layout == 0 ? x.Shape[1] : x.Shape[0];
+        if (node.GetStrings("activations") is { } acts &&
+            (acts.Length != 2 * D || acts.Where((a, k) => !a.Equals(DefaultActivations[k % 2], StringComparison.OrdinalIgnoreCase)).Any()))
+        {
+            throw ctx.Error($"activations [{string.Join(",", acts)}]: the rule's derivatives are those of the defaults Sigmoid, Tanh");
+        }
+
+        float clip = node.Attribute("clip") is not null ? node.GetFloat("clip", 0f) : float.PositiveInfinity;
+        bool lbr = node.GetInt("linear_before_reset", 0) != 0;
+        var gates = Aux(ctx, "#gates");
+        var hidden = Aux(ctx, "#hidden");
+        var preact = Aux(ctx, "#preact");
+        float* bias = null;
+        if (ctx.HasInput(3))
+        {
+            var bv = ctx.Input(3);
+            ctx.ExpectFloat(bv, "B");
+            bias = (float*)bv.Pointer;
+        }
+
+        float* h0 = null;
+        if (ctx.HasInput(5))
+        {
+            var hv = ctx.Input(5);
+            ctx.ExpectFloat(hv, "initial_h");
+            h0 = (float*)hv.Pointer;
+        }
+
+        int[] lens = ctx.HasInput(4) ? ctx.Input(4).ToInt64Array().Select(l => (int)l).ToArray() : Enumerable.Repeat(T, B).ToArray();
+
+        // Pending hidden-unit fixations, [T,D,B,H] like the auxiliary values.
+        var hid = new bool[(long)T * D * B * H];
+        Seed(ctx, layout, T, D, B, H, lens, direction, hid);
+
+        int hidAux = Array.FindIndex(ctx.Step.Auxiliary, a => a.EndsWith("#hidden", StringComparison.Ordinal));
+        var rented = ArrayPool<double>.Shared.Rent(I + (3 * H));
+        try
+        {
+            var u = new Unit(ctx, (float*)gates.Pointer, (float*)hidden.Pointer, (float*)preact.Pointer, (float*)x.Pointer,
+                (float*)w.Pointer, (float*)r.Pointer, bias, h0, T, D, B, I, H, layout, clip, lbr, rented);
+            for (int d = 0; d < D; d++)
+            {
+                bool reverse = direction == "reverse" || d == 1;
+                for (int b = 0; b < B; b++)
+                {
+                    int len = lens[b];
+                    for (int s = len - 1; s >= 0; s--)
+                    {
+                        int t = reverse ? len - 1 - s : s;
+                        int prev = s == 0 ? -1 : reverse ? t + 1 : t - 1;
+                        long a1 = ((((long)t * D) + d) * B + b) * H;
+                        for (int j = 0; j < H; j++)
+                        {
+                            if (hid[a1 + j])
+                            {
+                                ctx.Record(hidAux, a1 + j);
+                                u.Backtrack(t, prev, d, b, j, hid);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(rented);
+        }
+    }
+
+    private static TensorView Aux(RuleContext ctx, string suffix)
+    {
+        string name = ctx.Step.Auxiliary.FirstOrDefault(a => a.EndsWith(suffix, StringComparison.Ordinal))
+            ?? throw ctx.Error($"the step keeps no auxiliary '{suffix}' value");
+        var v = ctx.Value(name);
+        ctx.ExpectFloat(v, name);
+        return v;
+    }
+
+    /// <summary>Turns the output fixations into hidden-unit fixations (Y → h_t; Y_h → h at the last step).</summary>
+    private static void Seed(RuleContext ctx, int layout, int T, int D, int B, int H, int[] lens, string direction, bool[] hid)
+    {
+        foreach (long f in ctx.OutputFixations(0))
+        {
+            int j = (int)(f % H);
+            long rest = f / H;
+            int t, d, b;
+            if (layout == 0)
+            {
+                (b, d, t) = ((int)(rest % B), (int)(rest / B % D), (int)(rest / B / D));
+            }
+            else
+            {
+                (d, t, b) = ((int)(rest % D), (int)(rest / D % T), (int)(rest / D / T));
+            }
+
+            if (t < lens[b])
+            {
+                hid[((((long)t * D) + d) * B + b) * H + j] = true;
+            }
+        }
+
+        foreach (long f in ctx.OutputFixations(1))
+        {
+            int j = (int)(f % H);
+            long rest = f / H;
+            (int d, int b) = layout == 0 ? ((int)(rest / B), (int)(rest % B)) : ((int)(rest % D), (int)(rest / D));
+            int len = lens[b];
+            if (len == 0)
+            {
+                // The final state is the initial state: the point goes straight to initial_h.
+                if (ctx.HasInput(5))
+                {
+                    ctx.Add(5, f);
+                }
+
+                continue;
+            }
+
+            int t = direction == "reverse" || d == 1 ? 0 : len - 1;
+            hid[((((long)t * D) + d) * B + b) * H + j] = true;
+        }
+    }
+
+    /// <summary>The contributions of one hidden-unit fixation (formulas in the class summary).</summary>
+    private readonly struct Unit(
+        RuleContext ctx, float* gp, float* hp, float* pp, float* xp, float* wp, float* rp, float* bias, float* h0,
+        int T, int D, int B, int I, int H, int layout, float clip, bool lbr, double[] scratch)
+    {
+        public void Backtrack(int t, int prev, int d, int b, int j, bool[] hid)
+        {
+            long a1 = ((((long)t * D) + d) * B + b) * H;
+            long a3 = a1 * 3;
+            long s1 = (layout == 0 ? ((long)d * B) + b : ((long)b * D) + d) * H; // into initial_h
+            long pa1 = prev < 0 ? -1 : ((((long)prev * D) + d) * B + b) * H;
+            float* wd = wp + ((long)d * 3 * H * I); // [3H, I] rows z|r|h
+            float* rd = rp + ((long)d * 3 * H * H); // [3H, H] rows z|r|h
+
+            var hv = scratch.AsSpan(0, H);          // h_{t−1}, [H]
+            var u = scratch.AsSpan(H, H);           // ∂h_t[j]/∂(r argument m), [H]
+            var weff = scratch.AsSpan(2 * H, Math.Max(I, H));
+            for (int k = 0; k < H; k++)
+            {
+                hv[k] = prev >= 0 ? hp[pa1 + k] : h0 is not null ? h0[s1 + k] : 0;
+            }
+
+            double z = gp[a3 + j], hc = gp[a3 + (2 * H) + j];
+            double sz = Active(pp[a3 + j]) ? (hv[j] - hc) * z * (1 - z) : 0;
+            double sh = Active(pp[a3 + (2 * H) + j]) ? (1 - z) * (1 - (hc * hc)) : 0;
+            u.Clear();
+            int rRows = 0;
+            if (sh != 0)
+            {
+                if (!lbr)
+                {
+                    float* rh = rd + (((2L * H) + j) * H);
+                    for (int m = 0; m < H; m++)
+                    {
+                        double rm = gp[a3 + H + m];
+                        u[m] = Active(pp[a3 + H + m]) ? sh * rh[m] * hv[m] * rm * (1 - rm) : 0;
+                        rRows += u[m] != 0 ? 1 : 0;
+                    }
+                }
+                else if (Active(pp[a3 + H + j]))
+                {
+                    float* rh = rd + (((2L * H) + j) * H);
+                    double q = bias is null ? 0 : bias[((long)d * 6 * H) + (5 * H) + j];
+                    for (int k = 0; k < H; k++)
+                    {
+                        q += rh[k] * hv[k];
+                    }
+
+                    double rj = gp[a3 + H + j];
+                    u[j] = sh * q * rj * (1 - rj);
+                    rRows = u[j] != 0 ? 1 : 0;
+                }
+            }
+
+            // x_t: e[i] = s_z·W_z[j,i] + s_h·W_h[j,i] + Σ_m u_m·W_r[m,i].
+            var ex = weff[..I];
+            Effective(wd, I, j, sz, sh, null, 1, u, ex);
+            ctx.CountRead(((2L + rRows) * I * sizeof(float)) + (I * sizeof(float)));
+            long xOff = (layout == 0 ? ((long)t * B) + b : ((long)b * T) + t) * I;
+            int kept = 0;
+            double best = double.NegativeInfinity;
+            int bestKind = -1, bestIndex = 0;
+            for (int i = 0; i < I; i++)
+            {
+                double p = ex[i] * xp[xOff + i];
+                if (p > 0)
+                {
+                    ctx.Add(0, xOff + i);
+                    kept++;
+                }
+
+                if (p > best)
+                {
+                    (best, bestKind, bestIndex) = (p, 0, i);
+                }
+            }
+
+            // h_{t−1}: e[k] = z_j·[k = j] + s_z·R_z[j,k] + s_h·ρ_k·R_h[j,k] + Σ_m u_m·R_r[m,k].
+            var eh = weff[..H];
+            Effective(rd, H, j, sz, sh, lbr ? null : gp + a3 + H, lbr ? gp[a3 + H + j] : 0, u, eh);
+            eh[j] += z;
+            ctx.CountRead(((2L + rRows) * H * sizeof(float)) + (H * sizeof(float)));
+            bool hasPrev = prev >= 0 || h0 is not null;
+            for (int k = 0; k < H; k++)
+            {
+                double p = eh[k] * hv[k];
+                if (p > 0)
+                {
+                    HiddenBefore(prev, pa1, s1, k, hid);
+                    kept++;
+                }
+
+                if (p > best && hasPrev)
+                {
+                    (best, bestKind, bestIndex) = (p, 1, k);
+                }
+            }
+
+            if (kept == 0)
+            {
+                switch (bestKind)
+                {
+                    case 0: ctx.Add(0, xOff + bestIndex); break;
+                    case 1: HiddenBefore(prev, pa1, s1, bestIndex, hid); break;
+                    default: ctx.Add(0, xOff); break; // every contribution NaN: keep x_t[0]
+                }
+            }
+        }
+
+        private bool Active(float preact) => MathF.Abs(preact) <= clip;
+
+        private void HiddenBefore(int prev, long pa1, long s1, int k, bool[] hid)
+        {
+            if (prev >= 0)
+            {
+                hid[pa1 + k] = true;
+            }
+            else if (ctx.HasInput(5))
+            {
+                ctx.Add(5, s1 + k);
+            }
+        }
+
+        /// <summary>
+        /// <c>e[i] = s_z·M[j,i] + s_h·ρ_i·M[2H+j,i] + Σ_m u_m·M[H+m,i]</c> for the [3H, n] matrix M (W or R) of one
+        /// direction, with <c>ρ_i = rho[i]</c> when <paramref name="rho"/> is given, else <paramref name="rhoAll"/>.
+        /// </summary>
+        private void Effective(float* m, int n, int j, double sz, double sh, float* rho, double rhoAll, ReadOnlySpan<double> u, Span<double> e)
+        {
+            float* zRow = m + ((long)j * n);
+            float* hRow = m + (((2L * H) + j) * n);
+            for (int i = 0; i < n; i++)
+            {
+                e[i] = sz * zRow[i];
+            }
+
+            if (sh != 0)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    e[i] += sh * hRow[i] * (rho is not null ? rho[i] : rhoAll);
+                }
+            }
+
+            for (int g = 0; g < H; g++)
+            {
+                if (u[g] == 0)
+                {
+                    continue;
+                }
+
+                float* row = m + (((long)H + g) * n);
+                for (int i = 0; i < n; i++)
+                {
+                    e[i] += u[g] * row[i];
+                }
+            }
+        }
+    }
+}
