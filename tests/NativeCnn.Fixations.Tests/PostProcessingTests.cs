@@ -29,7 +29,7 @@ public sealed class PostProcessingTests
     public void HeatMapPeaksAtThePointAndIsSymmetric()
     {
         var pp = new FixationPostProcessor { Sigma = 3 };
-        var map = pp.HeatMap([new ImagePoint(20.4, 15.9)], 41, 31);
+        var map = pp.HeatMap([new ImagePoint(20.4, 15.1)], 41, 31);
         Assert.Equal(1f, map.Max());
         Assert.Equal(1f, map[(15 * 41) + 20]);
         Assert.Equal(map[(15 * 41) + 17], map[(15 * 41) + 23], 6);
@@ -57,5 +57,75 @@ public sealed class PostProcessingTests
         Assert.Null(FixationPostProcessor.Box([]));
         Assert.Equal(1.0, new PixelBox(0, 0, 9, 9).IoU(new PixelBox(0, 0, 9, 9)));
         Assert.Equal(50.0 / 150.0, new PixelBox(0, 0, 9, 9).IoU(new PixelBox(5, 0, 14, 9)), 12);
+    }
+
+    /// <summary>
+    /// The sparse heat map equals the plain dense blur (every pixel: Σ kernel × reflected count, horizontal then
+    /// vertical) on random point sets, including images narrower than the kernel (several reflections) and points
+    /// on the borders.
+    /// </summary>
+    [Theory]
+    [InlineData(64, 48, 5.0, 30, 1)]
+    [InlineData(17, 9, 4.0, 12, 2)]
+    [InlineData(200, 120, 20.0, 150, 3)]
+    [InlineData(5, 300, 3.0, 20, 4)]
+    public void HeatMapEqualsTheDenseBlur(int width, int height, double sigma, int count, int seed)
+    {
+        var rng = new Random(seed);
+        var pts = Enumerable.Range(0, count).Select(i => i % 5 == 0
+            ? new ImagePoint(rng.Next(2) * (width - 1), rng.NextDouble() * (height - 1))
+            : new ImagePoint(rng.NextDouble() * (width - 1), rng.NextDouble() * (height - 1))).ToList();
+        var pp = new FixationPostProcessor { Sigma = sigma };
+        var fast = pp.HeatMap(pts, width, height);
+        var dense = DenseHeatMap(pts, width, height, FixationPostProcessor.GaussianKernel(sigma, pp.Truncate));
+        for (int i = 0; i < fast.Length; i++)
+        {
+            Assert.True(Math.Abs(fast[i] - dense[i]) <= 1e-6, $"pixel {i}: {fast[i]} vs dense {dense[i]}");
+        }
+    }
+
+    private static float[] DenseHeatMap(IReadOnlyList<ImagePoint> points, int w, int h, double[] kernel)
+    {
+        static int Reflect(int i, int n)
+        {
+            int period = 2 * n;
+            i %= period;
+            i = i < 0 ? i + period : i;
+            return i < n ? i : period - 1 - i;
+        }
+
+        var img = new double[w * h];
+        foreach (var p in points)
+        {
+            img[(Math.Clamp((int)Math.Round(p.Y, MidpointRounding.AwayFromZero), 0, h - 1) * w) + Math.Clamp((int)Math.Round(p.X, MidpointRounding.AwayFromZero), 0, w - 1)] += 1;
+        }
+
+        int r = kernel.Length / 2;
+        var tmp = new double[w * h];
+        var res = new double[w * h];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                for (int k = -r; k <= r; k++)
+                {
+                    tmp[(y * w) + x] += kernel[k + r] * img[(y * w) + Reflect(x + k, w)];
+                }
+            }
+        }
+
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                for (int k = -r; k <= r; k++)
+                {
+                    res[(y * w) + x] += kernel[k + r] * tmp[(Reflect(y + k, h) * w) + x];
+                }
+            }
+        }
+
+        double max = res.Max();
+        return res.Select(v => max > 0 ? (float)(v / max) : 0f).ToArray();
     }
 }

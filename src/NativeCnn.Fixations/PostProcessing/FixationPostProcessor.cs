@@ -84,56 +84,85 @@ public sealed record FixationPostProcessor
     }
 
     /// <summary>
-    /// The point-count image (each point adds 1 to pixel (⌊x⌋, ⌊y⌋), clamped into the image), blurred with a
-    /// separable Gaussian of σ = <see cref="Sigma"/> (borders mirrored as scipy.ndimage's 'reflect' mode), scaled so
-    /// that its maximum is 1 (all zeros if there are no points). Row-major, <c>height × width</c>.
+    /// The point-count image (each point adds 1 to the pixel containing it, round(x), round(y), clamped into the
+    /// image), blurred with a separable Gaussian of σ = <see cref="Sigma"/> truncated at <see cref="Truncate"/>·σ
+    /// (borders mirrored as scipy.ndimage's 'reflect' mode), scaled so that its maximum is 1 (all zeros if there are
+    /// no points). Row-major, <c>height × width</c>.
+    /// <para>Computed by scattering each point's kernel rather than blurring every pixel: the points are few, so the
+    /// cost is (rows with points) × kernel × width instead of width × height × kernel (seconds on a 12-megapixel
+    /// photo). Each pixel is the same sum of kernel products as the dense blur, in another order.</para>
     /// </summary>
     public float[] HeatMap(IReadOnlyList<ImagePoint> points, int width, int height)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        var img = new double[width * height];
+        var kernel = GaussianKernel(Sigma, Truncate);
+        int radius = kernel.Length / 2;
+
+        // Horizontal pass, row by row, only for rows that hold points: tmp[y, x] = Σ_k kernel[k]·count[y, reflect(x + k)],
+        // scattered from each point p as tmp[y, x] += kernel[v − x]·1 for every virtual column v that reflects onto p.
+        var counts = new SortedDictionary<int, Dictionary<int, int>>();
         foreach (var p in points)
         {
-            int x = Math.Clamp((int)Math.Floor(p.X), 0, width - 1);
-            int y = Math.Clamp((int)Math.Floor(p.Y), 0, height - 1);
-            img[(y * width) + x] += 1;
+            int x = Math.Clamp(Pixel(p.X), 0, width - 1);
+            int y = Math.Clamp(Pixel(p.Y), 0, height - 1);
+            if (!counts.TryGetValue(y, out var row))
+            {
+                counts[y] = row = [];
+            }
+
+            row[x] = row.GetValueOrDefault(x) + 1;
         }
 
-        var kernel = GaussianKernel(Sigma, Truncate);
-        var tmp = new double[img.Length];
-        int radius = kernel.Length / 2;
-        for (int y = 0; y < height; y++)
+        var rows = new Dictionary<int, double[]>();
+        foreach (var (y, row) in counts)
         {
-            for (int x = 0; x < width; x++)
+            var tmp = new double[width];
+            foreach (var (x0, n) in row)
             {
-                double s = 0;
-                for (int k = -radius; k <= radius; k++)
+                Scatter(tmp, x0, n, width, kernel, radius);
+            }
+
+            rows[y] = tmp;
+        }
+
+        // Vertical pass: out[y, x] = Σ_k kernel[k]·tmp[reflect(y + k), x], scattered from each source row.
+        var img = new double[(long)width * height];
+        foreach (var (r, tmp) in rows)
+        {
+            // Virtual rows v = y + k reach from −radius to height − 1 + radius.
+            for (int v = -radius; v < height + radius; v++)
+            {
+                if (Reflect(v, height) != r)
                 {
-                    s += kernel[k + radius] * img[(y * width) + Reflect(x + k, width)];
+                    continue;
                 }
 
-                tmp[(y * width) + x] = s;
+                for (int k = -radius; k <= radius; k++)
+                {
+                    int y = v - k;
+                    if (y < 0 || y >= height)
+                    {
+                        continue;
+                    }
+
+                    double kv = kernel[k + radius];
+                    var outRow = img.AsSpan(y * width, width);
+                    for (int x = 0; x < width; x++)
+                    {
+                        outRow[x] += kv * tmp[x];
+                    }
+                }
             }
+        }
+
+        double max = 0;
+        foreach (double v in img)
+        {
+            max = Math.Max(max, v);
         }
 
         var result = new float[img.Length];
-        double max = 0;
-        for (int y = 0; y < height; y++)
-        {
-            for (int x = 0; x < width; x++)
-            {
-                double s = 0;
-                for (int k = -radius; k <= radius; k++)
-                {
-                    s += kernel[k + radius] * tmp[(Reflect(y + k, height) * width) + x];
-                }
-
-                img[(y * width) + x] = s;
-                max = Math.Max(max, s);
-            }
-        }
-
         for (int i = 0; i < result.Length; i++)
         {
             result[i] = max > 0 ? (float)(img[i] / max) : 0f;
@@ -141,6 +170,30 @@ public sealed record FixationPostProcessor
 
         return result;
     }
+
+    /// <summary>Adds <paramref name="n"/>·kernel[v − x] to tmp[x] for every virtual index v (within the kernel's reach) that reflects onto <paramref name="x0"/>.</summary>
+    private static void Scatter(double[] tmp, int x0, int n, int width, double[] kernel, int radius)
+    {
+        for (int v = -radius; v < width + radius; v++)
+        {
+            if (Reflect(v, width) != x0)
+            {
+                continue;
+            }
+
+            for (int k = -radius; k <= radius; k++)
+            {
+                int x = v - k;
+                if (x >= 0 && x < width)
+                {
+                    tmp[x] += n * kernel[k + radius];
+                }
+            }
+        }
+    }
+
+    /// <summary>The pixel containing a coordinate: pixel centres are at integers.</summary>
+    private static int Pixel(double v) => (int)Math.Round(v, MidpointRounding.AwayFromZero);
 
     /// <summary>
     /// The tight box (inclusive, whole pixels) around the points, or null when there are none. Pixel centres are at
@@ -153,7 +206,6 @@ public sealed record FixationPostProcessor
             return null;
         }
 
-        static int Pixel(double v) => (int)Math.Round(v, MidpointRounding.AwayFromZero);
         return new PixelBox(
             Pixel(points.Min(p => p.X)), Pixel(points.Min(p => p.Y)),
             Pixel(points.Max(p => p.X)), Pixel(points.Max(p => p.Y)));
