@@ -36,6 +36,7 @@ internal static unsafe class Simd
     /// <c>Σ_i a[i]·b[i]</c> accumulated in double: each float product is exact in double (24 + 24 bits &lt; 53), so the
     /// result depends on the vector width only through double rounding (~1e-16 relative), not float rounding.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double DotWide(float* a, float* b, int n)
     {
         int i = 0;
@@ -131,6 +132,7 @@ internal static unsafe class Simd
     /// scan of that chunk (1 KB, in L1) finds; the products are the same IEEE single products in both loops. When no
     /// product exceeds −∞ the plain scan decides. Keeps a row streaming at memory bandwidth (fc6 of VGG-16).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int MultiplyArgMax(float* a, float* b, int n)
     {
         const int chunk = 256;
@@ -195,6 +197,7 @@ internal static unsafe class Simd
     }
 
     // The largest product over [0, full) (full a multiple of 256) and the start of the first chunk holding it.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (float Max, int Chunk) ChunkMax512(float* a, float* b, int full)
     {
         var ninf = Vector512.Create(float.NegativeInfinity);
@@ -228,6 +231,7 @@ internal static unsafe class Simd
     }
 
     // As ChunkMax512 with 8-lane vectors.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (float Max, int Chunk) ChunkMax256(float* a, float* b, int full)
     {
         var ninf = Vector256.Create(float.NegativeInfinity);
@@ -328,6 +332,7 @@ internal static unsafe class Simd
     /// Sets bit i of <paramref name="bits"/> wherever <c>a[i]·b[i] &gt; 0</c> (bits already set stay set); returns whether
     /// any product was positive. Vector256 compares 8 products at once into 8 bits of the bitmap.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool MarkPositiveProducts(float* a, float* b, ulong* bits, int n)
     {
         int i = 0;
