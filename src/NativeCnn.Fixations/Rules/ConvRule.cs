@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using NativeCnn.Fixations.Internal;
 using NativeCnn.Runtime.Operators;
 
@@ -137,7 +140,12 @@ internal sealed unsafe class ConvRule : FixationRule
             float* xb = xp, wb = wp;
             long plane = win.PlaneIn, rowStep = (long)dh * inW;
             int kk = kh * kw, kwl = kw, dwl = dw, cpgl = cpg;
-            for (int cl = cl0; cl < cl1; cl++)
+            // Four channels at once in double lanes where DotWide takes its scalar path (a row shorter than a vector):
+            // per lane the same products and the same additions in the same order (row sums from 0, then the window
+            // sum from 0), so the values are identical to the scalar loop below.
+            bool quads = Avx.IsSupported && dwl == 1;
+            int cl = cl0;
+            for (; quads && cl + 4 <= cl1; cl += 4)
             {
                 for (int i = i0; i < i1; i++)
                 {
@@ -145,27 +153,101 @@ internal sealed unsafe class ConvRule : FixationRule
                     ref readonly var e = ref ge[q];
                     float* xc = xb + e.XBase + (cl * plane);
                     float* wc = wb + e.WBase + ((long)cl * kk);
-                    int len = e.Kx1 - e.Kx0;
-                    double sum = 0;
-                    for (int ky = e.Ky0; ky < e.Ky1; ky++)
+                    int kx0 = e.Kx0, kx1 = e.Kx1, ky0 = e.Ky0, ky1 = e.Ky1;
+                    if (cl + 4 + Ahead <= cl1)
                     {
-                        float* xr = xc + ((ky - e.Ky0) * rowStep);
-                        float* wr = wc + (ky * kwl);
-                        if (dwl == 1)
+                        float* wa = wc + (Ahead * kk);
+                        Sse.Prefetch0(wa);
+                        Sse.Prefetch0(wa + (2 * kk));
+                        float* xa = xc + (Ahead * plane) + kx0;
+                        for (int ky = ky0; ky < ky1; ky++)
                         {
-                            sum += Simd.DotWide(xr + e.Kx0, wr + e.Kx0, len);
-                        }
-                        else
-                        {
-                            for (int kx = e.Kx0; kx < e.Kx1; kx++)
-                            {
-                                sum += (double)xr[kx * dwl] * wr[kx];
-                            }
+                            float* xr = xa + ((ky - ky0) * rowStep);
+                            Sse.Prefetch0(xr);
+                            Sse.Prefetch0(xr + plane);
+                            Sse.Prefetch0(xr + (2 * plane));
+                            Sse.Prefetch0(xr + (3 * plane));
                         }
                     }
 
-                    con[((q - q0) * cpgl) + cl] = sum;
+                    int qc = (q - q0) * cpgl;
+                    if (Vector.IsHardwareAccelerated && kx1 - kx0 >= Vector<float>.Count)
+                    {
+                        for (int c = 0; c < 4; c++)
+                        {
+                            con[qc + cl + c] = Window(xc + (c * plane), wc + (c * kk), in e);
+                        }
+
+                        continue;
+                    }
+
+                    var sum = Vector256<double>.Zero;
+                    for (int ky = ky0; ky < ky1; ky++)
+                    {
+                        float* xr = xc + ((ky - ky0) * rowStep);
+                        float* wr = wc + (ky * kwl);
+                        var rs = Vector256<double>.Zero;
+                        for (int kx = kx0; kx < kx1; kx++)
+                        {
+                            var xv = Avx.ConvertToVector256Double(Vector128.Create(xr[kx], xr[kx + plane], xr[kx + (2 * plane)], xr[kx + (3 * plane)]));
+                            var wv = Avx.ConvertToVector256Double(Vector128.Create(wr[kx], wr[kx + kk], wr[kx + (2 * kk)], wr[kx + (3 * kk)]));
+                            rs += xv * wv;
+                        }
+
+                        sum += rs;
+                    }
+
+                    sum.CopyTo(con, qc + cl);
                 }
+            }
+
+            for (; cl < cl1; cl++)
+            {
+                for (int i = i0; i < i1; i++)
+                {
+                    int q = ord[i];
+                    ref readonly var e = ref ge[q];
+                    float* xc = xb + e.XBase + (cl * plane);
+                    float* wc = wb + e.WBase + ((long)cl * kk);
+                    if (Sse.IsSupported && cl + Ahead < cl1)
+                    {
+                        // The same window and weights Ahead channels on: one pass over the block ago it was this one.
+                        Sse.Prefetch0(wc + (Ahead * kk));
+                        float* xa = xc + (Ahead * plane) + e.Kx0;
+                        for (int ky = e.Ky0; ky < e.Ky1; ky++)
+                        {
+                            Sse.Prefetch0(xa + ((ky - e.Ky0) * rowStep));
+                        }
+                    }
+
+                    con[((q - q0) * cpgl) + cl] = Window(xc, wc, in e);
+                }
+            }
+
+            // C for one channel: Σ over the window's valid rows of the row's dot product (DotWide), in double.
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            double Window(float* xc, float* wc, in Geo e)
+            {
+                int len = e.Kx1 - e.Kx0;
+                double sum = 0;
+                for (int ky = e.Ky0; ky < e.Ky1; ky++)
+                {
+                    float* xr = xc + ((ky - e.Ky0) * rowStep);
+                    float* wr = wc + (ky * kwl);
+                    if (dwl == 1)
+                    {
+                        sum += Simd.DotWide(xr + e.Kx0, wr + e.Kx0, len);
+                    }
+                    else
+                    {
+                        for (int kx = e.Kx0; kx < e.Kx1; kx++)
+                        {
+                            sum += (double)xr[kx * dwl] * wr[kx];
+                        }
+                    }
+                }
+
+                return sum;
             }
         }
 
@@ -213,6 +295,9 @@ internal sealed unsafe class ConvRule : FixationRule
 
     /// <summary>Contributions buffered per block of fixations (doubles; 2 MiB).</summary>
     private const int BlockDoubles = 1 << 18;
+
+    /// <summary>How many channels ahead the channel-major loop prefetches windows and weights (one channel is one pass over the block).</summary>
+    private const int Ahead = 2;
 
     /// <summary>Multiply-adds below which a block is not split over threads.</summary>
     private const long ParallelWork = 1 << 15;
