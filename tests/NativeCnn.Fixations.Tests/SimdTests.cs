@@ -85,6 +85,54 @@ public sealed unsafe class SimdTests
         }
     }
 
+    /// <summary>The bitmap of positive products (NaN and ±0 products are not positive), ORed into bits already set.</summary>
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void MarkPositiveProductsEqualsThePlainScan(int n)
+    {
+        var rng = new Random(n + 1);
+        var a = new float[n];
+        var b = new float[n];
+        int words = (n + 63) / 64;
+        for (int trial = 0; trial < 20; trial++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                a[i] = rng.Next(3) == 0 ? 0f : (float)rng.NextDouble();
+                b[i] = rng.Next(10) == 0 ? float.NaN : (float)(rng.NextDouble() - 0.5);
+                if (trial % 2 == 1)
+                {
+                    b[i] = -Math.Abs(b[i]);    // mostly no positive product
+                }
+            }
+
+            var expected = new ulong[words];
+            var actual = new ulong[words];
+            for (int w = 0; w < words; w++)
+            {
+                expected[w] = actual[w] = (ulong)rng.NextInt64() & 0x0101_0101_0101_0101UL;
+            }
+
+            bool any = false;
+            for (int i = 0; i < n; i++)
+            {
+                if (a[i] * b[i] > 0)
+                {
+                    expected[i >> 6] |= 1UL << (i & 63);
+                    any = true;
+                }
+            }
+
+            fixed (float* ap = a, bp = b)
+            fixed (ulong* bits = actual)
+            {
+                Assert.Equal(any, Simd.MarkPositiveProducts(ap, bp, bits, n));
+            }
+
+            Assert.Equal(expected, actual);
+        }
+    }
+
     [Fact]
     public void MultiplyArgMaxScalarIsTheFirstLargestProduct()
     {
