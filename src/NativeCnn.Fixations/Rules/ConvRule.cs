@@ -1,4 +1,8 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using NativeCnn.Fixations.Internal;
 using NativeCnn.Runtime.Operators;
 
@@ -39,49 +43,22 @@ internal sealed unsafe class ConvRule : FixationRule
 
         int coutPerGroup = cout / groups;
         int kh = win.H.Kernel, kw = win.W.Kernel, inW = win.W.InSize;
+        int dh = win.H.Dilation, dw = win.W.Dilation;
         float* xp = (float*)x.Pointer, wp = (float*)w.Pointer;
         long[] fix = ctx.OutputFixations(0).ToArray();
         var chosen = new long[fix.Length];
         bool anchor = ctx.Options.ConvLocation == ConvLocation.Anchor;
 
-        // Output fixations are independent: fixed contiguous chunks, one per thread, each writing its own slots of
-        // `chosen`, so the result does not depend on the thread count.
-        int chunks = fix.Length >= 64 ? Math.Max(1, Math.Min(ctx.Options.Threads, fix.Length / 32)) : 1;
-        var reads = new long[chunks];
-        void Chunk(int c)
+        // Geometry of each output fixation, then its contributions C[cl] for all input channels of its group. The
+        // contributions are computed channel-major over blocks of fixations (for each channel, every fixation of the
+        // block, in address order), so each input plane is read once per block in increasing address order instead of
+        // being revisited per fixation with a plane-sized stride (latency bound). Every C[q, cl] is the same sum, in
+        // the same order, as a per-fixation loop; only the order in which the independent sums are formed changes.
+        var geo = new Geo[fix.Length];
+        long read = 0;
+        for (int q = 0; q < fix.Length; q++)
         {
-            int from = (int)((long)fix.Length * c / chunks), to = (int)((long)fix.Length * (c + 1) / chunks);
-            var rented = ArrayPool<double>.Shared.Rent(cpg);
-            try
-            {
-                var contrib = rented.AsSpan(0, cpg);
-                for (int q = from; q < to; q++)
-                {
-                    chosen[q] = One(fix[q], contrib, out long read);
-                    reads[c] += read;
-                }
-            }
-            finally
-            {
-                ArrayPool<double>.Shared.Return(rented);
-            }
-        }
-
-        if (chunks == 1)
-        {
-            Chunk(0);
-        }
-        else
-        {
-            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, Chunk);
-        }
-
-        ctx.CountRead(reads.Sum());
-        ctx.AddRange(0, chosen);
-
-        // The input fixation of output fixation f; `read`: bytes of activations and weights read for it.
-        long One(long f, Span<double> contrib, out long read)
-        {
+            long f = fix[q];
             int ox = (int)(f % win.W.OutSize);
             int oy = (int)(f / win.W.OutSize % win.H.OutSize);
             int co = (int)(f / win.PlaneOut % cout);
@@ -90,33 +67,195 @@ internal sealed unsafe class ConvRule : FixationRule
             var (ky0, ky1) = win.H.Taps(oy);
             var (kx0, kx1) = win.W.Taps(ox);
             int iy0 = win.H.Origin(oy), ix0 = win.W.Origin(ox);
-            int dh = win.H.Dilation, dw = win.W.Dilation, len = kx1 - kx0;
-            for (int cl = 0; cl < cpg; cl++)
+            long xBase = ((((long)n * win.C) + (g * cpg)) * win.PlaneIn) + ((long)(iy0 + (ky0 * dh)) * inW) + ix0;
+            geo[q] = new Geo(n, co, g, oy, ox, ky0, ky1, kx0, kx1, iy0, ix0, xBase, (long)co * cpg * kh * kw);
+            read += (long)cpg * (ky1 - ky0) * (kx1 - kx0) * 2 * sizeof(float);
+        }
+
+        ctx.CountRead(read);
+        int block = Math.Max(1, Math.Min(fix.Length, BlockDoubles / Math.Max(1, cpg)));
+        var contrib = ArrayPool<double>.Shared.Rent(Math.Max(1, block * cpg));
+        var order = new int[Math.Min(block, fix.Length)];
+        var keys = new long[order.Length];
+        try
+        {
+            for (int q0 = 0; q0 < fix.Length; q0 += block)
             {
-                float* xc = xp + (((long)n * win.C) + (g * cpg) + cl) * win.PlaneIn;
-                float* wc = wp + (((long)co * cpg) + cl) * kh * kw;
-                double sum = 0;
-                for (int ky = ky0; ky < ky1; ky++)
+                int count = Math.Min(block, fix.Length - q0);
+                for (int i = 0; i < count; i++)
                 {
-                    float* xr = xc + ((long)(iy0 + (ky * dh)) * inW) + ix0;
-                    float* wr = wc + (ky * kw);
-                    if (dw == 1)
+                    order[i] = q0 + i;
+                    keys[i] = geo[q0 + i].XBase;
+                }
+
+                Array.Sort(keys, order, 0, count);
+                Contributions(q0, count);
+                for (int i = 0; i < count; i++)
+                {
+                    chosen[q0 + i] = Choose(geo[q0 + i], contrib.AsSpan(i * cpg, cpg));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(contrib);
+        }
+
+        ctx.AddRange(0, chosen);
+
+        // C[q, cl] for the block's fixations, channels split into fixed ranges over threads (or fixations, when a group
+        // has few channels); each C[q, cl] is written by exactly one worker, so the result does not depend on the count.
+        void Contributions(int q0, int count)
+        {
+            long work = (long)count * cpg * kh * kw;
+            int workers = work >= ParallelWork ? Math.Max(1, ctx.Options.Threads) : 1;
+            bool byChannel = cpg >= 4 * workers;
+            int parts = byChannel ? Math.Min(workers, cpg) : Math.Min(workers, count);
+            if (parts <= 1)
+            {
+                Range(q0, 0, count, 0, cpg);
+                return;
+            }
+
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, t =>
+            {
+                if (byChannel)
+                {
+                    Range(q0, 0, count, (int)((long)cpg * t / parts), (int)((long)cpg * (t + 1) / parts));
+                }
+                else
+                {
+                    Range(q0, (int)((long)count * t / parts), (int)((long)count * (t + 1) / parts), 0, cpg);
+                }
+            });
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        void Range(int q0, int i0, int i1, int cl0, int cl1)
+        {
+            // Captured variables copied to locals: the closure's fields would be reloaded in the loop.
+            int[] ord = order;
+            Geo[] ge = geo;
+            double[] con = contrib;
+            float* xb = xp, wb = wp;
+            long plane = win.PlaneIn, rowStep = (long)dh * inW;
+            int kk = kh * kw, kwl = kw, dwl = dw, cpgl = cpg;
+            // Four channels at once in double lanes where DotWide takes its scalar path (a row shorter than a vector):
+            // per lane the same products and the same additions in the same order (row sums from 0, then the window
+            // sum from 0), so the values are identical to the scalar loop below.
+            bool quads = Avx.IsSupported && dwl == 1;
+            int cl = cl0;
+            for (; quads && cl + 4 <= cl1; cl += 4)
+            {
+                for (int i = i0; i < i1; i++)
+                {
+                    int q = ord[i];
+                    ref readonly var e = ref ge[q];
+                    float* xc = xb + e.XBase + (cl * plane);
+                    float* wc = wb + e.WBase + ((long)cl * kk);
+                    int kx0 = e.Kx0, kx1 = e.Kx1, ky0 = e.Ky0, ky1 = e.Ky1;
+                    if (cl + 4 + Ahead <= cl1)
                     {
-                        sum += Simd.DotWide(xr + kx0, wr + kx0, len);
+                        float* wa = wc + (Ahead * kk);
+                        Sse.Prefetch0(wa);
+                        Sse.Prefetch0(wa + (2 * kk));
+                        float* xa = xc + (Ahead * plane) + kx0;
+                        for (int ky = ky0; ky < ky1; ky++)
+                        {
+                            float* xr = xa + ((ky - ky0) * rowStep);
+                            Sse.Prefetch0(xr);
+                            Sse.Prefetch0(xr + plane);
+                            Sse.Prefetch0(xr + (2 * plane));
+                            Sse.Prefetch0(xr + (3 * plane));
+                        }
+                    }
+
+                    int qc = (q - q0) * cpgl;
+                    if (Vector.IsHardwareAccelerated && kx1 - kx0 >= Vector<float>.Count)
+                    {
+                        for (int c = 0; c < 4; c++)
+                        {
+                            con[qc + cl + c] = Window(xc + (c * plane), wc + (c * kk), in e);
+                        }
+
+                        continue;
+                    }
+
+                    var sum = Vector256<double>.Zero;
+                    for (int ky = ky0; ky < ky1; ky++)
+                    {
+                        float* xr = xc + ((ky - ky0) * rowStep);
+                        float* wr = wc + (ky * kwl);
+                        var rs = Vector256<double>.Zero;
+                        for (int kx = kx0; kx < kx1; kx++)
+                        {
+                            var xv = Avx.ConvertToVector256Double(Vector128.Create(xr[kx], xr[kx + plane], xr[kx + (2 * plane)], xr[kx + (3 * plane)]));
+                            var wv = Avx.ConvertToVector256Double(Vector128.Create(wr[kx], wr[kx + kk], wr[kx + (2 * kk)], wr[kx + (3 * kk)]));
+                            rs += xv * wv;
+                        }
+
+                        sum += rs;
+                    }
+
+                    sum.CopyTo(con, qc + cl);
+                }
+            }
+
+            for (; cl < cl1; cl++)
+            {
+                for (int i = i0; i < i1; i++)
+                {
+                    int q = ord[i];
+                    ref readonly var e = ref ge[q];
+                    float* xc = xb + e.XBase + (cl * plane);
+                    float* wc = wb + e.WBase + ((long)cl * kk);
+                    if (Sse.IsSupported && cl + Ahead < cl1)
+                    {
+                        // The same window and weights Ahead channels on: one pass over the block ago it was this one.
+                        Sse.Prefetch0(wc + (Ahead * kk));
+                        float* xa = xc + (Ahead * plane) + e.Kx0;
+                        for (int ky = e.Ky0; ky < e.Ky1; ky++)
+                        {
+                            Sse.Prefetch0(xa + ((ky - e.Ky0) * rowStep));
+                        }
+                    }
+
+                    con[((q - q0) * cpgl) + cl] = Window(xc, wc, in e);
+                }
+            }
+
+            // C for one channel: Σ over the window's valid rows of the row's dot product (DotWide), in double.
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            double Window(float* xc, float* wc, in Geo e)
+            {
+                int len = e.Kx1 - e.Kx0;
+                double sum = 0;
+                for (int ky = e.Ky0; ky < e.Ky1; ky++)
+                {
+                    float* xr = xc + ((ky - e.Ky0) * rowStep);
+                    float* wr = wc + (ky * kwl);
+                    if (dwl == 1)
+                    {
+                        sum += Simd.DotWide(xr + e.Kx0, wr + e.Kx0, len);
                     }
                     else
                     {
-                        for (int kx = kx0; kx < kx1; kx++)
+                        for (int kx = e.Kx0; kx < e.Kx1; kx++)
                         {
-                            sum += (double)xr[kx * dw] * wr[kx];
+                            sum += (double)xr[kx * dwl] * wr[kx];
                         }
                     }
                 }
 
-                contrib[cl] = sum;
+                return sum;
             }
+        }
 
-            read = (long)cpg * (ky1 - ky0) * len * 2 * sizeof(float);
+        // The input fixation of output fixation e, given its contributions.
+        long Choose(in Geo e, ReadOnlySpan<double> contrib)
+        {
+            int n = e.N, co = e.Co, g = e.G, oy = e.Oy, ox = e.Ox;
+            int ky0 = e.Ky0, ky1 = e.Ky1, kx0 = e.Kx0, kx1 = e.Kx1, iy0 = e.Iy0, ix0 = e.Ix0;
             int best = Simd.ArgMax(contrib);
             int ci = (g * cpg) + best;
             int cy, cx;
@@ -153,4 +292,20 @@ internal sealed unsafe class ConvRule : FixationRule
             return ((((long)n * win.C) + ci) * win.PlaneIn) + ((long)cy * inW) + cx;
         }
     }
+
+    /// <summary>Contributions buffered per block of fixations (doubles; 2 MiB).</summary>
+    private const int BlockDoubles = 1 << 18;
+
+    /// <summary>How many channels ahead the channel-major loop prefetches windows and weights (one channel is one pass over the block).</summary>
+    private const int Ahead = 2;
+
+    /// <summary>Multiply-adds below which a block is not split over threads.</summary>
+    private const long ParallelWork = 1 << 15;
+
+    /// <summary>
+    /// An output fixation's coordinates, its valid taps, and the offsets of its window (channel 0 of its group, first
+    /// valid row, column <c>ix0</c>) in the input and of <c>W[co]</c> in the weight.
+    /// </summary>
+    private readonly record struct Geo(
+        int N, int Co, int G, int Oy, int Ox, int Ky0, int Ky1, int Kx0, int Kx1, int Iy0, int Ix0, long XBase, long WBase);
 }
