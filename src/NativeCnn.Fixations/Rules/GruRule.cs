@@ -1,5 +1,5 @@
 using System.Buffers;
-using NativeCnn.Runtime;
+using NativeCnn.Fixations.Internal;
 using NativeCnn.Runtime.Operators;
 
 namespace NativeCnn.Fixations.Rules;
@@ -46,78 +46,37 @@ internal sealed unsafe class GruRule : FixationRule
 
     public override void Backtrack(RuleContext ctx)
     {
-        var x = ctx.Input(0);
-        var w = ctx.Input(1);
-        var r = ctx.Input(2);
-        ctx.ExpectFloat(x, "X");
-        ctx.ExpectFloat(w, "W");
-        ctx.ExpectFloat(r, "R");
-        var node = ctx.Node;
-        string direction = node.GetString("direction", "forward");
-        int layout = (int)node.GetInt("layout", 0);
-        int D = w.Shape[0], H = r.Shape[2], I = w.Shape[2];
-        int T = layout == 0 ? x.Shape[0] : x.Shape[1], B = layout == 0 ? x.Shape[1] : x.Shape[0];
-        if (node.GetStrings("activations") is { } acts &&
-            (acts.Length != 2 * D || acts.Where((a, k) => !a.Equals(DefaultActivations[k % 2], StringComparison.OrdinalIgnoreCase)).Any()))
-        {
-            throw ctx.Error($"activations [{string.Join(",", acts)}]: the rule's derivatives are those of the defaults Sigmoid, Tanh");
-        }
-
-        float clip = node.Attribute("clip") is not null ? node.GetFloat("clip", 0f) : float.PositiveInfinity;
-        bool lbr = node.GetInt("linear_before_reset", 0) != 0;
-        var gates = Aux(ctx, "#gates");
-        var hidden = Aux(ctx, "#hidden");
-        var preact = Aux(ctx, "#preact");
-        float* bias = null;
-        if (ctx.HasInput(3))
-        {
-            var bv = ctx.Input(3);
-            ctx.ExpectFloat(bv, "B");
-            bias = (float*)bv.Pointer;
-        }
-
-        float* h0 = null;
-        if (ctx.HasInput(5))
-        {
-            var hv = ctx.Input(5);
-            ctx.ExpectFloat(hv, "initial_h");
-            h0 = (float*)hv.Pointer;
-        }
-
-        int[] lens = ctx.HasInput(4) ? ctx.Input(4).ToInt64Array().Select(l => (int)l).ToArray() : Enumerable.Repeat(T, B).ToArray();
+        var g = RecurrentTrace.Read(ctx, DefaultActivations, "Sigmoid, Tanh");
+        bool lbr = ctx.Node.GetInt("linear_before_reset", 0) != 0;
+        var gates = g.Aux("#gates");
+        var hidden = g.Aux("#hidden");
+        var preact = g.Aux("#preact");
+        float* bias = g.Optional(3, "B");
+        float* h0 = g.Optional(5, "initial_h");
 
         // Pending hidden-unit fixations, [T,D,B,H] like the auxiliary values.
-        var hid = new bool[(long)T * D * B * H];
-        Seed(ctx, layout, T, D, B, H, lens, direction, hid);
+        var hid = new bool[(long)g.T * g.D * g.B * g.H];
+        g.SeedY(hid);
+        g.SeedFinal(1, 5, hid);
 
-        int hidAux = Array.FindIndex(ctx.Step.Auxiliary, a => a.EndsWith("#hidden", StringComparison.Ordinal));
-        var rented = ArrayPool<double>.Shared.Rent(I + (3 * H));
+        int hidAux = g.AuxIndex("#hidden");
+        var rented = ArrayPool<double>.Shared.Rent(g.I + (3 * g.H));
         try
         {
-            var u = new Unit(ctx, (float*)gates.Pointer, (float*)hidden.Pointer, (float*)preact.Pointer, (float*)x.Pointer,
-                (float*)w.Pointer, (float*)r.Pointer, bias, h0, T, D, B, I, H, layout, clip, lbr, rented);
-            for (int d = 0; d < D; d++)
+            var u = new Unit(ctx, g, (float*)gates.Pointer, (float*)hidden.Pointer, (float*)preact.Pointer, (float*)g.X.Pointer,
+                (float*)g.W.Pointer, (float*)g.R.Pointer, bias, h0, g.I, g.H, lbr, rented);
+            g.StepsBackwards((t, prev, d, b) =>
             {
-                bool reverse = direction == "reverse" || d == 1;
-                for (int b = 0; b < B; b++)
+                long a1 = g.Unit(t, d, b);
+                for (int j = 0; j < g.H; j++)
                 {
-                    int len = lens[b];
-                    for (int s = len - 1; s >= 0; s--)
+                    if (hid[a1 + j])
                     {
-                        int t = reverse ? len - 1 - s : s;
-                        int prev = s == 0 ? -1 : reverse ? t + 1 : t - 1;
-                        long a1 = ((((long)t * D) + d) * B + b) * H;
-                        for (int j = 0; j < H; j++)
-                        {
-                            if (hid[a1 + j])
-                            {
-                                ctx.Record(hidAux, a1 + j);
-                                u.Backtrack(t, prev, d, b, j, hid);
-                            }
-                        }
+                        ctx.Record(hidAux, a1 + j);
+                        u.Backtrack(t, prev, d, b, j, hid);
                     }
                 }
-            }
+            });
         }
         finally
         {
@@ -125,71 +84,16 @@ internal sealed unsafe class GruRule : FixationRule
         }
     }
 
-    private static TensorView Aux(RuleContext ctx, string suffix)
-    {
-        string name = ctx.Step.Auxiliary.FirstOrDefault(a => a.EndsWith(suffix, StringComparison.Ordinal))
-            ?? throw ctx.Error($"the step keeps no auxiliary '{suffix}' value");
-        var v = ctx.Value(name);
-        ctx.ExpectFloat(v, name);
-        return v;
-    }
-
-    /// <summary>Turns the output fixations into hidden-unit fixations (Y → h_t; Y_h → h at the last step).</summary>
-    private static void Seed(RuleContext ctx, int layout, int T, int D, int B, int H, int[] lens, string direction, bool[] hid)
-    {
-        foreach (long f in ctx.OutputFixations(0))
-        {
-            int j = (int)(f % H);
-            long rest = f / H;
-            int t, d, b;
-            if (layout == 0)
-            {
-                (b, d, t) = ((int)(rest % B), (int)(rest / B % D), (int)(rest / B / D));
-            }
-            else
-            {
-                (d, t, b) = ((int)(rest % D), (int)(rest / D % T), (int)(rest / D / T));
-            }
-
-            if (t < lens[b])
-            {
-                hid[((((long)t * D) + d) * B + b) * H + j] = true;
-            }
-        }
-
-        foreach (long f in ctx.OutputFixations(1))
-        {
-            int j = (int)(f % H);
-            long rest = f / H;
-            (int d, int b) = layout == 0 ? ((int)(rest / B), (int)(rest % B)) : ((int)(rest % D), (int)(rest / D));
-            int len = lens[b];
-            if (len == 0)
-            {
-                // The final state is the initial state: the point goes straight to initial_h.
-                if (ctx.HasInput(5))
-                {
-                    ctx.Add(5, f);
-                }
-
-                continue;
-            }
-
-            int t = direction == "reverse" || d == 1 ? 0 : len - 1;
-            hid[((((long)t * D) + d) * B + b) * H + j] = true;
-        }
-    }
-
     /// <summary>The contributions of one hidden-unit fixation (formulas in the class summary).</summary>
     private readonly struct Unit(
-        RuleContext ctx, float* gp, float* hp, float* pp, float* xp, float* wp, float* rp, float* bias, float* h0,
-        int T, int D, int B, int I, int H, int layout, float clip, bool lbr, double[] scratch)
+        RuleContext ctx, RecurrentTrace g, float* gp, float* hp, float* pp, float* xp, float* wp, float* rp, float* bias, float* h0,
+        int I, int H, bool lbr, double[] scratch)
     {
         public void Backtrack(int t, int prev, int d, int b, int j, bool[] hid)
         {
-            long a1 = ((((long)t * D) + d) * B + b) * H;
-            long a3 = a1 * 3;
-            long s1 = (layout == 0 ? ((long)d * B) + b : ((long)b * D) + d) * H; // into initial_h
-            long pa1 = prev < 0 ? -1 : ((((long)prev * D) + d) * B + b) * H;
+            long a3 = g.Unit(t, d, b) * 3;
+            long s1 = g.Initial(d, b); // into initial_h
+            long pa1 = prev < 0 ? -1 : g.Unit(prev, d, b);
             float* wd = wp + ((long)d * 3 * H * I); // [3H, I] rows z|r|h
             float* rd = rp + ((long)d * 3 * H * H); // [3H, H] rows z|r|h
 
@@ -237,7 +141,7 @@ internal sealed unsafe class GruRule : FixationRule
             var ex = weff[..I];
             Effective(wd, I, j, sz, sh, null, 1, u, ex);
             ctx.CountRead(((2L + rRows) * I * sizeof(float)) + (I * sizeof(float)));
-            long xOff = (layout == 0 ? ((long)t * B) + b : ((long)b * T) + t) * I;
+            long xOff = g.XOffset(t, b);
             int kept = 0;
             double best = double.NegativeInfinity;
             int bestKind = -1, bestIndex = 0;
@@ -288,7 +192,7 @@ internal sealed unsafe class GruRule : FixationRule
             }
         }
 
-        private bool Active(float preact) => MathF.Abs(preact) <= clip;
+        private bool Active(float preact) => MathF.Abs(preact) <= g.Clip;
 
         private void HiddenBefore(int prev, long pa1, long s1, int k, bool[] hid)
         {

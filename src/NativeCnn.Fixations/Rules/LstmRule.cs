@@ -1,5 +1,5 @@
 using System.Buffers;
-using NativeCnn.Runtime;
+using NativeCnn.Fixations.Internal;
 using NativeCnn.Runtime.Operators;
 
 namespace NativeCnn.Fixations.Rules;
@@ -41,76 +41,50 @@ internal sealed unsafe class LstmRule : FixationRule
 
     public override void Backtrack(RuleContext ctx)
     {
-        var x = ctx.Input(0);
-        var w = ctx.Input(1);
-        var r = ctx.Input(2);
-        ctx.ExpectFloat(x, "X");
-        ctx.ExpectFloat(w, "W");
-        ctx.ExpectFloat(r, "R");
-        var node = ctx.Node;
-        string direction = node.GetString("direction", "forward");
-        int layout = (int)node.GetInt("layout", 0);
-        int D = w.Shape[0], H = r.Shape[2], I = w.Shape[2];
-        int T = layout == 0 ? x.Shape[0] : x.Shape[1], B = layout == 0 ? x.Shape[1] : x.Shape[0];
-        if (node.GetStrings("activations") is { } acts &&
-            (acts.Length != 3 * D || acts.Where((a, k) => !a.Equals(DefaultActivations[k % 3], StringComparison.OrdinalIgnoreCase)).Any()))
-        {
-            throw ctx.Error($"activations [{string.Join(",", acts)}]: the rule's derivatives are those of the defaults Sigmoid, Tanh, Tanh");
-        }
-
-        float clip = node.Attribute("clip") is not null ? node.GetFloat("clip", 0f) : float.PositiveInfinity;
-        bool inputForget = node.GetInt("input_forget", 0) != 0;
-        var gates = Aux(ctx, "#gates");
-        var cell = Aux(ctx, "#cell");
-        var hidden = Aux(ctx, "#hidden");
-        var preact = Aux(ctx, "#preact");
+        var g = RecurrentTrace.Read(ctx, DefaultActivations, "Sigmoid, Tanh, Tanh");
+        bool inputForget = ctx.Node.GetInt("input_forget", 0) != 0;
+        var gates = g.Aux("#gates");
+        var cell = g.Aux("#cell");
+        var hidden = g.Aux("#hidden");
+        var preact = g.Aux("#preact");
         float* gp = (float*)gates.Pointer, cp = (float*)cell.Pointer, hp = (float*)hidden.Pointer, pp = (float*)preact.Pointer;
-        float* xp = (float*)x.Pointer, wp = (float*)w.Pointer, rp = (float*)r.Pointer;
+        float* xp = (float*)g.X.Pointer, wp = (float*)g.W.Pointer, rp = (float*)g.R.Pointer;
         float* peep = ctx.HasInput(7) ? (float*)ctx.Input(7).Pointer : null;
         float* h0 = ctx.HasInput(5) ? (float*)ctx.Input(5).Pointer : null;
         float* c0 = ctx.HasInput(6) ? (float*)ctx.Input(6).Pointer : null;
-        int[] lens = ctx.HasInput(4) ? ctx.Input(4).ToInt64Array().Select(l => (int)l).ToArray() : Enumerable.Repeat(T, B).ToArray();
 
         // Pending unit fixations, [T,D,B,H] like the auxiliary values.
-        long units = (long)T * D * B * H;
+        long units = (long)g.T * g.D * g.B * g.H;
         var hid = new bool[units];
         var cel = new bool[units];
-        Seed(ctx, layout, T, D, B, H, lens, direction, hid, cel);
+        g.SeedY(hid);
+        g.SeedFinal(1, 5, hid);
+        g.SeedFinal(2, 6, cel);
 
-        int hidAux = Array.FindIndex(ctx.Step.Auxiliary, a => a.EndsWith("#hidden", StringComparison.Ordinal));
-        int celAux = Array.FindIndex(ctx.Step.Auxiliary, a => a.EndsWith("#cell", StringComparison.Ordinal));
-        var rented = ArrayPool<double>.Shared.Rent(I + H);
+        int hidAux = g.AuxIndex("#hidden");
+        int celAux = g.AuxIndex("#cell");
+        var rented = ArrayPool<double>.Shared.Rent(g.I + g.H);
         try
         {
-            var u = new Unit(ctx, gp, cp, hp, pp, xp, wp, rp, peep, h0, c0, T, D, B, I, H, layout, clip, inputForget, rented);
-            for (int d = 0; d < D; d++)
+            var u = new Unit(ctx, g, gp, cp, hp, pp, xp, wp, rp, peep, h0, c0, g.I, g.H, inputForget, rented);
+            g.StepsBackwards((t, prev, d, b) =>
             {
-                bool reverse = direction == "reverse" || d == 1;
-                for (int b = 0; b < B; b++)
+                long a1 = g.Unit(t, d, b);
+                for (int j = 0; j < g.H; j++)
                 {
-                    int len = lens[b];
-                    for (int s = len - 1; s >= 0; s--)
+                    if (hid[a1 + j])
                     {
-                        int t = reverse ? len - 1 - s : s;
-                        int prev = s == 0 ? -1 : reverse ? t + 1 : t - 1;
-                        long a1 = ((((long)t * D) + d) * B + b) * H;
-                        for (int j = 0; j < H; j++)
-                        {
-                            if (hid[a1 + j])
-                            {
-                                ctx.Record(hidAux, a1 + j);
-                                u.Backtrack(t, prev, d, b, j, hiddenKind: true, hid, cel);
-                            }
+                        ctx.Record(hidAux, a1 + j);
+                        u.Backtrack(t, prev, d, b, j, hiddenKind: true, hid, cel);
+                    }
 
-                            if (cel[a1 + j])
-                            {
-                                ctx.Record(celAux, a1 + j);
-                                u.Backtrack(t, prev, d, b, j, hiddenKind: false, hid, cel);
-                            }
-                        }
+                    if (cel[a1 + j])
+                    {
+                        ctx.Record(celAux, a1 + j);
+                        u.Backtrack(t, prev, d, b, j, hiddenKind: false, hid, cel);
                     }
                 }
-            }
+            });
         }
         finally
         {
@@ -118,76 +92,19 @@ internal sealed unsafe class LstmRule : FixationRule
         }
     }
 
-    private static Runtime.TensorView Aux(RuleContext ctx, string suffix)
-    {
-        string name = ctx.Step.Auxiliary.FirstOrDefault(a => a.EndsWith(suffix, StringComparison.Ordinal))
-            ?? throw ctx.Error($"the step keeps no auxiliary '{suffix}' value");
-        var v = ctx.Value(name);
-        ctx.ExpectFloat(v, name);
-        return v;
-    }
-
-    /// <summary>Turns the output fixations into unit fixations (Y → hidden at t; Y_h / Y_c → hidden / cell at the last step).</summary>
-    private static void Seed(RuleContext ctx, int layout, int T, int D, int B, int H, int[] lens, string direction, bool[] hid, bool[] cel)
-    {
-        foreach (long f in ctx.OutputFixations(0))
-        {
-            int j = (int)(f % H);
-            long rest = f / H;
-            int t, d, b;
-            if (layout == 0)
-            {
-                (b, d, t) = ((int)(rest % B), (int)(rest / B % D), (int)(rest / B / D));
-            }
-            else
-            {
-                (d, t, b) = ((int)(rest % D), (int)(rest / D % T), (int)(rest / D / T));
-            }
-
-            if (t < lens[b])
-            {
-                hid[((((long)t * D) + d) * B + b) * H + j] = true;
-            }
-        }
-
-        for (int o = 1; o <= 2; o++)
-        {
-            foreach (long f in ctx.OutputFixations(o))
-            {
-                int j = (int)(f % H);
-                long rest = f / H;
-                (int d, int b) = layout == 0 ? ((int)(rest / B), (int)(rest % B)) : ((int)(rest % D), (int)(rest / D));
-                int len = lens[b];
-                if (len == 0)
-                {
-                    // The final state is the initial state: the point goes straight to initial_h / initial_c.
-                    if (ctx.HasInput(o == 1 ? 5 : 6))
-                    {
-                        ctx.Add(o == 1 ? 5 : 6, f);
-                    }
-
-                    continue;
-                }
-
-                int t = direction == "reverse" || d == 1 ? 0 : len - 1;
-                (o == 1 ? hid : cel)[((((long)t * D) + d) * B + b) * H + j] = true;
-            }
-        }
-    }
-
     /// <summary>The contributions of one unit fixation (formulas in the class summary).</summary>
     private readonly struct Unit(
-        RuleContext ctx, float* gp, float* cp, float* hp, float* pp, float* xp, float* wp, float* rp, float* peep, float* h0, float* c0,
-        int T, int D, int B, int I, int H, int layout, float clip, bool inputForget, double[] scratch)
+        RuleContext ctx, RecurrentTrace g, float* gp, float* cp, float* hp, float* pp, float* xp, float* wp, float* rp, float* peep,
+        float* h0, float* c0, int I, int H, bool inputForget, double[] scratch)
     {
         public void Backtrack(int t, int prev, int d, int b, int j, bool hiddenKind, bool[] hid, bool[] cel)
         {
-            long a1 = ((((long)t * D) + d) * B + b) * H;
+            long a1 = g.Unit(t, d, b);
             long a4 = a1 * 4;
-            long s1 = (layout == 0 ? ((long)d * B) + b : ((long)b * D) + d) * H; // into initial_h / initial_c
+            long s1 = g.Initial(d, b); // into initial_h / initial_c
             double gi = gp[a4 + j], go = gp[a4 + H + j], gf = gp[a4 + (2 * H) + j], gc = gp[a4 + (3 * H) + j];
             double c = cp[a1 + j];
-            long pa1 = prev < 0 ? -1 : ((((long)prev * D) + d) * B + b) * H;
+            long pa1 = prev < 0 ? -1 : g.Unit(prev, d, b);
             double cPrev = prev >= 0 ? cp[pa1 + j] : c0 is not null ? c0[s1 + j] : 0;
             double di = Active(pp[a4 + j]) ? gi * (1 - gi) : 0;
             double dO = Active(pp[a4 + H + j]) ? go * (1 - go) : 0;
@@ -219,7 +136,7 @@ internal sealed unsafe class LstmRule : FixationRule
             double carry = dzdc * dcdPrev;
 
             var weff = scratch.AsSpan(0, Math.Max(I, H));
-            long xOff = (layout == 0 ? ((long)t * B) + b : ((long)b * T) + t) * I;
+            long xOff = g.XOffset(t, b);
             Effective(wp + ((long)d * 4 * H * I), I, j, s, weff[..I]);
             ctx.CountRead(((4L * I) + I) * sizeof(float));
             int kept = 0;
@@ -282,7 +199,7 @@ internal sealed unsafe class LstmRule : FixationRule
             }
         }
 
-        private bool Active(float preact) => MathF.Abs(preact) <= clip;
+        private bool Active(float preact) => MathF.Abs(preact) <= g.Clip;
 
         private void HiddenBefore(int prev, long pa1, long s1, int k, bool[] hid)
         {
