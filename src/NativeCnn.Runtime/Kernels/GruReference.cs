@@ -43,8 +43,8 @@ public sealed class GruReference : IKernel
     public void Run(KernelArgs a)
     {
         Run(a.Inputs[0].Span<float>(), a.Inputs[1].Span<float>(), a.Inputs[2].Span<float>(),
-            LstmReference.Optional<float>(a.Inputs, 3), LstmReference.Optional<int>(a.Inputs, 4), LstmReference.Optional<float>(a.Inputs, 5),
-            LstmReference.Optional<float>(a.Outputs, 0), LstmReference.Optional<float>(a.Outputs, 1),
+            RnnGeometry.Optional<float>(a.Inputs, 3), RnnGeometry.Optional<int>(a.Inputs, 4), RnnGeometry.Optional<float>(a.Inputs, 5),
+            RnnGeometry.Optional<float>(a.Outputs, 0), RnnGeometry.Optional<float>(a.Outputs, 1),
             a.Auxiliary[AuxGates].Span<float>(), a.Auxiliary[AuxHidden].Span<float>(), a.Auxiliary[AuxPreact].Span<float>());
     }
 
@@ -53,7 +53,8 @@ public sealed class GruReference : IKernel
         ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> r, ReadOnlySpan<float> bias, ReadOnlySpan<int> seqLens,
         ReadOnlySpan<float> h0, Span<float> y, Span<float> yh, Span<float> auxGates, Span<float> auxHidden, Span<float> auxPreact)
     {
-        int T = _p.SeqLength, B = _p.Batch, I = _p.InputSize, H = _p.HiddenSize, D = _p.Directions;
+        var g = _p.Geometry;
+        int B = _p.Batch, I = _p.InputSize, H = _p.HiddenSize, D = _p.Directions;
         float clip = _p.Clip;
         y.Clear();
         auxGates.Clear();
@@ -62,7 +63,7 @@ public sealed class GruReference : IKernel
 
         for (int d = 0; d < D; d++)
         {
-            bool reverse = _p.Direction == RnnDirection.Reverse || d == 1;
+            bool reverse = g.Reverse(d);
             var fAct = _p.Activations[(2 * d) + 0];
             var gAct = _p.Activations[(2 * d) + 1];
             var wd = w.Slice(d * 3 * H * I, 3 * H * I);   // [3H, I]
@@ -73,41 +74,17 @@ public sealed class GruReference : IKernel
             for (int b = 0; b < B; b++)
             {
                 var h = _h.AsSpan(((d * B) + b) * H, H); // [H]
-                int so = StateOffset(d, b);
-                if (h0.IsEmpty)
-                {
-                    h.Clear();
-                }
-                else
-                {
-                    h0.Slice(so, H).CopyTo(h);
-                }
-
-                int len = seqLens.IsEmpty ? T : seqLens[b];
-                if ((uint)len > (uint)T)
-                {
-                    throw new InputMismatchException($"GRU: sequence_lens[{b}] = {len} is outside [0, {T}]");
-                }
-
+                g.Load(h0, d, b, h);
+                int len = g.Length(seqLens, b, "GRU");
                 for (int s = 0; s < len; s++)
                 {
-                    int t = reverse ? len - 1 - s : s;
-                    var xt = x.Slice(XOffset(t, b), I); // [I]
+                    int t = RnnGeometry.Time(s, len, reverse);
+                    var xt = x.Slice(g.XOffset(t, b), I); // [I]
 
                     // z and r rows: Σ_i W[row,i]·x_t[i] + Σ_k R[row,k]·h[k] + Wb[row] + Rb[row].
                     for (int row = 0; row < 2 * H; row++)
                     {
-                        float acc = wb.IsEmpty ? 0f : wb[row] + rb[row];
-                        for (int i = 0; i < I; i++)
-                        {
-                            acc += wd[(row * I) + i] * xt[i];
-                        }
-
-                        for (int k = 0; k < H; k++)
-                        {
-                            acc += rd[(row * H) + k] * h[k];
-                        }
-
+                        float acc = g.GateSum(wd, rd, wb, rb, xt, h, row);
                         _pre[row] = acc;
                         _gate[row] = fAct.Apply(Clip(acc, clip));
                     }
@@ -134,9 +111,9 @@ public sealed class GruReference : IKernel
                         _gate[row] = gAct.Apply(Clip(ph, clip));
                     }
 
-                    int a3 = (((t * D) + d) * B + b) * 3 * H; // into [T,D,B,3H]
-                    int a1 = (((t * D) + d) * B + b) * H;     // into [T,D,B,H]
-                    int yo = YOffset(t, d, b);
+                    int a3 = g.AuxRow(t, d, b) * 3 * H; // into [T,D,B,3H]
+                    int a1 = g.AuxRow(t, d, b) * H;     // into [T,D,B,H]
+                    int yo = g.YOffset(t, d, b);
                     for (int j = 0; j < H; j++)
                     {
                         float z = _gate[j];
@@ -154,25 +131,10 @@ public sealed class GruReference : IKernel
                     _pre.CopyTo(auxPreact.Slice(a3, 3 * H));
                 }
 
-                if (!yh.IsEmpty)
-                {
-                    h.CopyTo(yh.Slice(so, H));
-                }
+                g.Store(h, d, b, yh);
             }
         }
     }
 
-    private static float Clip(float x, float clip) => LstmReference.Clip(x, clip);
-
-    // X: layout 0 [T,B,I], layout 1 [B,T,I].
-    private int XOffset(int t, int b) =>
-        (_p.Layout == 0 ? (t * _p.Batch) + b : (b * _p.SeqLength) + t) * _p.InputSize;
-
-    // Y: layout 0 [T,D,B,H], layout 1 [B,T,D,H].
-    private int YOffset(int t, int d, int b) =>
-        (_p.Layout == 0 ? (((t * _p.Directions) + d) * _p.Batch) + b : (((b * _p.SeqLength) + t) * _p.Directions) + d) * _p.HiddenSize;
-
-    // initial_h, Y_h: layout 0 [D,B,H], layout 1 [B,D,H].
-    private int StateOffset(int d, int b) =>
-        (_p.Layout == 0 ? (d * _p.Batch) + b : (b * _p.Directions) + d) * _p.HiddenSize;
+    private static float Clip(float x, float clip) => RnnGeometry.Clip(x, clip);
 }

@@ -51,14 +51,14 @@ public sealed class LstmReference : IKernel
         var x = a.Inputs[0].Span<float>();
         var w = a.Inputs[1].Span<float>();
         var r = a.Inputs[2].Span<float>();
-        ReadOnlySpan<float> bias = Optional<float>(a.Inputs, 3);
-        ReadOnlySpan<int> seqLens = Optional<int>(a.Inputs, 4);
-        ReadOnlySpan<float> h0 = Optional<float>(a.Inputs, 5);
-        ReadOnlySpan<float> c0 = Optional<float>(a.Inputs, 6);
-        ReadOnlySpan<float> peep = Optional<float>(a.Inputs, 7);
-        Span<float> y = Optional<float>(a.Outputs, 0);
-        Span<float> yh = Optional<float>(a.Outputs, 1);
-        Span<float> yc = Optional<float>(a.Outputs, 2);
+        ReadOnlySpan<float> bias = RnnGeometry.Optional<float>(a.Inputs, 3);
+        ReadOnlySpan<int> seqLens = RnnGeometry.Optional<int>(a.Inputs, 4);
+        ReadOnlySpan<float> h0 = RnnGeometry.Optional<float>(a.Inputs, 5);
+        ReadOnlySpan<float> c0 = RnnGeometry.Optional<float>(a.Inputs, 6);
+        ReadOnlySpan<float> peep = RnnGeometry.Optional<float>(a.Inputs, 7);
+        Span<float> y = RnnGeometry.Optional<float>(a.Outputs, 0);
+        Span<float> yh = RnnGeometry.Optional<float>(a.Outputs, 1);
+        Span<float> yc = RnnGeometry.Optional<float>(a.Outputs, 2);
         Run(x, w, r, bias, seqLens, h0, c0, peep, y, yh, yc,
             a.Auxiliary[AuxGates].Span<float>(), a.Auxiliary[AuxCell].Span<float>(),
             a.Auxiliary[AuxHidden].Span<float>(), a.Auxiliary[AuxPreact].Span<float>());
@@ -71,7 +71,8 @@ public sealed class LstmReference : IKernel
         Span<float> y, Span<float> yh, Span<float> yc,
         Span<float> auxGates, Span<float> auxCell, Span<float> auxHidden, Span<float> auxPreact)
     {
-        int T = _p.SeqLength, B = _p.Batch, I = _p.InputSize, H = _p.HiddenSize, D = _p.Directions;
+        var g = _p.Geometry;
+        int B = _p.Batch, I = _p.InputSize, H = _p.HiddenSize, D = _p.Directions;
         float clip = _p.Clip;
         y.Clear();
         auxGates.Clear();
@@ -81,7 +82,7 @@ public sealed class LstmReference : IKernel
 
         for (int d = 0; d < D; d++)
         {
-            bool reverse = _p.Direction == RnnDirection.Reverse || d == 1;
+            bool reverse = g.Reverse(d);
             var fAct = _p.Activations[(3 * d) + 0];
             var gAct = _p.Activations[(3 * d) + 1];
             var hAct = _p.Activations[(3 * d) + 2];
@@ -95,56 +96,23 @@ public sealed class LstmReference : IKernel
             {
                 var h = _h.AsSpan(((d * B) + b) * H, H); // [H]
                 var c = _c.AsSpan(((d * B) + b) * H, H); // [H]
-                int so = StateOffset(d, b);
-                if (h0.IsEmpty)
-                {
-                    h.Clear();
-                }
-                else
-                {
-                    h0.Slice(so, H).CopyTo(h);
-                }
-
-                if (c0.IsEmpty)
-                {
-                    c.Clear();
-                }
-                else
-                {
-                    c0.Slice(so, H).CopyTo(c);
-                }
-
-                int len = seqLens.IsEmpty ? T : seqLens[b];
-                if ((uint)len > (uint)T)
-                {
-                    throw new InputMismatchException($"LSTM: sequence_lens[{b}] = {len} is outside [0, {T}]");
-                }
-
+                g.Load(h0, d, b, h);
+                g.Load(c0, d, b, c);
+                int len = g.Length(seqLens, b, "LSTM");
                 for (int s = 0; s < len; s++)
                 {
-                    int t = reverse ? len - 1 - s : s;
-                    var xt = x.Slice(XOffset(t, b), I); // [I]
+                    int t = RnnGeometry.Time(s, len, reverse);
+                    var xt = x.Slice(g.XOffset(t, b), I); // [I]
 
                     // _pre[row] = Σ_i W[row,i]·x_t[i] + Σ_k R[row,k]·h[k] + Wb[row] + Rb[row], rows i|o|f|c.
                     for (int row = 0; row < 4 * H; row++)
                     {
-                        float acc = wb.IsEmpty ? 0f : wb[row] + rb[row];
-                        for (int i = 0; i < I; i++)
-                        {
-                            acc += wd[(row * I) + i] * xt[i];
-                        }
-
-                        for (int k = 0; k < H; k++)
-                        {
-                            acc += rd[(row * H) + k] * h[k];
-                        }
-
-                        _pre[row] = acc;
+                        _pre[row] = g.GateSum(wd, rd, wb, rb, xt, h, row);
                     }
 
-                    int a4 = (((t * D) + d) * B + b) * 4 * H; // into [T,D,B,4H]
-                    int a1 = (((t * D) + d) * B + b) * H;     // into [T,D,B,H]
-                    int yo = YOffset(t, d, b);
+                    int a4 = g.AuxRow(t, d, b) * 4 * H; // into [T,D,B,4H]
+                    int a1 = g.AuxRow(t, d, b) * H;     // into [T,D,B,H]
+                    int yo = g.YOffset(t, d, b);
                     for (int j = 0; j < H; j++)
                     {
                         float pi = _pre[j] + (pd.IsEmpty ? 0f : pd[j] * c[j]);
@@ -178,34 +146,11 @@ public sealed class LstmReference : IKernel
                     }
                 }
 
-                if (!yh.IsEmpty)
-                {
-                    h.CopyTo(yh.Slice(so, H));
-                }
-
-                if (!yc.IsEmpty)
-                {
-                    c.CopyTo(yc.Slice(so, H));
-                }
+                g.Store(h, d, b, yh);
+                g.Store(c, d, b, yc);
             }
         }
     }
 
-    /// <summary>Clamps to [−clip, clip]; +∞ (no clip attribute) leaves x unchanged.</summary>
-    internal static float Clip(float x, float clip) => MathF.Min(MathF.Max(x, -clip), clip);
-
-    internal static Span<T> Optional<T>(TensorView[] views, int i) where T : unmanaged =>
-        i < views.Length && !views[i].IsNull ? views[i].Span<T>() : default;
-
-    // X: layout 0 [T,B,I], layout 1 [B,T,I].
-    private int XOffset(int t, int b) =>
-        (_p.Layout == 0 ? (t * _p.Batch) + b : (b * _p.SeqLength) + t) * _p.InputSize;
-
-    // Y: layout 0 [T,D,B,H], layout 1 [B,T,D,H].
-    private int YOffset(int t, int d, int b) =>
-        (_p.Layout == 0 ? (((t * _p.Directions) + d) * _p.Batch) + b : (((b * _p.SeqLength) + t) * _p.Directions) + d) * _p.HiddenSize;
-
-    // initial_h, initial_c, Y_h, Y_c: layout 0 [D,B,H], layout 1 [B,D,H].
-    private int StateOffset(int d, int b) =>
-        (_p.Layout == 0 ? (d * _p.Batch) + b : (b * _p.Directions) + d) * _p.HiddenSize;
+    private static float Clip(float x, float clip) => RnnGeometry.Clip(x, clip);
 }

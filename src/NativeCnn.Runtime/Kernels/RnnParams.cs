@@ -125,6 +125,8 @@ public sealed record LstmParams(
     float Clip, bool InputForget, RnnActivation[] Activations)
 {
     public int Directions => Direction == RnnDirection.Bidirectional ? 2 : 1;
+
+    public RnnGeometry Geometry => new(SeqLength, Batch, InputSize, HiddenSize, Directions, Direction == RnnDirection.Reverse, Layout);
 }
 
 /// <summary>
@@ -136,4 +138,94 @@ public sealed record GruParams(
     float Clip, bool LinearBeforeReset, RnnActivation[] Activations)
 {
     public int Directions => Direction == RnnDirection.Bidirectional ? 2 : 1;
+
+    public RnnGeometry Geometry => new(SeqLength, Batch, InputSize, HiddenSize, Directions, Direction == RnnDirection.Reverse, Layout);
+}
+
+/// <summary>
+/// The indexing, state handling and step order the recurrent reference kernels (LSTM, GRU) share. Direction d runs
+/// backwards in time when the node is reverse or d = 1; for batch row b the steps s = 0…len−1 visit
+/// t = s (forward) or t = len−1−s (reverse), len = sequence_lens[b].
+/// </summary>
+public readonly record struct RnnGeometry(int SeqLength, int Batch, int InputSize, int HiddenSize, int Directions, bool ReverseOnly, int Layout)
+{
+    public bool Reverse(int d) => ReverseOnly || d == 1;
+
+    /// <summary>The time step visited at step count <paramref name="s"/>.</summary>
+    public static int Time(int s, int len, bool reverse) => reverse ? len - 1 - s : s;
+
+    /// <summary>sequence_lens[b] (T when absent), checked against [0, T].</summary>
+    public int Length(ReadOnlySpan<int> seqLens, int b, string op)
+    {
+        int len = seqLens.IsEmpty ? SeqLength : seqLens[b];
+        if ((uint)len > (uint)SeqLength)
+        {
+            throw new InputMismatchException($"{op}: sequence_lens[{b}] = {len} is outside [0, {SeqLength}]");
+        }
+
+        return len;
+    }
+
+    /// <summary>X: layout 0 [T,B,I], layout 1 [B,T,I].</summary>
+    public int XOffset(int t, int b) => (Layout == 0 ? (t * Batch) + b : (b * SeqLength) + t) * InputSize;
+
+    /// <summary>Y: layout 0 [T,D,B,H], layout 1 [B,T,D,H].</summary>
+    public int YOffset(int t, int d, int b) =>
+        (Layout == 0 ? (((t * Directions) + d) * Batch) + b : (((b * SeqLength) + t) * Directions) + d) * HiddenSize;
+
+    /// <summary>Initial and final states: layout 0 [D,B,H], layout 1 [B,D,H].</summary>
+    public int StateOffset(int d, int b) => (Layout == 0 ? (d * Batch) + b : (b * Directions) + d) * HiddenSize;
+
+    /// <summary>Row (t, d, b) of the time-major auxiliary values [T,D,B,·], in rows.</summary>
+    public int AuxRow(int t, int d, int b) => (((t * Directions) + d) * Batch) + b;
+
+    /// <summary>Sets the running state of row (d, b) to the initial state, or 0 when none is given.</summary>
+    public void Load(ReadOnlySpan<float> initial, int d, int b, Span<float> state)
+    {
+        if (initial.IsEmpty)
+        {
+            state.Clear();
+        }
+        else
+        {
+            initial.Slice(StateOffset(d, b), HiddenSize).CopyTo(state);
+        }
+    }
+
+    /// <summary>Copies the running state of row (d, b) to a final-state output, when it is requested.</summary>
+    public void Store(ReadOnlySpan<float> state, int d, int b, Span<float> final)
+    {
+        if (!final.IsEmpty)
+        {
+            state.CopyTo(final.Slice(StateOffset(d, b), HiddenSize));
+        }
+    }
+
+    /// <summary>
+    /// One gate row: <c>Wb[row] + Rb[row] + Σ_i W[row,i]·x_t[i] + Σ_k R[row,k]·h[k]</c>, summed in that order in float
+    /// (W [G·H, I], R [G·H, H] of one direction; no bias when <paramref name="wb"/> is empty).
+    /// </summary>
+    public float GateSum(ReadOnlySpan<float> wd, ReadOnlySpan<float> rd, ReadOnlySpan<float> wb, ReadOnlySpan<float> rb,
+        ReadOnlySpan<float> xt, ReadOnlySpan<float> h, int row)
+    {
+        float acc = wb.IsEmpty ? 0f : wb[row] + rb[row];
+        for (int i = 0; i < InputSize; i++)
+        {
+            acc += wd[(row * InputSize) + i] * xt[i];
+        }
+
+        for (int k = 0; k < HiddenSize; k++)
+        {
+            acc += rd[(row * HiddenSize) + k] * h[k];
+        }
+
+        return acc;
+    }
+
+    /// <summary>Clamps to [−clip, clip]; +∞ (no clip attribute) leaves x unchanged.</summary>
+    public static float Clip(float x, float clip) => MathF.Min(MathF.Max(x, -clip), clip);
+
+    /// <summary>The span of an optional input or output, empty when it is absent.</summary>
+    internal static Span<T> Optional<T>(TensorView[] views, int i) where T : unmanaged =>
+        i < views.Length && !views[i].IsNull ? views[i].Span<T>() : default;
 }
