@@ -13,11 +13,6 @@ namespace NativeCnn.Fixations.Tests;
 /// </summary>
 public sealed class GruRuleTests(ITestOutputHelper output)
 {
-    private const int Steps = 4, Embed = 5, Hidden = 6, Vocab = 7;
-
-    // The hot region of the captioning image (as in LstmTests): rows 9..12, columns 3..6.
-    private const int HotY = 9, HotX = 3, HotSize = 4, Side = 16;
-
     /// <summary>
     /// Central differences of float32 outputs with step 2·Eps: rounding error ≈ 1e-7 / Eps ≈ 3e-5, truncation
     /// ≈ Eps²·|f'''| ≈ 1e-5 for weights of order 1; the tolerance is ten times that.
@@ -41,45 +36,7 @@ public sealed class GruRuleTests(ITestOutputHelper output)
         };
     }
 
-    /// <summary>
-    /// The CNN of <see cref="LstmTests.Captioner"/> (positive convs → GAP → Gemm embedding [1,5]) as x_0, three constant
-    /// word embeddings after it, X [4,1,5] → GRU (H = 6, with bias) → Y [4,1,1,6] → squeeze → MatMul → logits [4,7].
-    /// </summary>
-    public static ModelGraph Captioner(int seed, bool linearBeforeReset)
-    {
-        var rand = Rng(seed);
-        var pads = AttributeValue.Of("pads", new long[] { 1, 1, 1, 1 });
-        var b = new OnnxModelBuilder("gru-captioner").Opset(13)
-            .AddInput("image", DataType.Float32, 1, 3, Side, Side)
-            .AddInitializer("w1", rand([4, 3, 3, 3], 0.05f, 0.3f))
-            .AddInitializer("w2", rand([6, 4, 3, 3], 0.05f, 0.3f))
-            .AddInitializer("e", rand([Embed, 6], -0.6f, 0.6f))
-            .AddInitializer("eb", rand([Embed], -0.1f, 0.1f))
-            .AddInitializer("words", rand([Steps - 1, 1, Embed], -1f, 1f))
-            .AddInitializer("W", rand([1, 3 * Hidden, Embed], -0.7f, 0.7f))
-            .AddInitializer("R", rand([1, 3 * Hidden, Hidden], -0.5f, 0.5f))
-            .AddInitializer("B", rand([1, 6 * Hidden], -0.2f, 0.2f))
-            .AddInitializer("V", rand([Hidden, Vocab], -1f, 1f))
-            .AddInitializer("ax0", Tensor.FromArray(new long[] { 0 }, 1))
-            .AddInitializer("ax12", Tensor.FromArray(new long[] { 1, 2 }, 2))
-            .AddNode("Conv", ["image", "w1"], ["c1"], pads)
-            .AddNode("Relu", ["c1"], ["r1"])
-            .AddNode("MaxPool", ["r1"], ["p1"], AttributeValue.Of("kernel_shape", new long[] { 2, 2 }), AttributeValue.Of("strides", new long[] { 2, 2 }))
-            .AddNode("Conv", ["p1", "w2"], ["c2"], pads)
-            .AddNode("Relu", ["c2"], ["r2"])
-            .AddNode("GlobalAveragePool", ["r2"], ["gap"])
-            .AddNode("Flatten", ["gap"], ["feat"])
-            .AddNode("Gemm", ["feat", "e", "eb"], ["embedding"], AttributeValue.Of("transB", 1L))
-            .AddNode("Unsqueeze", ["embedding", "ax0"], ["x0"])
-            .AddNode("Concat", ["x0", "words"], ["X"], AttributeValue.Of("axis", 0L))
-            .AddNode("GRU", ["X", "W", "R", "B"], ["Y", "Y_h"], AttributeValue.Of("hidden_size", (long)Hidden),
-                AttributeValue.Of("linear_before_reset", linearBeforeReset ? 1L : 0L))
-            .AddNode("Squeeze", ["Y", "ax12"], ["states"])
-            .AddNode("MatMul", ["states", "V"], ["logits"])
-            .AddOutput("logits", DataType.Float32, Steps, Vocab);
-        return OnnxModel.Load(b.ToBytes(), null, "gru-captioner");
-    }
-
+    /// <summary>The captioner of <see cref="RecurrentGraphs.Captioner"/> with a GRU (B [1,6H]).</summary>
     [Theory]
     [InlineData(1, false)]
     [InlineData(2, false)]
@@ -87,33 +44,10 @@ public sealed class GruRuleTests(ITestOutputHelper output)
     [InlineData(4, false)]
     [InlineData(1, true)]
     [InlineData(2, true)]
-    public void TheChosenWordIsTracedThroughTheStepsToTheImage(int seed, bool linearBeforeReset)
-    {
-        using var session = new InferenceSession(Captioner(seed, linearBeforeReset));
-        var store = session.Run(LstmTests.Image(seed));
-        var logits = store["logits"].ToDoubleArray();
-        int last = Steps - 1;
-        int word = Enumerable.Range(0, Vocab).MaxBy(v => logits[(last * Vocab) + v]);
-        var start = StartPoint.Neuron("logits", (last * Vocab) + word);
-        var r = new Backtracker().Backtrack(store, start);
-
-        string hiddenAux = store.Plan.Steps.Single(s => s.Kind == OpKind.GRU).Auxiliary.Single(a => a.EndsWith("#hidden", StringComparison.Ordinal));
-        var hidden = r[hiddenAux]!;
-        Assert.Equal(Enumerable.Range(0, Steps), hidden.AllCoordinates().Select(c => c[0]).Distinct().Order());
-        Assert.Contains(r["X"]!.AllCoordinates(), c => c[0] == 0);
-        Assert.NotNull(r["embedding"]);
-        var points = r.InputPoints;
-        Assert.NotEmpty(points);
-        foreach (var p in points)
-        {
-            Assert.True(p.Y >= HotY && p.Y < HotY + HotSize && p.X >= HotX && p.X < HotX + HotSize, $"seed {seed}: point {p} outside the hot region");
-        }
-
-        var expected = new ReferenceBacktracker(store).Run(start.Value!, start.Index, FixationOptions.Default);
-        AgreementTests.AssertSame(expected, r, $"GRU captioner seed {seed} lbr {linearBeforeReset}");
-        output.WriteLine($"seed {seed} lbr {linearBeforeReset}: word {word}; X {r["X"]!.Count}, hidden {hidden.Count}, " +
-                         $"embedding {r["embedding"]!.Count}, {points.Count} image points");
-    }
+    public void TheChosenWordIsTracedThroughTheStepsToTheImage(int seed, bool linearBeforeReset) =>
+        output.WriteLine(RecurrentGraphs.TraceChosenWord(
+            RecurrentGraphs.Captioner("gru-captioner", "GRU", 3, seed, AttributeValue.Of("linear_before_reset", linearBeforeReset ? 1L : 0L)),
+            OpKind.GRU, seed, $"GRU captioner seed {seed} lbr {linearBeforeReset}"));
 
     /// <summary>One step: x [1,1,I] and initial_h [1,1,H] are graph inputs, so both can be perturbed.</summary>
     private static ModelGraph OneStep(Tensor w, Tensor r, Tensor? bias, bool linearBeforeReset, params AttributeValue[] extra)
@@ -393,50 +327,7 @@ public sealed class GruRuleTests(ITestOutputHelper output)
         var w = rand([1, 9, 2], -0.5f, 0.5f);
         var r = rand([1, 9, 3], -0.5f, 0.5f);
         var x = rand([3, 2, 2], -0.5f, 0.5f); // [T,B,I]
-        var xt = Tensor.Create(DataType.Float32, [2, 3, 2]);
-        for (int t = 0; t < 3; t++)
-        {
-            for (int b = 0; b < 2; b++)
-            {
-                for (int i = 0; i < 2; i++)
-                {
-                    xt.AsSpan<float>()[(((b * 3) + t) * 2) + i] = x.AsSpan<float>()[(((t * 2) + b) * 2) + i];
-                }
-            }
-        }
-
-        (InferenceSession, ActivationStore) Build(int layout, Tensor input)
-        {
-            var bld = new OnnxModelBuilder("gru").Opset(14)
-                .AddInput("x", DataType.Float32, input.Shape.Select(d => (long)d).ToArray())
-                .AddInitializer("W", w)
-                .AddInitializer("R", r)
-                .AddInitializer("lens", Tensor.FromArray(new[] { 3, 2 }, 2))
-                .AddNode("GRU", ["x", "W", "R", "", "lens"], ["Y", "Y_h"], AttributeValue.Of("hidden_size", 3L), AttributeValue.Of("layout", (long)layout))
-                .AddOutput("Y", DataType.Float32, layout == 0 ? [3, 1, 2, 3] : [2, 3, 1, 3])
-                .AddOutput("Y_h", DataType.Float32, layout == 0 ? [1, 2, 3] : [2, 1, 3]);
-            var session = new InferenceSession(OnnxModel.Load(bld.ToBytes(), null));
-            return (session, session.Run(input));
-        }
-
-        var (s0, a0) = Build(0, x);
-        var (s1, a1) = Build(1, xt);
-        using (s0)
-        using (s1)
-        {
-            var r0 = new Backtracker().Backtrack(a0, StartPoint.Neuron("Y_h", 4));
-            var r1 = new Backtracker().Backtrack(a1, StartPoint.Neuron("Y_h", 4));
-            string hid = a0.Plan.Steps[0].Auxiliary.Single(n => n.EndsWith("#hidden", StringComparison.Ordinal));
-            Assert.Equal(r0[hid]!.Indices, r1[hid]!.Indices);
-            Assert.Contains(r0[hid]!.AllCoordinates(), c => c[0] == 1 && c[2] == 1 && c[3] == 1); // the last valid step is t = 1
-            Assert.All(r0[hid]!.AllCoordinates(), c => Assert.True(c[0] < 2 && c[2] == 1));
-            var x0 = r0["x"]!.AllCoordinates().Select(c => (c[0], c[1], c[2])).Order();
-            var x1 = r1["x"]!.AllCoordinates().Select(c => (c[1], c[0], c[2])).Order();
-            Assert.Equal(x0, x1);
-
-            var pad = new Backtracker().Backtrack(a0, StartPoint.Neuron("Y", (((2 * 1) + 0) * 2 + 1) * 3));
-            Assert.Null(pad["x"]);
-        }
+        RecurrentGraphs.AssertLayoutsAgreeAndPaddedStepsAreDropped("GRU", w, r, x);
     }
 
     [Fact]
