@@ -141,11 +141,11 @@ internal static unsafe class Simd
         int first = 0;
         if (Avx512F.IsSupported && full > 0)
         {
-            (m, first) = ChunkMax512(a, b, full);
+            (m, first) = ChunkMax<Lanes512, Vector512<float>, Vector512<int>>(a, b, full);
         }
         else if (Avx.IsSupported && full > 0)
         {
-            (m, first) = ChunkMax256(a, b, full);
+            (m, first) = ChunkMax<Lanes256, Vector256<float>, Vector256<int>>(a, b, full);
         }
         else
         {
@@ -196,72 +196,103 @@ internal static unsafe class Simd
         return best < 0 ? 0 : best;
     }
 
-    // The largest product over [0, full) (full a multiple of 256) and the start of the first chunk holding it.
+    // The largest product over [0, full) (full a multiple of 256) and the start of the first chunk holding it; the
+    // hot loop with four accumulators of TLanes' width (AVX-512 or AVX).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (float Max, int Chunk) ChunkMax512(float* a, float* b, int full)
+    private static (float Max, int Chunk) ChunkMax<TLanes, TF, TI>(float* a, float* b, int full)
+        where TLanes : struct, IChunkLanes<TF, TI>
+        where TF : struct
+        where TI : struct
     {
-        var ninf = Vector512.Create(float.NegativeInfinity);
+        int w = TLanes.Count;
+        var ninf = TLanes.NegativeInfinity;
         var rm = ninf;
-        var rc = Vector512<int>.Zero;
+        TI rc = default;
         for (int c = 0; c < full; c += 256)
         {
-            Vector512<float> m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
-            for (int i = c; i < c + 256; i += 64)
+            TF m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
+            for (int i = c; i < c + 256; i += 4 * w)
             {
-                m0 = Avx512F.Max(Vector512.Load(a + i) * Vector512.Load(b + i), m0);
-                m1 = Avx512F.Max(Vector512.Load(a + i + 16) * Vector512.Load(b + i + 16), m1);
-                m2 = Avx512F.Max(Vector512.Load(a + i + 32) * Vector512.Load(b + i + 32), m2);
-                m3 = Avx512F.Max(Vector512.Load(a + i + 48) * Vector512.Load(b + i + 48), m3);
+                m0 = TLanes.MulMax(a + i, b + i, m0);
+                m1 = TLanes.MulMax(a + i + w, b + i + w, m1);
+                m2 = TLanes.MulMax(a + i + (2 * w), b + i + (2 * w), m2);
+                m3 = TLanes.MulMax(a + i + (3 * w), b + i + (3 * w), m3);
             }
 
-            var cm = Avx512F.Max(Avx512F.Max(m0, m1), Avx512F.Max(m2, m3));
-            var raised = Vector512.GreaterThan(cm, rm);
-            rm = Vector512.ConditionalSelect(raised, cm, rm);
-            rc = Vector512.ConditionalSelect(raised.AsInt32(), Vector512.Create(c), rc);
+            (rm, rc) = TLanes.Raise(TLanes.Max(TLanes.Max(m0, m1), TLanes.Max(m2, m3)), rm, rc, c);
         }
 
         float m = float.NegativeInfinity;
         int first = 0;
-        for (int l = 0; l < Vector512<float>.Count; l++)
+        for (int l = 0; l < w; l++)
         {
-            Lowest(rm.GetElement(l), rc.GetElement(l), ref m, ref first);
+            Lowest(TLanes.Lane(rm, l), TLanes.Lane(rc, l), ref m, ref first);
         }
 
         return (m, first);
     }
 
-    // As ChunkMax512 with 8-lane vectors.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (float Max, int Chunk) ChunkMax256(float* a, float* b, int full)
+    // The vector operations of ChunkMax: lane maxima with the CPU's max (max(p, m) keeps m when p is NaN), and per
+    // lane the chunk c where the maximum last rose.
+    private interface IChunkLanes<TF, TI>
+        where TF : struct
+        where TI : struct
     {
-        var ninf = Vector256.Create(float.NegativeInfinity);
-        var rm = ninf;
-        var rc = Vector256<int>.Zero;
-        for (int c = 0; c < full; c += 256)
-        {
-            Vector256<float> m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
-            for (int i = c; i < c + 256; i += 32)
-            {
-                m0 = Avx.Max(Vector256.Load(a + i) * Vector256.Load(b + i), m0);
-                m1 = Avx.Max(Vector256.Load(a + i + 8) * Vector256.Load(b + i + 8), m1);
-                m2 = Avx.Max(Vector256.Load(a + i + 16) * Vector256.Load(b + i + 16), m2);
-                m3 = Avx.Max(Vector256.Load(a + i + 24) * Vector256.Load(b + i + 24), m3);
-            }
+        static abstract int Count { get; }
 
-            var cm = Avx.Max(Avx.Max(m0, m1), Avx.Max(m2, m3));
+        static abstract TF NegativeInfinity { get; }
+
+        static abstract TF MulMax(float* a, float* b, TF m);
+
+        static abstract TF Max(TF x, TF y);
+
+        static abstract (TF Max, TI Chunk) Raise(TF cm, TF rm, TI rc, int c);
+
+        static abstract float Lane(TF v, int l);
+
+        static abstract int Lane(TI v, int l);
+    }
+
+    private readonly struct Lanes512 : IChunkLanes<Vector512<float>, Vector512<int>>
+    {
+        public static int Count => Vector512<float>.Count;
+
+        public static Vector512<float> NegativeInfinity => Vector512.Create(float.NegativeInfinity);
+
+        public static Vector512<float> MulMax(float* a, float* b, Vector512<float> m) => Avx512F.Max(Vector512.Load(a) * Vector512.Load(b), m);
+
+        public static Vector512<float> Max(Vector512<float> x, Vector512<float> y) => Avx512F.Max(x, y);
+
+        public static (Vector512<float> Max, Vector512<int> Chunk) Raise(Vector512<float> cm, Vector512<float> rm, Vector512<int> rc, int c)
+        {
+            var raised = Vector512.GreaterThan(cm, rm);
+            return (Vector512.ConditionalSelect(raised, cm, rm), Vector512.ConditionalSelect(raised.AsInt32(), Vector512.Create(c), rc));
+        }
+
+        public static float Lane(Vector512<float> v, int l) => v.GetElement(l);
+
+        public static int Lane(Vector512<int> v, int l) => v.GetElement(l);
+    }
+
+    private readonly struct Lanes256 : IChunkLanes<Vector256<float>, Vector256<int>>
+    {
+        public static int Count => Vector256<float>.Count;
+
+        public static Vector256<float> NegativeInfinity => Vector256.Create(float.NegativeInfinity);
+
+        public static Vector256<float> MulMax(float* a, float* b, Vector256<float> m) => Avx.Max(Vector256.Load(a) * Vector256.Load(b), m);
+
+        public static Vector256<float> Max(Vector256<float> x, Vector256<float> y) => Avx.Max(x, y);
+
+        public static (Vector256<float> Max, Vector256<int> Chunk) Raise(Vector256<float> cm, Vector256<float> rm, Vector256<int> rc, int c)
+        {
             var raised = Vector256.GreaterThan(cm, rm);
-            rm = Vector256.ConditionalSelect(raised, cm, rm);
-            rc = Vector256.ConditionalSelect(raised.AsInt32(), Vector256.Create(c), rc);
+            return (Vector256.ConditionalSelect(raised, cm, rm), Vector256.ConditionalSelect(raised.AsInt32(), Vector256.Create(c), rc));
         }
 
-        float m = float.NegativeInfinity;
-        int first = 0;
-        for (int l = 0; l < Vector256<float>.Count; l++)
-        {
-            Lowest(rm.GetElement(l), rc.GetElement(l), ref m, ref first);
-        }
+        public static float Lane(Vector256<float> v, int l) => v.GetElement(l);
 
-        return (m, first);
+        public static int Lane(Vector256<int> v, int l) => v.GetElement(l);
     }
 
     // Keeps the largest lane maximum and, among lanes holding it, the lowest chunk (lanes still at −∞ never count).
