@@ -99,7 +99,7 @@ public sealed class Tensor
 
     /// <summary>A view over the pinned elements; valid while this tensor is alive.</summary>
     public unsafe TensorView View =>
-        new(DataType, Shape, (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Data)));
+        new(DataType, Shape, (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Data)), Data);
 
     /// <summary>Elements converted to double (for tests, tooling and diagnostics; not for kernels).</summary>
     public double[] ToDoubleArray() => View.ToDoubleArray();

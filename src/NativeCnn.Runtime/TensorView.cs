@@ -10,12 +10,16 @@ namespace NativeCnn.Runtime;
 /// </summary>
 public readonly unsafe struct TensorView
 {
-    public TensorView(DataType dataType, int[] shape, nint pointer)
-        : this(dataType, shape, ShapeUtil.ContiguousStrides(shape), pointer)
+    /// <param name="owner">
+    /// What owns the memory (a pinned array, a store), kept reachable by the view: a view over a pinned managed array
+    /// must keep that array alive, or the GC may free it while the raw pointer is still read.
+    /// </param>
+    public TensorView(DataType dataType, int[] shape, nint pointer, object? owner = null)
+        : this(dataType, shape, ShapeUtil.ContiguousStrides(shape), pointer, owner)
     {
     }
 
-    public TensorView(DataType dataType, int[] shape, long[] strides, nint pointer)
+    public TensorView(DataType dataType, int[] shape, long[] strides, nint pointer, object? owner = null)
     {
         if (strides.Length != shape.Length)
         {
@@ -26,7 +30,11 @@ public readonly unsafe struct TensorView
         Shape = shape;
         Strides = strides;
         Pointer = pointer;
+        Owner = owner;
     }
+
+    /// <summary>The object that owns the elements (kept reachable as long as the view is), or null for foreign memory.</summary>
+    public object? Owner { get; }
 
     public DataType DataType { get; }
 
@@ -115,7 +123,7 @@ public readonly unsafe struct TensorView
 
         var shape = (int[])Shape.Clone();
         shape[axis] = length;
-        return new TensorView(DataType, shape, Strides, Pointer + (nint)(start * Strides[axis] * DataType.SizeOf()));
+        return new TensorView(DataType, shape, Strides, Pointer + (nint)(start * Strides[axis] * DataType.SizeOf()), Owner);
     }
 
     /// <summary>The view with <paramref name="axis"/> fixed at <paramref name="index"/> (rank drops by one); no copy.</summary>
@@ -139,7 +147,7 @@ public readonly unsafe struct TensorView
             strides[j++] = Strides[i];
         }
 
-        return new TensorView(DataType, shape, strides, Pointer + (nint)(index * Strides[axis] * DataType.SizeOf()));
+        return new TensorView(DataType, shape, strides, Pointer + (nint)(index * Strides[axis] * DataType.SizeOf()), Owner);
     }
 
     /// <summary>The same elements under another shape with the same element count; only for contiguous views.</summary>
@@ -150,7 +158,7 @@ public readonly unsafe struct TensorView
             throw new InvalidOperationException($"cannot reshape {ShapeUtil.Format(Shape)} to {ShapeUtil.Format(shape)}");
         }
 
-        return new TensorView(DataType, shape, Pointer);
+        return new TensorView(DataType, shape, Pointer, Owner);
     }
 
     /// <summary>Copies the elements (any strides) into a destination of the same shape and type.</summary>
@@ -165,6 +173,8 @@ public readonly unsafe struct TensorView
         if (IsContiguous && destination.IsContiguous)
         {
             Buffer.MemoryCopy((void*)Pointer, (void*)destination.Pointer, Length * size, Length * size);
+            GC.KeepAlive(Owner);
+            GC.KeepAlive(destination.Owner);
             return;
         }
 
@@ -191,6 +201,9 @@ public readonly unsafe struct TensorView
                 idx[i] = 0;
             }
         }
+
+        GC.KeepAlive(Owner);
+        GC.KeepAlive(destination.Owner);
     }
 
     /// <summary>All elements in row-major order, converted to double (tests, tooling; allocates).</summary>
@@ -220,6 +233,9 @@ public readonly unsafe struct TensorView
             };
         }
 
+        // The raw pointer does not keep the owner (a pinned array) reachable; the loop above must not outlive it.
+        GC.KeepAlive(dense.Owner);
+        GC.KeepAlive(Owner);
         return r;
     }
 
@@ -241,6 +257,8 @@ public readonly unsafe struct TensorView
                 r[i] = ((long*)dense.Pointer)[i];
             }
 
+            GC.KeepAlive(dense.Owner);
+            GC.KeepAlive(Owner);
             return r;
         }
 

@@ -40,7 +40,7 @@ public sealed unsafe class ActivationStore : IDisposable
                 case ValueKind.Elided:
                     break;
                 default:
-                    _views[name] = new TensorView(v.Type.DataType, v.Type.Shape, (nint)(_arena + v.Offset));
+                    _views[name] = new TensorView(v.Type.DataType, v.Type.Shape, (nint)(_arena + v.Offset), this);
                     break;
             }
         }
