@@ -47,7 +47,22 @@ public static class OnnxModel
         FromProto(Parse(bytes, sourceName), baseDirectory, sourceName);
 
     /// <summary>Parses a model file into the generated protobuf classes without converting it.</summary>
-    public static ModelProto ParseFile(string path) => Parse(File.ReadAllBytes(path), path);
+    /// <remarks>Reads the file as a stream, so the whole file is never held in memory beside the parsed model.</remarks>
+    public static ModelProto ParseFile(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(stream);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new OnnxFormatException($"'{path}' is not a valid ONNX model (protobuf parse failed: {e.Message})", e);
+        }
+
+        return model.Graph is null ? throw new OnnxFormatException($"'{path}' is not a valid ONNX model: it has no graph") : model;
+    }
 
     /// <summary>Parses serialized ModelProto bytes; a malformed buffer is an <see cref="OnnxFormatException"/> naming <paramref name="sourceName"/>.</summary>
     public static ModelProto Parse(byte[] bytes, string sourceName)
