@@ -1,6 +1,7 @@
 using NativeCnn.Imaging;
 using NativeCnn.Imaging.Drawing;
 using NativeCnn.Imaging.Processing;
+using NativeCnn.Runtime.Operators;
 
 namespace NativeCnn.Cli.Pipeline;
 
@@ -15,7 +16,13 @@ public static class LayerSheet
 
     public static Image Build(ImageModel model, Image rgb, Explanation e, ColorMap map)
     {
-        var layers = e.PathValues.Where(v => v.Shape.Length == 4 && v.Shape[2] * v.Shape[3] > 1 && v.Count > 0).ToList();
+        // One tile per layer that moves points (conv, pooling, merges) and the input; values of element-wise ops
+        // (ReLU, BatchNormalization…) hold the same points as the value they follow.
+        var plan = model.Store.Plan;
+        bool Moves(string name) => !plan.Values.TryGetValue(name, out var v) || v.Producer < 0 ||
+            plan.Steps[v.Producer].Kind is OpKind.Conv or OpKind.ConvTranspose or OpKind.MaxPool or OpKind.AveragePool
+                or OpKind.Concat or OpKind.Add or OpKind.Sum or OpKind.Pad or OpKind.Slice;
+        var layers = e.PathValues.Where(v => v.Shape.Length == 4 && v.Shape[2] * v.Shape[3] > 1 && v.Count > 0 && Moves(v.Name)).ToList();
         int tileH = Math.Max(1, (int)Math.Round((double)TileWidth * rgb.Height / rgb.Width));
         var thumb = Resampler.ResizeBilinear(rgb, TileWidth, tileH);
         int cols = Math.Max(1, Math.Min(4, layers.Count));
@@ -40,7 +47,8 @@ public static class LayerSheet
                 double ix = ((c[3] + 0.5) * inW / lw) - 0.5, iy = ((c[2] + 0.5) * inH / lh) - 0.5;
                 var (ox, oy) = geo is null ? (ix, iy) : geo.ToOriginal(ix, iy);
                 int tx = (int)Math.Round(ox * TileWidth / rgb.Width), ty = (int)Math.Round(oy * tileH / rgb.Height);
-                Draw.FilledCircle(tile, tx, ty, 2, map.Map(1f));
+                Draw.FilledCircle(tile, tx, ty, 3, Rgb.Black);
+                Draw.FilledCircle(tile, tx, ty, 2, Rgb.Yellow);
             }
 
             string name = layer.Name.Length > 22 ? layer.Name[..21] + "~" : layer.Name;
