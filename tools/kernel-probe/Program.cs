@@ -29,6 +29,15 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "small")
+        {
+            foreach (var (m, n, k, label) in new[] { (512, 49, 4608, "ResNet 3x3 512 @7"), (256, 196, 2304, "ResNet 3x3 256 @14"), (256, 169, 576, "SqueezeNet 3x3 64->256 @13") })
+            {
+                Sgemm<SgemmMicroAvx512_8x48>(m, n, k, 1, reps, label);
+                Sgemm<SgemmMicroAvx512_14x32>(m, n, k, 1, reps, label);
+            }
+        }
+
         if (what is "pack")
         {
             int hw = 56, c = 256;
@@ -112,7 +121,7 @@ internal static unsafe class Program
 
         if (what is "pool" or "all")
         {
-            foreach (var (c, hw, k, stride, pad) in new[] { (64, 224, 2, 2, 0), (64, 112, 3, 2, 1), (512, 28, 2, 2, 0) })
+            foreach (var (c, hw, k, stride, pad) in new[] { (64, 224, 2, 2, 0), (64, 112, 3, 2, 1), (512, 28, 2, 2, 0), (64, 111, 3, 2, 0), (16, 224, 2, 2, 0), (256, 27, 3, 2, 0) })
             {
                 int ohw = ((hw + (2 * pad) - k) / stride) + 1;
                 var g = new WindowGeometry
