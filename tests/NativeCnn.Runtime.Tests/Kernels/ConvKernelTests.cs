@@ -50,6 +50,9 @@ public unsafe class ConvKernelTests
         Check(sgemm, rng, 1, 64, 33, 14, 14, 1, 1, 0, 0, 1, 1, 2);     // pointwise (B = X directly)
         Check(sgemm, rng, 1, 32, 48, 28, 28, 3, 1, 1, 1, 1, 1, 2);     // VGG-like 3×3 same
         Check(sgemm, rng, 1, 3, 16, 31, 29, 7, 2, 3, 3, 1, 1, 2);      // ResNet stem-like, odd sizes
+        Check(sgemm, rng, 2, 4, 10, 40, 37, 7, 2, 3, 2, 1, 2, 1);      // stem-like read through the phase split: batch 2, groups, uneven pads, 1 thread
+        Check(sgemm, rng, 1, 2, 5, 23, 26, 7, 3, 1, 4, 1, 1, 2);       // stride 3 (three phases)
+        Check(sgemm, rng, 1, 3, 7, 21, 19, 5, 2, 4, 4, 2, 1, 2);       // dilated 5×5 stride 2, pads wider than the window reach
     }
 
     [Fact]
