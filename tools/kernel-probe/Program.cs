@@ -244,6 +244,14 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "wino")
+        {
+            foreach (var (c, hw) in new[] { (64, 224), (128, 28), (256, 56), (64, 56) })
+            {
+                Conv(c, c, hw, 3, 1, reps, "winograd", "winograd");
+            }
+        }
+
         if (what is "conv" or "all")
         {
             foreach (var (cin, cout, hw, k, label) in new[] { (256, 256, 56, 3, "VGG conv3_x"), (64, 64, 224, 3, "VGG conv1_2"), (512, 512, 28, 3, "VGG conv4_x"), (512, 512, 14, 3, "VGG conv5_x"), (128, 128, 28, 3, "ResNet 3x3 @28"), (256, 256, 14, 3, "ResNet 3x3 @14"), (256, 64, 56, 1, "ResNet 1x1 256->64"), (64, 256, 56, 1, "ResNet 1x1 64->256"), (1024, 512, 14, 1, "ResNet 1x1 1024->512") })

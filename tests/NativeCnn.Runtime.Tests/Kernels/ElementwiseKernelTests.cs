@@ -19,6 +19,39 @@ public unsafe class ElementwiseKernelTests
         return v;
     }
 
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(false, 2)]
+    [InlineData(true, 1)]
+    [InlineData(true, 2)]
+    public void UnaryVectorKernelSplitOverThreadsIsBitwiseTheReference(bool leaky, int threads)
+    {
+        var rng = new Random(leaky ? 61 : 62);
+        int n = (int)UnaryVectorKernel.SplitFrom + (3 * UnaryVectorKernel.Chunk) + 12345;   // split, with a ragged last chunk
+        var x = Values(rng, n);
+        var expected = new float[n];
+        var got = new float[n];
+        if (leaky)
+        {
+            LeakyReluReference.Run<float>(x, expected, 0.1f);
+        }
+        else
+        {
+            ReluReference.Run<float>(x, expected);
+        }
+
+        fixed (float* xp = x, gp = got)
+        {
+            new UnaryVectorKernel(leaky, 0.1f, threads).Run(new Planning.KernelArgs(
+                [new TensorView(DataType.Float32, [n], (nint)xp)], [new TensorView(DataType.Float32, [n], (nint)gp)], [], threads));
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(got[i]), $"element {i}: expected {expected[i]}, got {got[i]}");
+        }
+    }
+
     [Fact]
     public void ReluIsBitwiseTheReference()
     {
