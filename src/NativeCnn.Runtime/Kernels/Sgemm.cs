@@ -417,7 +417,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         _scratch = new AlignedFloats(Partition.ScratchPerWorker * _workers);
         _worker = Worker;
         _blockPacked = [];
-        if (Partition.MChunks > 1)
+        if (Partition.MChunks > 1 && typeof(TSource) != typeof(PrepackedPanelSource))   // prepacked B is read in place
         {
             // Several row chunks would each pack the same B columns: pack B once, shared (small N: 7×7, 14×14 planes).
             _sharedB = new AlignedFloats((long)k * Partition.NPanels * TMicro.NR);

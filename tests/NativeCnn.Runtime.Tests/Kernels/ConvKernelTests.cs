@@ -123,7 +123,22 @@ public unsafe class ConvKernelTests
         return new ConvParams(batch, cin, cout, group, g);
     }
 
-    private static void Check(string sgemm, Random rng, int batch, int cin, int cout, int h, int w, int k, int stride, int padBegin, int padEnd, int dil, int group, int threads)
+    [Theory]
+    [MemberData(nameof(SgemmKernels))]
+    public void SmallPlaneConvMatchesReference(string sgemm)
+    {
+        var rng = new Random(10);
+        //    batch cin cout h   w  k  s  pb pe dil threads
+        Check(sgemm, rng, 1, 64, 64, 7, 7, 3, 1, 1, 1, 1, 1, 2, smallPlane: true);       // ResNet layer4-like
+        Check(sgemm, rng, 2, 5, 33, 14, 14, 3, 1, 1, 1, 1, 1, 1, smallPlane: true);      // batch 2, ragged C_out, N = 196 (whole panels)
+        Check(sgemm, rng, 1, 7, 40, 13, 13, 3, 1, 1, 1, 1, 1, 2, smallPlane: true);      // SqueezeNet-like 13×13 (ragged last row panel)
+        Check(sgemm, rng, 1, 9, 32, 15, 13, 3, 2, 1, 0, 1, 1, 2, smallPlane: true);      // stride 2, uneven pads
+        Check(sgemm, rng, 1, 3, 17, 11, 12, 3, 1, 2, 2, 2, 1, 1, smallPlane: true);      // dilation 2
+        Check(sgemm, rng, 1, 4, 8, 9, 10, 5, 1, 2, 1, 1, 1, 2, smallPlane: true);        // 5×5, N = 9×7
+        Check(sgemm, rng, 1, 300, 64, 4, 4, 3, 1, 1, 1, 1, 1, 2, smallPlane: true);      // K = 2700: several K blocks
+    }
+
+    private static void Check(string sgemm, Random rng, int batch, int cin, int cout, int h, int w, int k, int stride, int padBegin, int padEnd, int dil, int group, int threads, bool smallPlane = false)
     {
         var p = Params(batch, cin, cout, h, w, k, stride, padBegin, padEnd, dil, group);
         string what = $"{sgemm} N={batch} Cin={cin} Cout={cout} H={h} W={w} k={k} s={stride} p={padBegin}/{padEnd} d={dil} g={group} threads={threads}";
@@ -141,8 +156,18 @@ public unsafe class ConvKernelTests
         {
             ConvReference.Run(p, xp, wp, bp, ep, 1);
             ConvReference.Run(p, axp, awp, (float*)null, bnd, 1);
-            var kernel = new ConvSgemm(p, wp, KernelIsa.Scalar, threads, sgemm);
+            IKernel kernel = smallPlane ? new ConvSmallPlane(p, wp, threads, sgemm) : new ConvSgemm(p, wp, KernelIsa.Scalar, threads, sgemm);
             kernel.Run(Args(p, xp, wp, bp, gp, threads));
+            if (smallPlane)
+            {
+                var again = new float[outLen];     // same result on the other thread count, bitwise
+                fixed (float* ap = again)
+                {
+                    new ConvSmallPlane(p, wp, 3 - threads, sgemm).Run(Args(p, xp, wp, bp, ap, 3 - threads));
+                }
+
+                Assert.True(got.AsSpan().SequenceEqual(again), $"{what}: 1 vs 2 threads differ");
+            }
         }
 
         for (int i = 0; i < outLen; i++)
