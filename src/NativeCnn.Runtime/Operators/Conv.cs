@@ -72,6 +72,11 @@ public sealed class Conv : Operator
         var isa = KernelIsaSupport.Best;
         fixed (float* w = weights.AsSpan<float>())
         {
+            if (isa == KernelIsa.Vector512 && ConvDirectSmallK.Supports(p))
+            {
+                return new ConvDirectSmallK(p, w, Math.Max(1, threads));
+            }
+
             if (allowWinograd && isa != KernelIsa.Scalar && ConvWinogradF4x4.Worthwhile(p))
             {
                 return new ConvWinogradF4x4(p, w, isa, Math.Max(1, threads));
