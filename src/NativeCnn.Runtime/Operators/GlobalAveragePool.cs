@@ -25,6 +25,11 @@ public sealed class GlobalAveragePool : Operator
 
         int[] y = [x[0], x[1], .. Enumerable.Repeat(1, x.Length - 2)];
         ctx.SetOutput(0, t, y);
+        if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && GlobalAveragePlanes.Supports)
+        {
+            return new GlobalAveragePlanes(planes, size, ctx.Options.Threads);
+        }
+
         return t == DataType.Float32 ? new Kernel<float>(planes, size) : new Kernel<double>(planes, size);
     }
 
