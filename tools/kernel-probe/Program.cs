@@ -29,6 +29,23 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "small")
+        {
+            foreach (var (m, n, k, label) in new[] { (512, 49, 4608, "ResNet 3x3 512 @7"), (256, 196, 2304, "ResNet 3x3 256 @14"), (256, 169, 576, "SqueezeNet 3x3 64->256 @13") })
+            {
+                Sgemm<SgemmMicroAvx512_8x48>(m, n, k, 1, reps, label);
+                Sgemm<SgemmMicroAvx512_14x32>(m, n, k, 1, reps, label);
+            }
+
+            Conv(512, 512, 7, 3, 1, reps, "ResNet layer4", null);
+            _evict = new AlignedFloats(16L << 20);
+            Conv(512, 512, 7, 3, 1, reps, "ResNet layer4 cold", null);
+            Conv(256, 256, 14, 3, 1, reps, "ResNet layer3 cold", null);
+            _evict = null;
+            Conv(256, 256, 14, 3, 1, reps, "ResNet layer3", null);
+            Conv(64, 256, 13, 3, 1, reps, "SqueezeNet fire9", null);
+        }
+
         if (what is "pack")
         {
             int hw = 56, c = 256;
@@ -110,9 +127,9 @@ internal static unsafe class Program
             }
         }
 
-        if (what is "pool" or "all")
+        if (what is "pool" or "poolfast" or "all")
         {
-            foreach (var (c, hw, k, stride, pad) in new[] { (64, 224, 2, 2, 0), (64, 112, 3, 2, 1), (512, 28, 2, 2, 0) })
+            foreach (var (c, hw, k, stride, pad) in new[] { (64, 224, 2, 2, 0), (64, 112, 3, 2, 1), (512, 28, 2, 2, 0), (64, 111, 3, 2, 0), (16, 224, 2, 2, 0), (256, 27, 3, 2, 0) })
             {
                 int ohw = ((hw + (2 * pad) - k) / stride) + 1;
                 var g = new WindowGeometry
@@ -133,7 +150,7 @@ internal static unsafe class Program
                     var kernel = new MaxPoolVector(p, 0, 1);
                     double bytes = 4.0 * c * ((hw * hw) + (3 * ohw * ohw));
                     double tv = Median(reps, () => kernel.Run(poolArgs));
-                    double tr = Median(reps, () => MaxPoolReference.Run(p, x.Pointer, y.Pointer, amp, null, false, 1));
+                    double tr = what == "pool" ? Median(reps, () => MaxPoolReference.Run(p, x.Pointer, y.Pointer, amp, null, false, 1)) : tv;
                     Console.WriteLine($"maxpool {k}x{k} s{stride} p{pad} C={c} {hw}x{hw} t=1: {kernel.KernelName} {tv * 1e3:F3} ms ({bytes / tv / 1e9:F1} GB/s), MaxPoolReference {tr * 1e3:F3} ms, ratio {tr / tv:F1}x");
                 }
             }
@@ -227,6 +244,14 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "wino")
+        {
+            foreach (var (c, hw) in new[] { (64, 224), (128, 28), (256, 56), (64, 56) })
+            {
+                Conv(c, c, hw, 3, 1, reps, "winograd", "winograd");
+            }
+        }
+
         if (what is "conv" or "all")
         {
             foreach (var (cin, cout, hw, k, label) in new[] { (256, 256, 56, 3, "VGG conv3_x"), (64, 64, 224, 3, "VGG conv1_2"), (512, 512, 28, 3, "VGG conv4_x"), (512, 512, 14, 3, "VGG conv5_x"), (128, 128, 28, 3, "ResNet 3x3 @28"), (256, 256, 14, 3, "ResNet 3x3 @14"), (256, 64, 56, 1, "ResNet 1x1 256->64"), (64, 256, 56, 1, "ResNet 1x1 64->256"), (1024, 512, 14, 1, "ResNet 1x1 1024->512") })
@@ -269,7 +294,7 @@ internal static unsafe class Program
             ],
             [new TensorView(DataType.Float32, [1, cout, ohw, ohw], (nint)y.Pointer)], [], threads);
         IKernel kernel = Choose(p, w.Pointer, threads, kernelChoice);
-        double median = Median(reps, () => kernel.Run(args));
+        double median = _evict is { } ev ? ColdMedian(reps, ev, () => kernel.Run(args)) : Median(reps, () => kernel.Run(args));
         if (kernel is ConvWinogradF4x4 wino)
         {
             var ticks = new long[3];
@@ -462,6 +487,25 @@ internal static unsafe class Program
         Console.WriteLine($"{what}: {seconds * 1e3,8:F2} ms {flops / seconds / 1e9,7:F1} GFLOP/s wall | {_cpu * 1e3,8:F2} ms {flops / _cpu / 1e9,7:F1} GFLOP/CPU-s");
 
     private static double _cpu;
+
+    private static AlignedFloats? _evict;
+
+    /// <summary>Median time of <paramref name="run"/> right after writing a 64 MiB buffer (caches hold none of its data).</summary>
+    private static double ColdMedian(int reps, AlignedFloats evict, Action run)
+    {
+        var t = new double[reps];
+        for (int r = 0; r < reps; r++)
+        {
+            new Span<float>(evict.Pointer, (int)evict.Length).Fill(r);
+            long s = Stopwatch.GetTimestamp();
+            run();
+            t[r] = Stopwatch.GetElapsedTime(s).TotalSeconds;
+        }
+
+        Array.Sort(t);
+        _cpu = t[reps / 2];
+        return t[reps / 2];
+    }
 
     internal static double Median(int reps, Action run)
     {

@@ -15,7 +15,8 @@ internal sealed unsafe class AveragePoolInside : IKernel, IDescribedKernel
 {
     private readonly PoolParams _p;
     private readonly int _threads;
-    private readonly WorkQueue _queue;
+    private readonly WorkQueue _queue, _groupQueue;
+    private readonly bool _wholePlane;              // one output per plane whose window is the whole plane
     private float* _x, _y;
 
     public AveragePoolInside(PoolParams p, int threads)
@@ -23,6 +24,9 @@ internal sealed unsafe class AveragePoolInside : IKernel, IDescribedKernel
         _p = p;
         _threads = Math.Max(1, threads);
         _queue = new WorkQueue(Plane);
+        _groupQueue = new WorkQueue(PlaneGroup);
+        var g = p.Window;
+        _wholePlane = AveragePlanes.Supported && g.OutputSize == 1 && g.Kernel[1] == g.Input[1] && g.Kernel[2] == g.Input[2];
     }
 
     public string KernelName => "AveragePoolInsideRows";
@@ -50,7 +54,33 @@ internal sealed unsafe class AveragePoolInside : IKernel, IDescribedKernel
     {
         _x = (float*)args.Inputs[0].Pointer;
         _y = (float*)args.Outputs[0].Pointer;
+        if (_wholePlane)
+        {
+            _groupQueue.Run((_p.Batch * _p.Channels + 7) / 8, _threads);
+            return;
+        }
+
         _queue.Run(_p.Batch * _p.Channels, _threads);
+    }
+
+    /// <summary>
+    /// Planes <c>[8·item, …)</c> of a whole-plane window (SqueezeNet's 13×13 → 1×1): the (ky, kx) order is the plane's
+    /// row-major order, so eight planes at a time go through <see cref="AveragePlanes.EightWhole"/>; a short last
+    /// group takes <see cref="Plane"/>.
+    /// </summary>
+    private void PlaneGroup(int item, int worker)
+    {
+        int planes = _p.Batch * _p.Channels, p0 = item * 8, size = _p.Window.InputSize;
+        if (p0 + 8 <= planes)
+        {
+            AveragePlanes.EightWhole(_x + ((long)p0 * size), size, _p.Window.KernelSize, _y + p0);
+            return;
+        }
+
+        for (int plane = p0; plane < planes; plane++)
+        {
+            Plane(plane, worker);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -125,13 +125,16 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel
     /// 512→512 28², 1.6× at 128→128 28²); on 14² and smaller it did not pay inside a network: 16 or fewer tiles
     /// reuse each transformed weight (36·C_in·C_out floats, 4× the kernel) too little, and streaming it from
     /// memory made ResNet-18's 256→256 14² layers 1.75 ms against 1.2 ms by im2col; at 13² (SqueezeNet) the two
-    /// tie and at 7² Winograd is 3.5× slower. So: ≥ 32 channels each side and ≥ 36 tiles (output ≥ 21×21-ish).
+    /// tie and at 7² Winograd is 3.5× slower. With 32 input channels the im2col SGEMM won inside the networks
+    /// (SqueezeNet 32→128 27²: 0.28–0.33 ms against 0.38–0.50; Tiny Darknet 32→256 28²: 0.51 against 0.55):
+    /// too few channels per transformed tile. So: ≥ 64 input and ≥ 32 output channels and ≥ 36 tiles (output
+    /// ≥ 21×21-ish).
     /// </summary>
     public static bool Worthwhile(ConvParams p)
     {
         var g = p.Window;
         long tiles = (long)((g.Output[1] + 3) / 4) * ((g.Output[2] + 3) / 4);
-        return Supports(p) && p.InChannels >= 32 && p.OutChannels >= 32 && tiles >= 36;
+        return Supports(p) && p.InChannels >= 64 && p.OutChannels >= 32 && tiles >= 36;
     }
 
     public void Run(KernelArgs args)

@@ -97,7 +97,8 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
 
         var (lo, hi) = WindowGeometry.ValidRange(ow, w - ((kw - 1) * dw), sw, pw, 0, 1);
         int x0 = Math.Min(lo, ow), x1 = Math.Clamp(hi, x0, ow);
-        var laneColumn = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * sw;       // input column of lane i, relative
+        long* ptrOffset = stackalloc long[kh * kw];
+        int* idxOffset = stackalloc int[kh * kw];
         for (int oy = 0; oy < oh; oy++)
         {
             int iyBase = (oy * sh) - ph;
@@ -111,54 +112,34 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
 
             if (x1 - x0 >= 8)
             {
-                for (; ox < x1; ox += 8)
+                // The window's taps inside the image, in (ky, kx) order: where they read and the index they record.
+                int taps = 0;
+                for (int ky = 0; ky < kh; ky++)
                 {
-                    int at = Math.Min(ox, x1 - 8);
-                    var best = Vector256<float>.Zero;
-                    var index = Vector256.Create(-1);
-                    bool first = true;
-                    for (int ky = 0; ky < kh; ky++)
+                    int iy = iyBase + (ky * dh);
+                    if ((uint)iy >= (uint)h)
                     {
-                        int iy = iyBase + (ky * dh);
-                        if ((uint)iy >= (uint)h)
-                        {
-                            continue;
-                        }
-
-                        float* row = src + (iy * rowLength) + at;
-                        for (int kx = 0; kx < kw; kx++)
-                        {
-                            var v = Vector256.Load(row + tapOffset[kx]);
-                            var vi = laneColumn + Vector256.Create((iy * w) + (at * sw) + (kx * dw) - pw);   // iy·W + ix per lane
-                            if (first)
-                            {
-                                best = v;
-                                index = vi;
-                                first = false;
-                                continue;
-                            }
-
-                            var greater = Vector256.GreaterThan(v, best);
-                            best = Vector256.ConditionalSelect(greater, v, best);
-                            index = Vector256.ConditionalSelect(greater.AsInt32(), vi, index);
-                        }
+                        continue;
                     }
 
-                    best.Store(yRow + at);
-                    if (first)
+                    for (int kx = 0; kx < kw; kx++, taps++)
                     {
-                        for (int i = 0; i < 8; i++)
-                        {
-                            aRow[at + i] = -1;
-                        }
+                        ptrOffset[taps] = (iy * rowLength) + tapOffset[kx];
+                        idxOffset[taps] = (iy * w) + (kx * dw) - pw;
                     }
-                    else
+                }
+
+                if (taps == 0)
+                {
+                    for (; ox < x1; ox++)
                     {
-                        var (lower, upper) = Vector256.Widen(index);
-                        var pb = Vector256.Create(planeBase);
-                        (lower + pb).Store(aRow + at);
-                        (upper + pb).Store(aRow + at + 4);
+                        yRow[ox] = 0f;
+                        aRow[ox] = -1;
                     }
+                }
+                else
+                {
+                    Columns(src, ptrOffset, idxOffset, taps, x0, x1, sw, planeBase, yRow, aRow);
                 }
 
                 ox = x1;
@@ -168,6 +149,74 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
             {
                 Point(x, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw, planeBase, out yRow[ox], out aRow[ox]);
             }
+        }
+    }
+
+    /// <summary>
+    /// Output columns <c>[x0, x1)</c> (x1 − x0 ≥ 8) of one row, eight at a time (the last block overlapping): tap t
+    /// reads <c>src[ptrOffset[t] + ox]</c> and records index <c>idxOffset[t] + ox·sw</c> per lane; the first tap,
+    /// then each later one where strictly greater. Kept apart from <see cref="Plane"/> so its few live values stay
+    /// in registers (inside Plane the JIT spilled the loop's operands).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Columns(float* src, long* ptrOffset, int* idxOffset, int taps, int x0, int x1, int sw, long planeBase, float* yRow, long* aRow)
+    {
+        var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * sw;
+        var pb = Vector256.Create(planeBase);
+        int ox = x0;
+        for (; ox + 16 <= x1; ox += 16)
+        {
+            float* s = src + ox;
+            var base0 = lane + Vector256.Create(ox * sw);
+            var base1 = base0 + Vector256.Create(8 * sw);
+            var best0 = Vector256.Load(s + ptrOffset[0]);
+            var best1 = Vector256.Load(s + ptrOffset[0] + 8);
+            var first = Vector256.Create(idxOffset[0]);
+            var index0 = base0 + first;
+            var index1 = base1 + first;
+            for (int t = 1; t < taps; t++)
+            {
+                float* r = s + ptrOffset[t];
+                var v0 = Vector256.Load(r);
+                var v1 = Vector256.Load(r + 8);
+                var off = Vector256.Create(idxOffset[t]);
+                var g0 = Vector256.GreaterThan(v0, best0);
+                var g1 = Vector256.GreaterThan(v1, best1);
+                best0 = Vector256.ConditionalSelect(g0, v0, best0);
+                best1 = Vector256.ConditionalSelect(g1, v1, best1);
+                index0 = Vector256.ConditionalSelect(g0.AsInt32(), base0 + off, index0);
+                index1 = Vector256.ConditionalSelect(g1.AsInt32(), base1 + off, index1);
+            }
+
+            best0.Store(yRow + ox);
+            best1.Store(yRow + ox + 8);
+            var (l0, h0) = Vector256.Widen(index0);
+            var (l1, h1) = Vector256.Widen(index1);
+            (l0 + pb).Store(aRow + ox);
+            (h0 + pb).Store(aRow + ox + 4);
+            (l1 + pb).Store(aRow + ox + 8);
+            (h1 + pb).Store(aRow + ox + 12);
+        }
+
+        for (; ox < x1; ox += 8)
+        {
+            int at = Math.Min(ox, x1 - 8);
+            float* s = src + at;
+            var baseIndex = lane + Vector256.Create(at * sw);
+            var best = Vector256.Load(s + ptrOffset[0]);
+            var index = baseIndex + Vector256.Create(idxOffset[0]);
+            for (int t = 1; t < taps; t++)
+            {
+                var v = Vector256.Load(s + ptrOffset[t]);
+                var g = Vector256.GreaterThan(v, best);
+                best = Vector256.ConditionalSelect(g, v, best);
+                index = Vector256.ConditionalSelect(g.AsInt32(), baseIndex + Vector256.Create(idxOffset[t]), index);
+            }
+
+            best.Store(yRow + at);
+            var (lower, upper) = Vector256.Widen(index);
+            (lower + pb).Store(aRow + at);
+            (upper + pb).Store(aRow + at + 4);
         }
     }
 

@@ -11,21 +11,22 @@ namespace NativeCnn.Runtime.Kernels;
 /// </summary>
 internal static unsafe class PhaseSplit
 {
-    private static readonly Vector512<int> Even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    private static readonly Vector512<int> Odd = Even + Vector512<int>.One;
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Row(float* src, int w, int s, int q, float* dst)
     {
         int j0 = 0;
         if (s == 2 && Avx512F.IsSupported)
         {
+            // Constant vectors as locals: static readonly fields cost a class-init check per iteration in this
+            // AggressiveOptimization method (not re-jitted at tier 1), and the JIT spilled the loaded rows around it.
+            var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            var odd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
             for (; (2 * j0) + 32 <= w; j0 += 16)
             {
                 var v0 = Vector512.Load(src + (2 * j0));
                 var v1 = Vector512.Load(src + (2 * j0) + 16);
-                Avx512F.PermuteVar16x32x2(v0, Even, v1).Store(dst + j0);
-                Avx512F.PermuteVar16x32x2(v0, Odd, v1).Store(dst + q + j0);
+                Avx512F.PermuteVar16x32x2(v0, even, v1).Store(dst + j0);
+                Avx512F.PermuteVar16x32x2(v0, odd, v1).Store(dst + q + j0);
             }
         }
 

@@ -398,7 +398,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
 {
     private readonly AlignedFloats _scratch;
     private readonly AlignedFloats? _sharedB;       // all of B packed once per call when M is split into chunks
-    private readonly Action<int> _packWorker;
+    private readonly int[] _blockPacked;            // per K block of the shared B: 1 once packed (this call)
     private bool _useSharedB;
     private int _nextBlock;
     private readonly Action<int> _worker;
@@ -416,11 +416,12 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         _workers = Math.Max(1, Math.Min(threads, Partition.Items));
         _scratch = new AlignedFloats(Partition.ScratchPerWorker * _workers);
         _worker = Worker;
-        _packWorker = PackWorker;
-        if (Partition.MChunks > 1)
+        _blockPacked = [];
+        if (Partition.MChunks > 1 && typeof(TSource) != typeof(PrepackedPanelSource))   // prepacked B is read in place
         {
             // Several row chunks would each pack the same B columns: pack B once, shared (small N: 7×7, 14×14 planes).
             _sharedB = new AlignedFloats((long)k * Partition.NPanels * TMicro.NR);
+            _blockPacked = new int[Math.Max(1, (k + KcBlock - 1) / KcBlock)];
         }
     }
 
@@ -449,44 +450,44 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         _next = 0;
         _nextBlock = 0;
         _useSharedB = _sharedB is not null && _source.DirectEnd(0, Partition.N, TMicro.NR) < Partition.N;
+        if (_useSharedB)
+        {
+            Array.Clear(_blockPacked);
+        }
+
         if (_workers == 1)
         {
-            if (_useSharedB)
-            {
-                PackWorker(0);
-            }
-
             Worker(0);
         }
         else
         {
-            if (_useSharedB)
-            {
-                ComputeThreads.Run(_packWorker, _workers);
-            }
-
             ComputeThreads.Run(_worker, _workers);
         }
 
         _a = null;
     }
 
-    /// <summary>Packs K blocks of the shared B in turn (a copy: any worker may take any block).</summary>
-    private void PackWorker(int w)
-    {
-        var p = Partition;
-        int nr = TMicro.NR, blocks = (p.K + p.KC - 1) / p.KC;
-        int block;
-        while ((block = Interlocked.Increment(ref _nextBlock) - 1) < blocks)
-        {
-            int k0 = block * p.KC;
-            _source.Pack(k0, Math.Min(p.KC, p.K - k0), 0, p.N, nr, _sharedB!.Pointer + ((long)k0 * p.NPanels * nr));
-        }
-    }
-
+    /// <summary>
+    /// Each worker first takes K blocks of the shared B to pack (a copy: any worker may take any block), then
+    /// GEMM items; an item waits at a K block another worker is still packing (<see cref="WaitPacked"/>). One
+    /// round of the helper threads per call instead of a packing round and a GEMM round.
+    /// </summary>
     private void Worker(int w)
     {
         float* scratch = _scratch.Pointer + (w * Partition.ScratchPerWorker);
+        if (_useSharedB)
+        {
+            var p = Partition;
+            int nr = TMicro.NR, blocks = (p.K + p.KC - 1) / p.KC;
+            int block;
+            while ((block = Interlocked.Increment(ref _nextBlock) - 1) < blocks)
+            {
+                int k0 = block * p.KC;
+                _source.Pack(k0, Math.Min(p.KC, p.K - k0), 0, p.N, nr, _sharedB!.Pointer + ((long)k0 * p.NPanels * nr));
+                Volatile.Write(ref _blockPacked[block], 1);
+            }
+        }
+
         int item;
         while ((item = Interlocked.Increment(ref _next) - 1) < Partition.Items)
         {
@@ -514,6 +515,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
             int kc = Math.Min(p.KC, p.K - k0);
             if (_useSharedB)
             {
+                WaitPacked(k0 / p.KC);
                 bp = _sharedB!.Pointer + ((long)k0 * p.NPanels * nr) + ((long)n0 / nr * kc * nr);
             }
             else if (fullEnd < n1)
@@ -580,6 +582,21 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
                     new Span<float>(_c + ((row0 + r) * _ldc) + n0, n1 - n0).Fill(_bias == null ? 0f : _bias[row0 + r]);
                 }
             }
+        }
+    }
+
+    /// <summary>Spins until K block <paramref name="block"/> of the shared B is packed (claimed blocks are being packed by a running worker).</summary>
+    private void WaitPacked(int block)
+    {
+        if (Volatile.Read(ref _blockPacked[block]) != 0)
+        {
+            return;
+        }
+
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _blockPacked[block]) == 0)
+        {
+            spin.SpinOnce(sleep1Threshold: -1);
         }
     }
 

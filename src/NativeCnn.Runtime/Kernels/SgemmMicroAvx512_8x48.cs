@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NativeCnn.Runtime.Kernels;
 
@@ -67,6 +68,7 @@ internal unsafe struct SgemmMicroAvx512_8x48 : ISgemmMicroKernel
 
         for (int q = 0; q < kc; q++, a += 8, b += ldb)
         {
+            Sse.Prefetch0(a + (8 * 128));     // weights streamed from memory (small N): keep the next A lines coming
             var b0 = Vector512.Load(b + 0); var b1 = Vector512.Load(b + 16); var b2 = Vector512.Load(b + 32);
             var a0 = Vector512.Create(a[0]);
             c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0); c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1); c0_2 = Vector512.FusedMultiplyAdd(a0, b2, c0_2);

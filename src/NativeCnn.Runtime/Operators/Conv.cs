@@ -72,9 +72,22 @@ public sealed class Conv : Operator
         var isa = KernelIsaSupport.Best;
         fixed (float* w = weights.AsSpan<float>())
         {
-            return allowWinograd && isa != KernelIsa.Scalar && ConvWinogradF4x4.Worthwhile(p)
-                ? new ConvWinogradF4x4(p, w, isa, Math.Max(1, threads))
-                : new ConvSgemm(p, w, isa, Math.Max(1, threads));
+            if (isa == KernelIsa.Vector512 && ConvDirectSmallK.Supports(p))
+            {
+                return new ConvDirectSmallK(p, w, Math.Max(1, threads));
+            }
+
+            if (allowWinograd && isa != KernelIsa.Scalar && ConvWinogradF4x4.Worthwhile(p))
+            {
+                return new ConvWinogradF4x4(p, w, isa, Math.Max(1, threads));
+            }
+
+            if (isa == KernelIsa.Vector512 && ConvSmallPlane.Worthwhile(p))
+            {
+                return new ConvSmallPlane(p, w, Math.Max(1, threads), "SgemmPackedAvx512_14x32");
+            }
+
+            return new ConvSgemm(p, w, isa, Math.Max(1, threads));
         }
     }
 

@@ -13,6 +13,9 @@ public abstract class GlobalPool : Operator
     /// <summary>True for the mean, false for the maximum.</summary>
     protected abstract bool Average { get; }
 
+    /// <summary>A faster kernel for this shape and the plan's options, or null for the reference.</summary>
+    protected virtual IKernel? FastKernel(NodeContext ctx, DataType type, int planes, int size) => null;
+
     public override IKernel Plan(NodeContext ctx)
     {
         var t = ctx.ExpectType(0, DataType.Float32, DataType.Float64);
@@ -27,7 +30,8 @@ public abstract class GlobalPool : Operator
 
         int[] y = [x[0], x[1], .. Enumerable.Repeat(1, x.Length - 2)];
         ctx.SetOutput(0, t, y);
-        return t == DataType.Float32 ? new Kernel<float>(planes, size, Average) : new Kernel<double>(planes, size, Average);
+        return FastKernel(ctx, t, planes, size)
+            ?? (t == DataType.Float32 ? new Kernel<float>(planes, size, Average) : new Kernel<double>(planes, size, Average));
     }
 
     private sealed unsafe class Kernel<T>(int planes, int size, bool average) : IKernel where T : unmanaged, INumber<T>

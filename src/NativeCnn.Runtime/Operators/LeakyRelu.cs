@@ -14,17 +14,10 @@ public sealed class LeakyRelu : Operator, IFloatKernelFactory<float>
         float alpha = ctx.Float("alpha", 0.01f);
         if (t == DataType.Float32 && !ctx.Options.ReferenceKernels)
         {
-            return new DelegateKernel(a => RunVector(a, alpha));
+            return new UnaryVectorKernel(leaky: true, alpha, ctx.Options.Threads);
         }
 
         return TypeDispatch.Float<LeakyRelu, float>(t, alpha);
-    }
-
-    private static unsafe void RunVector(KernelArgs a, float alpha)
-    {
-        var x = a.Inputs[0].Span<float>();     // asserts contiguity and element type
-        _ = a.Outputs[0].Span<float>();
-        ElementwiseVector.LeakyRelu((float*)a.Inputs[0].Pointer, (float*)a.Outputs[0].Pointer, x.Length, alpha);
     }
 
     static IKernel IFloatKernelFactory<float>.Create<T>(float alphaAttribute)

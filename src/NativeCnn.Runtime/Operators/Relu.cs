@@ -13,19 +13,12 @@ public sealed class Relu : Operator
         ctx.SetOutput(0, t, ctx.InputShape(0));
         return t switch
         {
-            DataType.Float32 when !ctx.Options.ReferenceKernels => new DelegateKernel(RunVector),
+            DataType.Float32 when !ctx.Options.ReferenceKernels => new UnaryVectorKernel(leaky: false, 0f, ctx.Options.Threads),
             DataType.Float32 => new DelegateKernel(a => ReluReference.Run<float>(a.Inputs[0].Span<float>(), a.Outputs[0].Span<float>())),
             DataType.Float64 => new DelegateKernel(a => ReluReference.Run<double>(a.Inputs[0].Span<double>(), a.Outputs[0].Span<double>())),
             DataType.Int32 => new DelegateKernel(a => ReluReference.Run<int>(a.Inputs[0].Span<int>(), a.Outputs[0].Span<int>())),
             DataType.Int64 => new DelegateKernel(a => ReluReference.Run<long>(a.Inputs[0].Span<long>(), a.Outputs[0].Span<long>())),
             _ => new DelegateKernel(a => ReluReference.Run<sbyte>(a.Inputs[0].Span<sbyte>(), a.Outputs[0].Span<sbyte>())),
         };
-    }
-
-    private static unsafe void RunVector(KernelArgs a)
-    {
-        var x = a.Inputs[0].Span<float>();     // asserts contiguity and element type
-        _ = a.Outputs[0].Span<float>();
-        ElementwiseVector.Relu((float*)a.Inputs[0].Pointer, (float*)a.Outputs[0].Pointer, x.Length);
     }
 }

@@ -50,6 +50,9 @@ public unsafe class ConvKernelTests
         Check(sgemm, rng, 1, 64, 33, 14, 14, 1, 1, 0, 0, 1, 1, 2);     // pointwise (B = X directly)
         Check(sgemm, rng, 1, 32, 48, 28, 28, 3, 1, 1, 1, 1, 1, 2);     // VGG-like 3×3 same
         Check(sgemm, rng, 1, 3, 16, 31, 29, 7, 2, 3, 3, 1, 1, 2);      // ResNet stem-like, odd sizes
+        Check(sgemm, rng, 2, 4, 10, 40, 37, 7, 2, 3, 2, 1, 2, 1);      // stem-like read through the phase split: batch 2, groups, uneven pads, 1 thread
+        Check(sgemm, rng, 1, 2, 5, 23, 26, 7, 3, 1, 4, 1, 1, 2);       // stride 3 (three phases)
+        Check(sgemm, rng, 1, 3, 7, 21, 19, 5, 2, 4, 4, 2, 1, 2);       // dilated 5×5 stride 2, pads wider than the window reach
     }
 
     [Fact]
@@ -120,7 +123,74 @@ public unsafe class ConvKernelTests
         return new ConvParams(batch, cin, cout, group, g);
     }
 
-    private static void Check(string sgemm, Random rng, int batch, int cin, int cout, int h, int w, int k, int stride, int padBegin, int padEnd, int dil, int group, int threads)
+    [Fact]
+    public void DirectSmallKConvMatchesReference()
+    {
+        if (!ConvDirectSmallK.Supports(Params(1, 3, 8, 20, 20, 3, 1, 1, 1, 1, 1)))
+        {
+            return;    // below AVX-512 the plan takes the im2col SGEMM
+        }
+
+        var rng = new Random(11);
+        //    batch cin cout h   w   k  s  pb pe dil threads
+        CheckDirect(rng, 1, 3, 64, 23, 40, 3, 1, 1, 1, 1, 2);       // VGG / Tiny Darknet stem-like, 48-wide blocks and a 16-wide overlapping tail
+        CheckDirect(rng, 2, 3, 13, 31, 37, 3, 2, 0, 1, 1, 1);       // SqueezeNet stem-like stride 2, ragged C_out, batch 2
+        CheckDirect(rng, 1, 1, 8, 9, 16, 5, 1, 2, 2, 1, 2);         // exactly 16 output columns
+        CheckDirect(rng, 1, 2, 5, 17, 70, 3, 3, 1, 2, 1, 2);        // stride 3 (three phases), uneven pads
+        CheckDirect(rng, 1, 3, 9, 15, 50, 3, 1, 2, 2, 2, 1);        // dilation 2
+        CheckDirect(rng, 1, 3, 16, 9, 33, 3, 2, 1, 1, 1, 2);        // stride 2 with pads, 17 output columns
+        CheckDirect(rng, 1, 3, 64, 30, 41, 7, 2, 3, 3, 1, 2);       // ResNet stem-like 7×7/2 (K = 147)
+        CheckDirect(rng, 1, 17, 24, 12, 20, 3, 1, 1, 1, 1, 1);      // K = 153, C_out = 3 blocks
+        Assert.False(ConvDirectSmallK.Supports(Params(1, 16, 64, 20, 20, 1, 1, 0, 0, 1, 1)));   // 1×1 stays on the SGEMM
+    }
+
+    private static void CheckDirect(Random rng, int batch, int cin, int cout, int h, int w, int k, int stride, int padBegin, int padEnd, int dil, int threads)
+    {
+        var p = Params(batch, cin, cout, h, w, k, stride, padBegin, padEnd, dil, 1);
+        string what = $"direct N={batch} Cin={cin} Cout={cout} H={h} W={w} k={k} s={stride} p={padBegin}/{padEnd} d={dil} threads={threads}";
+        Assert.True(ConvDirectSmallK.Supports(p), what);
+        var x = SgemmTests.RandomArray(rng, batch * cin * h * w);
+        var wt = SgemmTests.RandomArray(rng, cout * cin * k * k);
+        var b = SgemmTests.RandomArray(rng, cout);
+        int outLen = batch * cout * p.Window.OutputSize;
+        var expected = new float[outLen];
+        var got = new float[outLen];
+        var again = new float[outLen];
+        var bound = new float[outLen];
+        var absW = wt.Select(Math.Abs).ToArray();
+        var absX = x.Select(Math.Abs).ToArray();
+        fixed (float* xp = x, wp = wt, bp = b, ep = expected, gp = got, ap = again, awp = absW, axp = absX, bnd = bound)
+        {
+            ConvReference.Run(p, xp, wp, bp, ep, 1);
+            ConvReference.Run(p, axp, awp, (float*)null, bnd, 1);
+            new ConvDirectSmallK(p, wp, threads).Run(Args(p, xp, wp, bp, gp, threads));
+            new ConvDirectSmallK(p, wp, 3 - threads).Run(Args(p, xp, wp, bp, ap, 3 - threads));
+        }
+
+        Assert.True(got.AsSpan().SequenceEqual(again), $"{what}: 1 vs 2 threads differ");
+        for (int i = 0; i < outLen; i++)
+        {
+            double tol = Atol + (TwoUlp * (1 + (k * k * cin)) * (bound[i] + Math.Abs(b[i / p.Window.OutputSize % cout])));
+            Assert.True(Math.Abs(expected[i] - got[i]) <= tol, $"{what}: element {i}: expected {expected[i]}, got {got[i]}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SgemmKernels))]
+    public void SmallPlaneConvMatchesReference(string sgemm)
+    {
+        var rng = new Random(10);
+        //    batch cin cout h   w  k  s  pb pe dil threads
+        Check(sgemm, rng, 1, 64, 64, 7, 7, 3, 1, 1, 1, 1, 1, 2, smallPlane: true);       // ResNet layer4-like
+        Check(sgemm, rng, 2, 5, 33, 14, 14, 3, 1, 1, 1, 1, 1, 1, smallPlane: true);      // batch 2, ragged C_out, N = 196 (whole panels)
+        Check(sgemm, rng, 1, 7, 40, 13, 13, 3, 1, 1, 1, 1, 1, 2, smallPlane: true);      // SqueezeNet-like 13×13 (ragged last row panel)
+        Check(sgemm, rng, 1, 9, 32, 15, 13, 3, 2, 1, 0, 1, 1, 2, smallPlane: true);      // stride 2, uneven pads
+        Check(sgemm, rng, 1, 3, 17, 11, 12, 3, 1, 2, 2, 2, 1, 1, smallPlane: true);      // dilation 2
+        Check(sgemm, rng, 1, 4, 8, 9, 10, 5, 1, 2, 1, 1, 1, 2, smallPlane: true);        // 5×5, N = 9×7
+        Check(sgemm, rng, 1, 300, 64, 4, 4, 3, 1, 1, 1, 1, 1, 2, smallPlane: true);      // K = 2700: several K blocks
+    }
+
+    private static void Check(string sgemm, Random rng, int batch, int cin, int cout, int h, int w, int k, int stride, int padBegin, int padEnd, int dil, int group, int threads, bool smallPlane = false)
     {
         var p = Params(batch, cin, cout, h, w, k, stride, padBegin, padEnd, dil, group);
         string what = $"{sgemm} N={batch} Cin={cin} Cout={cout} H={h} W={w} k={k} s={stride} p={padBegin}/{padEnd} d={dil} g={group} threads={threads}";
@@ -138,8 +208,18 @@ public unsafe class ConvKernelTests
         {
             ConvReference.Run(p, xp, wp, bp, ep, 1);
             ConvReference.Run(p, axp, awp, (float*)null, bnd, 1);
-            var kernel = new ConvSgemm(p, wp, KernelIsa.Scalar, threads, sgemm);
+            IKernel kernel = smallPlane ? new ConvSmallPlane(p, wp, threads, sgemm) : new ConvSgemm(p, wp, KernelIsa.Scalar, threads, sgemm);
             kernel.Run(Args(p, xp, wp, bp, gp, threads));
+            if (smallPlane)
+            {
+                var again = new float[outLen];     // same result on the other thread count, bitwise
+                fixed (float* ap = again)
+                {
+                    new ConvSmallPlane(p, wp, 3 - threads, sgemm).Run(Args(p, xp, wp, bp, ap, 3 - threads));
+                }
+
+                Assert.True(got.AsSpan().SequenceEqual(again), $"{what}: 1 vs 2 threads differ");
+            }
         }
 
         for (int i = 0; i < outLen; i++)

@@ -19,6 +19,39 @@ public unsafe class ElementwiseKernelTests
         return v;
     }
 
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(false, 2)]
+    [InlineData(true, 1)]
+    [InlineData(true, 2)]
+    public void UnaryVectorKernelSplitOverThreadsIsBitwiseTheReference(bool leaky, int threads)
+    {
+        var rng = new Random(leaky ? 61 : 62);
+        int n = (int)UnaryVectorKernel.SplitFrom + (3 * UnaryVectorKernel.Chunk) + 12345;   // split, with a ragged last chunk
+        var x = Values(rng, n);
+        var expected = new float[n];
+        var got = new float[n];
+        if (leaky)
+        {
+            LeakyReluReference.Run<float>(x, expected, 0.1f);
+        }
+        else
+        {
+            ReluReference.Run<float>(x, expected);
+        }
+
+        fixed (float* xp = x, gp = got)
+        {
+            new UnaryVectorKernel(leaky, 0.1f, threads).Run(new Planning.KernelArgs(
+                [new TensorView(DataType.Float32, [n], (nint)xp)], [new TensorView(DataType.Float32, [n], (nint)gp)], [], threads));
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(got[i]), $"element {i}: expected {expected[i]}, got {got[i]}");
+        }
+    }
+
     [Fact]
     public void ReluIsBitwiseTheReference()
     {
@@ -192,6 +225,46 @@ public unsafe class MaxPoolKernelTests
         }
 
         Assert.True(cases > 20, $"only {cases} cases ran");
+    }
+
+    [Fact]
+    public void WholePlaneAveragesOverPlaneGroupsAreBitwiseTheReference()
+    {
+        var rng = new Random(53);
+        foreach (int planes in new[] { 1, 7, 8, 9, 17, 24 })
+        {
+            foreach (var (h, w) in new[] { (1, 1), (1, 5), (2, 4), (3, 3), (4, 4), (13, 13), (14, 14), (7, 9) })
+            {
+                int size = h * w;
+                var x = SgemmTests.RandomArray(rng, planes * size);
+                for (int i = 0; i < x.Length; i += 11)
+                {
+                    x[i] *= 1e6f;     // sums whose rounding depends on the order
+                }
+
+                var expected = new float[planes];
+                var global = new float[planes];
+                var pooled = new float[planes];
+                var p = Params(1, planes, h, w, Math.Min(h, w), 1, 0, 0, 1);
+                p = p with { Window = p.Window with { Kernel = [1, h, w], Output = [1, 1, 1] } };
+                fixed (float* xp = x, ep = expected, gp = global, pp = pooled)
+                {
+                    GlobalPoolReference.Average(planes, size, xp, ep);
+                    int threads = 1 + (planes % 2);
+                    new GlobalAveragePlanes(planes, size, threads).Run(new Planning.KernelArgs(
+                        [new TensorView(DataType.Float32, [1, planes, h, w], (nint)xp)], [new TensorView(DataType.Float32, [1, planes, 1, 1], (nint)gp)], [], threads));
+                    Assert.True(AveragePoolInside.Supports(p));
+                    new AveragePoolInside(p, threads).Run(new Planning.KernelArgs(
+                        [new TensorView(DataType.Float32, [1, planes, h, w], (nint)xp)], [new TensorView(DataType.Float32, [1, planes, 1, 1], (nint)pp)], [], threads));
+                }
+
+                for (int i = 0; i < planes; i++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(global[i]), $"global {planes}x{h}x{w}: plane {i}: expected {expected[i]}, got {global[i]}");
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(pooled[i]), $"pool {planes}x{h}x{w}: plane {i}: expected {expected[i]}, got {pooled[i]}");
+                }
+            }
+        }
     }
 
     private static PoolParams Params(int batch, int channels, int h, int w, int k, int s, int padBegin, int padEnd, int dil)

@@ -1,0 +1,166 @@
+using System.Runtime.CompilerServices;
+using NativeCnn.Runtime.Planning;
+
+namespace NativeCnn.Runtime.Kernels;
+
+/// <summary>
+/// 2-D convolution (float32, constant weights, one group) on small output planes as the transposed GEMM
+/// <c>Yᵀ = im2col(X)ᵀ · Wᵀ</c>: the spatial positions (N = OH·OW, 49 to a few hundred) are the GEMM's rows and
+/// the output channels its columns, so the micro-kernel's wide side runs over C_out (a multiple of 32 in CNNs)
+/// instead of a ragged N (7×7 = 49 padded to 64 by a 32-column tile, 14×14 = 196 to 224), and the weights are
+/// packed once at plan time as the B operand, read in place. Per call and image: X is copied into a zero-padded
+/// buffer, im2col(X)ᵀ is packed straight into the A panels through a per-row offset table (no bounds checks),
+/// the GEMM writes Yᵀ (N × C_out), and a blocked transpose adds the bias and writes NCHW.
+/// <c>Y[n, co, i] = B[co] + Σ_k W[co, k] · im2col(X[n])[k, i]</c>, k = (ci·KH + ky)·KW + kx, summed from zero in
+/// ascending k, the bias added last. Oracle: <see cref="ConvReference"/>.
+/// </summary>
+internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel
+{
+    /// <summary>Output channels per transpose work item.</summary>
+    private const int ChannelBlock = 32;
+
+    private readonly ConvParams _p;
+    private readonly ISgemm<PrepackedPanelSource> _gemm;
+    private readonly SgemmPackedA _weights;          // Wᵀ (K × C_out) in the B panel layout
+    private readonly SgemmPackedA _a;                // im2col(X)ᵀ, packed per call
+    private readonly AlignedFloats _padded;          // (C_in, Hp, Wp) zero-padded copy of one image
+    private readonly AlignedFloats _c;               // Yᵀ: N × C_out
+    private readonly int[] _rowOffset;               // per GEMM row (spatial position, padded to the panels): window origin in a padded plane
+    private readonly int[] _kOffset;                 // per k: ci·Hp·Wp + ky·dh·Wp + kx·dw
+    private readonly int _hp, _wp, _n, _k, _blocks;
+    private readonly int _threads;
+    private readonly WorkQueue _packQueue, _outQueue;
+    private float* _x, _y, _b;
+
+    /// <param name="sgemm">An SGEMM kernel name from <see cref="SgemmFactory.KernelsFor"/>.</param>
+    public ConvSmallPlane(ConvParams p, float* w, int threads, string sgemm)
+    {
+        var g = p.Window;
+        _p = p;
+        _threads = Math.Max(1, threads);
+        _hp = g.Input[1] + g.PadsBegin[1] + g.PadsEnd[1];
+        _wp = g.Input[2] + g.PadsBegin[2] + g.PadsEnd[2];
+        _n = g.OutputSize;
+        _k = p.InChannels * g.KernelSize;
+        int cout = p.OutChannels;
+        _gemm = SgemmFactory.Create<PrepackedPanelSource>(sgemm, _n, cout, _k, _threads);
+        _weights = _gemm.PackB(_k, cout, w, 1, _k);       // B[q, co] = W[co, q]
+        _a = _gemm.AllocateA(_n, _k);
+        _padded = new AlignedFloats((long)p.InChannels * _hp * _wp);
+        _c = new AlignedFloats((long)_n * cout);
+        _rowOffset = new int[_a.Panels * _a.MR];
+        for (int i = 0; i < _rowOffset.Length; i++)
+        {
+            int pos = Math.Min(i, _n - 1);                 // rows past N (the last panel's padding) repeat the last position
+            int oy = pos / g.Output[2], ox = pos % g.Output[2];
+            _rowOffset[i] = (oy * g.Strides[1] * _wp) + (ox * g.Strides[2]);
+        }
+
+        _kOffset = new int[_k];
+        int kh = g.Kernel[1], kw = g.Kernel[2];
+        for (int q = 0; q < _k; q++)
+        {
+            int ci = q / (kh * kw), ky = q / kw % kh, kx = q % kw;
+            _kOffset[q] = (ci * _hp * _wp) + (ky * g.Dilations[1] * _wp) + (kx * g.Dilations[2]);
+        }
+
+        _blocks = (_k + _a.KC - 1) / _a.KC;
+        _packQueue = new WorkQueue(PackBlock);
+        _outQueue = new WorkQueue(Transpose);
+        KernelName = $"ConvSmallPlaneSgemm({sgemm})";
+    }
+
+    public string KernelName { get; }
+
+    /// <summary>
+    /// Small output planes (N ≤ 256: 7×7, 13×13, 14×14, 16×16) of one group with C_out a multiple of 32 and at least
+    /// 64: there the 32-wide C_out side pads nothing while a 32- or 48-wide N side pads 12–30 %. Windows wider than
+    /// 1×1 only: a strided 1×1 (ResNet's downsample) packs as much as it computes and was slower this way.
+    /// </summary>
+    public static bool Worthwhile(ConvParams p) =>
+        p.Group == 1 && ConvSgemm.Supports(p) && p.Window.KernelSize > 1 && p.Window.OutputSize <= 256 && p.Window.OutputSize >= 16
+        && p.OutChannels >= 64 && p.OutChannels % 32 == 0 && (long)p.InChannels * p.Window.KernelSize >= 64;
+
+    public void Run(KernelArgs args)
+    {
+        var g = _p.Window;
+        _b = args.Inputs.Length > 2 && !args.Inputs[2].IsNull ? (float*)args.Inputs[2].Pointer : null;
+        for (int n = 0; n < _p.Batch; n++)
+        {
+            _x = (float*)args.Inputs[0].Pointer + ((long)n * _p.InChannels * g.InputSize);
+            _y = (float*)args.Outputs[0].Pointer + ((long)n * _p.OutChannels * _n);
+            Pad();
+            _packQueue.Run(_blocks, _threads);
+            _gemm.Run(_a, new PrepackedPanelSource(_weights), null, _c.Pointer, _p.OutChannels);
+            _outQueue.Run((_p.OutChannels + ChannelBlock - 1) / ChannelBlock, _threads);
+        }
+    }
+
+    /// <summary>Copies the image into the zero-padded buffer (the borders are written every call: the buffer is shared by plans' runs only through this kernel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Pad()
+    {
+        var g = _p.Window;
+        int h = g.Input[1], w = g.Input[2], pt = g.PadsBegin[1], pl = g.PadsBegin[2];
+        for (int ci = 0; ci < _p.InChannels; ci++)
+        {
+            float* src = _x + ((long)ci * h * w);
+            float* dst = _padded.Pointer + ((long)ci * _hp * _wp);
+            Floats.Clear(dst, pt * _wp);
+            for (int y = 0; y < h; y++)
+            {
+                float* d = dst + ((long)(y + pt) * _wp);
+                Floats.Clear(d, pl);
+                Floats.Copy(src + ((long)y * w), d + pl, w);
+                Floats.Clear(d + pl + w, _wp - pl - w);
+            }
+
+            Floats.Clear(dst + ((long)(h + pt) * _wp), (_hp - h - pt) * _wp);
+        }
+    }
+
+    /// <summary>K block <paramref name="block"/> of im2col(X)ᵀ: <c>panel[q·MR + r] = Xp[rowOffset[ir·MR + r] + kOffset[k0 + q]]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PackBlock(int block, int worker)
+    {
+        int mr = _a.MR, k0 = block * _a.KC, kc = Math.Min(_a.KC, _k - k0);
+        float* xp = _padded.Pointer;
+        fixed (int* rows = _rowOffset, ks = _kOffset)
+        {
+            for (int ir = 0; ir < _a.Panels; ir++)
+            {
+                float* dst = _a.Panel(k0, kc, ir);
+                int* ro = rows + (ir * mr);
+                for (int q = 0; q < kc; q++, dst += mr)
+                {
+                    float* src = xp + ks[k0 + q];
+                    for (int r = 0; r < mr; r++)
+                    {
+                        dst[r] = src[ro[r]];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Output channels <c>[32·item, …)</c>: <c>Y[co, i] = Yᵀ[i, co] + B[co]</c>, 32 × 32 blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Transpose(int item, int worker)
+    {
+        int cout = _p.OutChannels, co0 = item * ChannelBlock, co1 = Math.Min(cout, co0 + ChannelBlock);
+        float* c = _c.Pointer;
+        for (int i0 = 0; i0 < _n; i0 += 32)
+        {
+            int i1 = Math.Min(_n, i0 + 32);
+            for (int co = co0; co < co1; co++)
+            {
+                float bias = _b == null ? 0f : _b[co];
+                float* dst = _y + ((long)co * _n);
+                for (int i = i0; i < i1; i++)
+                {
+                    dst[i] = c[((long)i * cout) + co] + bias;
+                }
+            }
+        }
+    }
+}
