@@ -60,18 +60,23 @@ public sealed class Conv : Operator
 
         if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && ctx.Constant(1) is { } weights && ConvSgemm.Supports(p))
         {
-            return FastKernel(p, weights, ctx.Options.Threads, ctx.Options.AllowWinograd);
+            return FastKernel(p, weights, ctx.Options.Threads, ctx.Options.AllowWinograd, ctx.Options.WinogradEverywhere);
         }
 
         return t == DataType.Float32 ? new ConvKernel<float>(p) : new ConvKernel<double>(p);
     }
 
     /// <summary>The SIMD kernel for a float conv with constant weights, chosen by shape and ISA tier.</summary>
-    private static unsafe IKernel FastKernel(ConvParams p, Tensor weights, int threads, bool allowWinograd)
+    private static unsafe IKernel FastKernel(ConvParams p, Tensor weights, int threads, bool allowWinograd, bool winogradEverywhere)
     {
         var isa = KernelIsaSupport.Best;
         fixed (float* w = weights.AsSpan<float>())
         {
+            if (allowWinograd && winogradEverywhere && isa != KernelIsa.Scalar && ConvWinogradF4x4.Supports(p))
+            {
+                return new ConvWinogradF4x4(p, w, isa, Math.Max(1, threads));
+            }
+
             if (isa == KernelIsa.Vector512 && ConvDirectSmallK.Supports(p))
             {
                 return new ConvDirectSmallK(p, w, Math.Max(1, threads));

@@ -32,6 +32,12 @@ public sealed record PlanOptions
     /// </summary>
     public bool AllowWinograd { get; init; } = true;
 
+    /// <summary>
+    /// With <see cref="AllowWinograd"/>: use Winograd on every 3×3 stride-1 conv it supports, not only where it measured
+    /// faster. For accuracy studies (how Winograd rounding moves results and fixations); not a speed setting.
+    /// </summary>
+    public bool WinogradEverywhere { get; init; }
+
     /// <summary>Record per-step wall time on every run (cheap: two timestamps per step).</summary>
     public bool Profile { get; init; } = true;
 }
