@@ -6,18 +6,24 @@ namespace NativeCnn.Runtime.Kernels;
 /// Runs <c>body(w)</c> for workers <c>w</c> in <c>[0, workers)</c> at once: worker 0 on the calling thread, the
 /// others on helper threads started once per process and then reused, so a steady-state run allocates nothing
 /// (Parallel.For allocates its bookkeeping on every call). One run at a time uses the helpers; a caller that
-/// finds them busy (another session running on another thread) falls back to Parallel.For. Work is split by the
-/// callers into items with fixed results (see <see cref="WorkQueue"/>), so which thread runs a worker never
-/// changes a result.
+/// finds them busy (another session running on another thread) falls back to Parallel.For.
+/// <para>
+/// Every body is a worker that takes items from a shared queue until it is empty (<see cref="WorkQueue"/>, the
+/// packed SGEMM's items), so worker 0 alone finishes the whole run when no helper joins. The caller therefore
+/// withdraws a helper that has not started by the time worker 0 is done instead of waiting for it: on a busy
+/// machine a sleeping helper can take far longer to be scheduled than a small layer takes, and SqueezeNet's
+/// thirty-odd parallel steps each waited for it. Items have fixed results, so which thread runs a worker, or
+/// whether a helper joins at all, never changes a result.
+/// </para>
 /// </summary>
 internal static class ComputeThreads
 {
+    private const int Idle = 0, Posted = 1, Running = 2, Finished = 3;
+
     private static readonly object Gate = new();
     private static readonly object StartLock = new();
-    private static ManualResetEventSlim[] _start = [];
-    private static CountdownEvent? _done;
+    private static Helper[] _helpers = [];
     private static Action<int>? _body;
-    private static Exception? _failure;
 
     public static void Run(Action<int> body, int workers)
     {
@@ -36,12 +42,11 @@ internal static class ComputeThreads
         try
         {
             EnsureHelpers(workers - 1);
+            var helpers = _helpers;
             _body = body;
-            _failure = null;
-            _done!.Reset(workers - 1);
             for (int i = 0; i < workers - 1; i++)
             {
-                _start[i].Set();
+                helpers[i].Post();
             }
 
             Exception? own = null;
@@ -54,11 +59,16 @@ internal static class ComputeThreads
                 own = e;
             }
 
-            _done.Wait();
-            _body = null;
-            if ((own ?? _failure) is { } failure)
+            Exception? failure = null;
+            for (int i = 0; i < workers - 1; i++)
             {
-                ExceptionDispatchInfo.Capture(failure).Throw();
+                failure ??= helpers[i].Withdraw();
+            }
+
+            _body = null;
+            if ((own ?? failure) is { } f)
+            {
+                ExceptionDispatchInfo.Capture(f).Throw();
             }
         }
         finally
@@ -71,45 +81,95 @@ internal static class ComputeThreads
     {
         lock (StartLock)
         {
-            _done ??= new CountdownEvent(0);
-            if (_start.Length >= count)
+            if (_helpers.Length >= count)
             {
                 return;
             }
 
-            var start = new ManualResetEventSlim[count];
-            Array.Copy(_start, start, _start.Length);
-            for (int i = _start.Length; i < count; i++)
+            var helpers = new Helper[count];
+            Array.Copy(_helpers, helpers, _helpers.Length);
+            for (int i = _helpers.Length; i < count; i++)
             {
-                start[i] = new ManualResetEventSlim(false, spinCount: 200);
-                int helper = i;
-                var thread = new Thread(() => HelperLoop(helper)) { IsBackground = true, Name = $"NativeCnn compute {helper + 1}" };
-                _start = start;
-                thread.Start();
+                helpers[i] = new Helper(i + 1);
             }
 
-            _start = start;
+            _helpers = helpers;
+            for (int i = 0; i < count; i++)
+            {
+                helpers[i].StartOnce();
+            }
         }
     }
 
-    private static void HelperLoop(int helper)
+    /// <summary>
+    /// One helper thread and its state: Idle → Posted (by the caller) → Running (the helper took it) → Finished →
+    /// Idle (the caller saw it finish); or Posted → Idle when the caller withdraws it before it started. Each side
+    /// publishes the state before it sets the other side's event and re-reads it after resetting its own event, so
+    /// no wake-up is lost.
+    /// </summary>
+    private sealed class Helper(int worker)
     {
-        var start = _start[helper];
-        while (true)
+        private readonly ManualResetEventSlim _wake = new(false, spinCount: 200);
+        private readonly ManualResetEventSlim _done = new(false, spinCount: 200);
+        private Thread? _thread;
+        private int _state;
+        private Exception? _failure;
+
+        public void StartOnce()
         {
-            start.Wait();
-            start.Reset();
-            try
+            if (_thread is null)
             {
-                _body!(helper + 1);
+                _thread = new Thread(Loop) { IsBackground = true, Name = $"NativeCnn compute {worker}" };
+                _thread.Start();
             }
-            catch (Exception e)
+        }
+
+        public void Post()
+        {
+            _failure = null;
+            Volatile.Write(ref _state, Posted);
+            _wake.Set();
+        }
+
+        /// <summary>Withdraws the helper if it has not started, else waits for it to finish; returns its failure.</summary>
+        public Exception? Withdraw()
+        {
+            if (Interlocked.CompareExchange(ref _state, Idle, Posted) == Posted)
             {
-                _failure = e;
+                return null;
             }
-            finally
+
+            while (Volatile.Read(ref _state) != Finished)
             {
-                _done!.Signal();
+                _done.Wait();
+                _done.Reset();
+            }
+
+            Volatile.Write(ref _state, Idle);
+            return _failure;
+        }
+
+        private void Loop()
+        {
+            while (true)
+            {
+                while (Interlocked.CompareExchange(ref _state, Running, Posted) != Posted)
+                {
+                    _wake.Wait();
+                    _wake.Reset();
+                }
+
+                try
+                {
+                    _body!(worker);
+                }
+                catch (Exception e)
+                {
+                    _failure = e;
+                }
+
+                Volatile.Write(ref _state, Finished);
+                _done.Set();
             }
         }
     }
