@@ -12,7 +12,8 @@
 //                  activation;
 //   NativeCnn    — `nativecnn bench MODEL --serve`, a child process answering "N" with the times of N forward passes.
 // ORT runs with intraOpNumThreads = T, interOpNumThreads = 1, sequential execution; NativeCnn with --threads T.
-// Each side gets a seeded random input in [-1, 1) of the model's input shape. Times: ORT = wall time around
+// Between engines the driver pauses SETTLE_MS (50 ms) so that no engine's spinning worker threads steal the
+// next engine's second core. Each side gets a seeded random input in [-1, 1) of the model's input shape. Times: ORT = wall time around
 // session.run (includes copying fetched outputs into JS arrays); NativeCnn = its own wall time of the plan's steps.
 // Prints per model × threads two rows (ORT logits, ORT all): median ms of each side, the ratio NativeCnn / ORT and
 // GFLOP/s (2 × MACs, MACs as NativeCnn's planner counts them); then geomean_ratio_logits=… and, last,
@@ -83,6 +84,11 @@ async function timeOrt(session, feeds, n) {
   return ms;
 }
 
+// A pause between engines: ORT's intra-op threads spin for a while after a run (and NativeCnn's helpers briefly),
+// which would take the second core from whichever engine runs next. SETTLE_MS overrides (default 50 ms).
+const SETTLE_MS = Number(process.env.SETTLE_MS ?? 50);
+const settle = () => new Promise(resolve => setTimeout(resolve, SETTLE_MS));
+
 async function compare(args, model, threads) {
   const native = startNative(args.nativecnn, model.file, threads);
   const header = await native.ready();
@@ -106,8 +112,11 @@ async function compare(args, model, threads) {
   const t = { ortLogits: [], ortAll: [], native: [] };
   for (let r = 0; r < args.rounds; r++) {
     t.ortLogits.push(...await timeOrt(logits, feeds, perRound));
+    await settle();
     t.ortAll.push(...await timeOrt(all, feeds, perRound));
+    await settle();
     t.native.push(...await native.run(perRound));
+    await settle();
   }
 
   await native.stop();
