@@ -300,7 +300,7 @@ internal sealed unsafe class ConvRule : FixationRule
     private const int Ahead = 2;
 
     /// <summary>Multiply-adds below which a block is not split over threads.</summary>
-    private const long ParallelWork = 1 << 15;
+    private const long ParallelWork = 1 << 18;
 
     /// <summary>
     /// An output fixation's coordinates, its valid taps, and the offsets of its window (channel 0 of its group, first
