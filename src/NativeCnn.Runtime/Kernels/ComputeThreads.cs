@@ -154,7 +154,6 @@ internal static class ComputeThreads
 
         private void Loop()
         {
-            PinToOwnCpu(worker);
             while (true)
             {
                 // A forward pass posts work step after step, often microseconds apart. Spin a little before blocking:
@@ -186,29 +185,4 @@ internal static class ComputeThreads
             }
         }
     }
-
-    /// <summary>
-    /// Linux: keeps helper <paramref name="worker"/> on CPU <c>worker mod n</c> (the caller stays free to run anywhere),
-    /// so that the scheduler's wake-affine placement cannot put the helper on the poster's CPU. Elsewhere: nothing.
-    /// </summary>
-    private static unsafe void PinToOwnCpu(int worker)
-    {
-        if (!OperatingSystem.IsLinux() || Environment.ProcessorCount < 2)
-        {
-            return;
-        }
-
-        try
-        {
-            ulong mask = 1UL << (worker % Math.Min(Environment.ProcessorCount, 64));
-            _ = SchedSetAffinity(0, (nuint)sizeof(ulong), &mask);
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            // Not available: the helper runs unpinned.
-        }
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "sched_setaffinity")]
-    private static extern unsafe int SchedSetAffinity(int pid, nuint size, ulong* mask);
 }
