@@ -109,9 +109,6 @@ internal static class ComputeThreads
     /// </summary>
     private sealed class Helper(int worker)
     {
-        /// <summary>How long an idle helper spins for the next post before it blocks (1 ms).</summary>
-        private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 1000;
-
         private readonly ManualResetEventSlim _wake = new(false, spinCount: 200);
         private readonly ManualResetEventSlim _done = new(false, spinCount: 200);
         private Thread? _thread;
@@ -156,15 +153,6 @@ internal static class ComputeThreads
         {
             while (true)
             {
-                // A forward pass posts work step after step, often microseconds apart. Spin a little before blocking:
-                // a helper that blocks is woken onto the poster's CPU by the scheduler (wake-affine placement) and
-                // then shares one core with it for the rest of the process, slower than one thread.
-                long spinUntil = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
-                while (Volatile.Read(ref _state) != Posted && System.Diagnostics.Stopwatch.GetTimestamp() < spinUntil)
-                {
-                    Thread.SpinWait(16);
-                }
-
                 while (Interlocked.CompareExchange(ref _state, Running, Posted) != Posted)
                 {
                     _wake.Wait();
