@@ -52,6 +52,26 @@ internal sealed class RecurrentTrace
     /// <summary>sequence_lens per batch row.</summary>
     public int[] Lens { get; }
 
+    /// <summary>Whether a gate with this pre-activation argument was not cut by clip (its derivative is not 0).</summary>
+    public bool Active(float preact) => MathF.Abs(preact) <= Clip;
+
+    /// <summary>
+    /// Sends a fixation on unit <paramref name="k"/> of the previous hidden state: a hidden-state mark of step
+    /// <paramref name="prev"/> (unit offset <paramref name="prevUnit"/>), or, before the first step, initial_h (input 5,
+    /// offset <paramref name="initial"/>) when it is given.
+    /// </summary>
+    public void HiddenBefore(int prev, long prevUnit, long initial, int k, bool[] hid)
+    {
+        if (prev >= 0)
+        {
+            hid[prevUnit + k] = true;
+        }
+        else if (ctx.HasInput(5))
+        {
+            ctx.Add(5, initial + k);
+        }
+    }
+
     /// <summary>
     /// Reads X, W, R and the attributes; the activations must be <paramref name="defaults"/> (one per gate kind,
     /// repeated per direction) because the rules' derivatives are those of σ and tanh.

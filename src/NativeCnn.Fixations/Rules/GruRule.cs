@@ -106,8 +106,8 @@ internal sealed unsafe class GruRule : FixationRule
             }
 
             double z = gp[a3 + j], hc = gp[a3 + (2 * H) + j];
-            double sz = Active(pp[a3 + j]) ? (hv[j] - hc) * z * (1 - z) : 0;
-            double sh = Active(pp[a3 + (2 * H) + j]) ? (1 - z) * (1 - (hc * hc)) : 0;
+            double sz = g.Active(pp[a3 + j]) ? (hv[j] - hc) * z * (1 - z) : 0;
+            double sh = g.Active(pp[a3 + (2 * H) + j]) ? (1 - z) * (1 - (hc * hc)) : 0;
             u.Clear();
             int rRows = 0;
             if (sh != 0)
@@ -118,11 +118,11 @@ internal sealed unsafe class GruRule : FixationRule
                     for (int m = 0; m < H; m++)
                     {
                         double rm = gp[a3 + H + m];
-                        u[m] = Active(pp[a3 + H + m]) ? sh * rh[m] * hv[m] * rm * (1 - rm) : 0;
+                        u[m] = g.Active(pp[a3 + H + m]) ? sh * rh[m] * hv[m] * rm * (1 - rm) : 0;
                         rRows += u[m] != 0 ? 1 : 0;
                     }
                 }
-                else if (Active(pp[a3 + H + j]))
+                else if (g.Active(pp[a3 + H + j]))
                 {
                     float* rh = rd + (((2L * H) + j) * H);
                     double q = bias is null ? 0 : bias[((long)d * 6 * H) + (5 * H) + j];
@@ -171,7 +171,7 @@ internal sealed unsafe class GruRule : FixationRule
                 double p = eh[k] * hv[k];
                 if (p > 0)
                 {
-                    HiddenBefore(prev, pa1, s1, k, hid);
+                    g.HiddenBefore(prev, pa1, s1, k, hid);
                     kept++;
                 }
 
@@ -186,23 +186,9 @@ internal sealed unsafe class GruRule : FixationRule
                 switch (bestKind)
                 {
                     case 0: ctx.Add(0, xOff + bestIndex); break;
-                    case 1: HiddenBefore(prev, pa1, s1, bestIndex, hid); break;
+                    case 1: g.HiddenBefore(prev, pa1, s1, bestIndex, hid); break;
                     default: ctx.Add(0, xOff); break; // every contribution NaN: keep x_t[0]
                 }
-            }
-        }
-
-        private bool Active(float preact) => MathF.Abs(preact) <= g.Clip;
-
-        private void HiddenBefore(int prev, long pa1, long s1, int k, bool[] hid)
-        {
-            if (prev >= 0)
-            {
-                hid[pa1 + k] = true;
-            }
-            else if (ctx.HasInput(5))
-            {
-                ctx.Add(5, s1 + k);
             }
         }
 

@@ -106,10 +106,10 @@ internal sealed unsafe class LstmRule : FixationRule
             double c = cp[a1 + j];
             long pa1 = prev < 0 ? -1 : g.Unit(prev, d, b);
             double cPrev = prev >= 0 ? cp[pa1 + j] : c0 is not null ? c0[s1 + j] : 0;
-            double di = Active(pp[a4 + j]) ? gi * (1 - gi) : 0;
-            double dO = Active(pp[a4 + H + j]) ? go * (1 - go) : 0;
-            double df = Active(pp[a4 + (2 * H) + j]) && !inputForget ? gf * (1 - gf) : 0;
-            double dg = Active(pp[a4 + (3 * H) + j]) ? 1 - (gc * gc) : 0;
+            double di = g.Active(pp[a4 + j]) ? gi * (1 - gi) : 0;
+            double dO = g.Active(pp[a4 + H + j]) ? go * (1 - go) : 0;
+            double df = g.Active(pp[a4 + (2 * H) + j]) && !inputForget ? gf * (1 - gf) : 0;
+            double dg = g.Active(pp[a4 + (3 * H) + j]) ? 1 - (gc * gc) : 0;
             double pi = peep is null ? 0 : peep[(d * 3 * H) + j];
             double po = peep is null ? 0 : peep[(d * 3 * H) + H + j];
             double pf = peep is null || inputForget ? 0 : peep[(d * 3 * H) + (2 * H) + j];
@@ -165,7 +165,7 @@ internal sealed unsafe class LstmRule : FixationRule
                 double p = weff[k] * hk;
                 if (p > 0)
                 {
-                    HiddenBefore(prev, pa1, s1, k, hid);
+                    g.HiddenBefore(prev, pa1, s1, k, hid);
                     kept++;
                 }
 
@@ -192,24 +192,10 @@ internal sealed unsafe class LstmRule : FixationRule
                 switch (bestKind)
                 {
                     case 0: ctx.Add(0, xOff + bestIndex); break;
-                    case 1: HiddenBefore(prev, pa1, s1, bestIndex, hid); break;
+                    case 1: g.HiddenBefore(prev, pa1, s1, bestIndex, hid); break;
                     case 2: CellBefore(prev, pa1, s1, j, cel); break;
                     default: ctx.Add(0, xOff); break; // every contribution NaN: keep x_t[0]
                 }
-            }
-        }
-
-        private bool Active(float preact) => MathF.Abs(preact) <= g.Clip;
-
-        private void HiddenBefore(int prev, long pa1, long s1, int k, bool[] hid)
-        {
-            if (prev >= 0)
-            {
-                hid[pa1 + k] = true;
-            }
-            else if (ctx.HasInput(5))
-            {
-                ctx.Add(5, s1 + k);
             }
         }
 
