@@ -70,6 +70,18 @@ public class ExplainCommandTests
     }
 
     [Fact]
+    public void ANeuronStartIsNamedByItsValueAndIndexNotAsAClass()
+    {
+        string dir = CliRunner.TempDir("neuron");
+        var value = OnnxModel.Load(SqueezeNet).Nodes.Last(n => n.OpType == "Conv").Outputs[0];
+        var (code, _, stderr) = CliRunner.Run("explain", SqueezeNet, Cat, "--out", dir, "--value", value, "--index", "4000");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "chelsea.fixations.json")));
+        Assert.Equal($"{value}[4000]", json.RootElement.GetProperty("label").GetString());
+        Assert.Equal(4000, json.RootElement.GetProperty("class").GetInt32());
+    }
+
+    [Fact]
     public void UnknownValueNameIsAClearError()
     {
         string dir = CliRunner.TempDir("badvalue");

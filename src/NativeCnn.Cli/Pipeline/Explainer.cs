@@ -57,8 +57,12 @@ public static class Explainer
         var costs = plan.Steps.Select(s => new OpCost(
             s.Index, s.Kind.ToString(), s.Node.DisplayName, forward[s.Index],
             back.TryGetValue(s.Index, out var b) ? b.Milliseconds : 0, back.TryGetValue(s.Index, out b) ? b.FixationsOut : 0)).ToList();
+        // A start in the class scores is a class (its label and probability); a start at any other neuron is named by
+        // its value and index, with the neuron's own activation as the score.
         int cls = (int)(start.FlatIndex % Math.Max(1, prediction.Probabilities.Length));
-        var score = new ClassScore(cls, model.Profile.Labels[cls], prediction.Probabilities.Length > cls ? prediction.Probabilities[cls] : start.Score);
+        var score = start.Value == model.OutputName
+            ? new ClassScore(cls, model.Profile.Labels[cls], prediction.Probabilities[cls])
+            : new ClassScore((int)start.FlatIndex, $"{start.Value}[{start.FlatIndex}]", start.Score);
         return new Explanation(
             score, raw, processed,
             result.Values.Select(v => new LayerCount(v.Name, v.Count)).ToList(),
