@@ -63,7 +63,9 @@ public sealed class Backtracker
     {
         var plan = source.Plan;
         string name = start.Value ?? (plan.OutputNames.Count > 0 ? plan.OutputNames[0] : throw new UnknownValueException("the model has no graph output"));
-        if (!plan.Values.TryGetValue(name, out var pv) || !source.TryGet(name, out var view))
+        string stored = StoredReplacement(plan, name);
+        if (!plan.Values.TryGetValue(stored, out var pv) || !source.TryGet(stored, out var view) ||
+            !ShapeUtil.SameShape(plan.Values[name].Type.Shape, view.Shape))
         {
             throw new UnknownValueException($"the model has no stored value named '{name}'");
         }
@@ -86,7 +88,7 @@ public sealed class Backtracker
                 throw new UnknownClassException($"neuron index {start.Index} is outside value '{name}' of shape {ShapeUtil.Format(view.Shape)} ({data.Length} elements)");
             }
 
-            return [new ResolvedStart(name, start.Index, data[(int)start.Index], 0)];
+            return [new ResolvedStart(name, start.Index, data[(int)start.Index], 0) { StoredValue = stored }];
         }
 
         // Classes are the elements of batch 0.
@@ -100,7 +102,7 @@ public sealed class Backtracker
                     throw new UnknownClassException($"class {start.Index} is outside the {classes} classes of '{name}' {ShapeUtil.Format(view.Shape)}");
                 }
 
-                return [new ResolvedStart(name, start.Index, scores[(int)start.Index], 0)];
+                return [new ResolvedStart(name, start.Index, scores[(int)start.Index], 0) { StoredValue = stored }];
             case StartKind.TopClass:
             case StartKind.TopK:
                 if (classes == 0)
@@ -113,7 +115,7 @@ public sealed class Backtracker
                 var keys = scores.ToArray();
                 // Best first; ties to the lower index (a stable sort on the negated score).
                 var sorted = order.OrderByDescending(i => keys[i]).ThenBy(i => i).Take(k);
-                return sorted.Select((c, r) => new ResolvedStart(name, c, keys[c], r)).ToList();
+                return sorted.Select((c, r) => new ResolvedStart(name, c, keys[c], r) { StoredValue = stored }).ToList();
             default:
                 throw new ArgumentOutOfRangeException(nameof(start), start.Kind, "unknown start kind");
         }
@@ -127,7 +129,7 @@ public sealed class Backtracker
         var ctx = new RuleContext(source, Options, walk);
         var values = new List<ValueFixations>();
         var timings = new List<StepTiming>();
-        walk.Add(start.Value, start.FlatIndex);
+        walk.Add(start.StoredValue, start.FlatIndex);
 
         for (int s = plan.Steps.Count - 1; s >= 0; s--)
         {
@@ -183,6 +185,21 @@ public sealed class Backtracker
         string inputName = plan.InputNames.Count > 0 ? plan.InputNames[0] : "";
         var points = values.FirstOrDefault(v => v.Name == inputName) is { } iv ? SpatialPoints(iv) : [];
         return new FixationResult(start, values, inputName, points, timings, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, ctx.BytesRead);
+    }
+
+    /// <summary>
+    /// <paramref name="name"/>, or for a value a fusion elided, the end of its chain of replacements (conv output →
+    /// folded BatchNormalization output → fused Relu output): the same elements after element-wise pass-through ops,
+    /// which the rules would pass a point through unchanged.
+    /// </summary>
+    private static string StoredReplacement(ExecutionPlan plan, string name)
+    {
+        for (int guard = 0; guard < 64 && plan.Values.TryGetValue(name, out var pv) && pv.Kind == ValueKind.Elided && pv.ReplacedBy is { } next; guard++)
+        {
+            name = next;
+        }
+
+        return name;
     }
 
     private static int[] ShapeOf(IActivationSource source, string name) =>

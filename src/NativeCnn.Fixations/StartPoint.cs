@@ -36,5 +36,14 @@ public sealed record StartPoint(StartKind Kind, string? Value, long Index)
     public static StartPoint Neuron(string value, long flatIndex) => new(StartKind.Neuron, value, flatIndex);
 }
 
-/// <summary>A start resolved against a forward pass: one element of one value.</summary>
-public sealed record ResolvedStart(string Value, long FlatIndex, float Score, int Rank);
+/// <summary>
+/// A start resolved against a forward pass: one element of one value. When <see cref="Value"/> was elided by a fusion
+/// (a pre-Relu conv output), <see cref="StoredValue"/> is the stored value that replaces it, where the walk starts at
+/// the same index (fusions elide only values followed by element-wise pass-through ops), and <see cref="Score"/> is
+/// that stored element.
+/// </summary>
+public sealed record ResolvedStart(string Value, long FlatIndex, float Score, int Rank)
+{
+    /// <summary>The stored value the backtrack starts from (<see cref="Value"/> unless that was elided).</summary>
+    public string StoredValue { get; init; } = Value;
+}

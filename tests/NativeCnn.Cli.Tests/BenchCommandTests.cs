@@ -68,15 +68,26 @@ public sealed class BenchCommandTests : IDisposable
         // Conv: 4·2·3·3 MACs per output × 36 outputs = 2,592; Gemm: 5 × 36 = 180.
         Assert.Equal(2_592 + 180, root.GetProperty("macs").GetInt64());
         var steps = root.GetProperty("forward").GetProperty("steps");
-        Assert.Equal(["Conv", "Relu", "MaxPool", "Flatten", "Gemm"], steps.EnumerateArray().Select(s => s.GetProperty("op").GetString()!).ToArray());
+        // The Relu is fused into the conv (one step, labelled with both ops).
+        Assert.Equal(["Conv+Relu", "MaxPool", "Flatten", "Gemm"], steps.EnumerateArray().Select(s => s.GetProperty("op").GetString()!).ToArray());
         Assert.Equal("[1,4,6,6]", steps[0].GetProperty("shape").GetString());
         Assert.Equal(3, root.GetProperty("forward").GetProperty("runMs").GetArrayLength());
         Assert.Equal(100, root.GetProperty("peakGflops").GetDouble());
         var back = root.GetProperty("backtrack");
         Assert.Equal("logits", back.GetProperty("start").GetProperty("value").GetString());
         Assert.True(back.GetProperty("inputPoints").GetInt32() >= 1);
-        // Every step lies on the path from the logits to the input: the backtrack visits all five.
-        Assert.Equal([4, 3, 2, 1, 0], back.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("index").GetInt32()).ToArray());
+        // Every step lies on the path from the logits to the input: the backtrack visits all four.
+        Assert.Equal([3, 2, 1, 0], back.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("index").GetInt32()).ToArray());
+    }
+
+    [Fact]
+    public void NoFusionKeepsTheReluAsItsOwnStep()
+    {
+        var (code, output) = Invoke("bench", TinyModel(), "--threads", "1", "--runs", "1", "--warmup", "0", "--forward-only", "--json", "--no-fusion");
+        Assert.Equal(ExitCodes.Ok, code);
+        using var doc = JsonDocument.Parse(output);
+        var steps = doc.RootElement.GetProperty("forward").GetProperty("steps");
+        Assert.Equal(["Conv", "Relu", "MaxPool", "Flatten", "Gemm"], steps.EnumerateArray().Select(s => s.GetProperty("op").GetString()!).ToArray());
     }
 
     [Fact]

@@ -78,7 +78,7 @@ public sealed unsafe class ActivationStore : IDisposable
 
             if (Plan.Values.TryGetValue(name, out var pv) && pv.Kind == ValueKind.Elided)
             {
-                throw new KeyNotFoundException($"value '{name}' was elided by a fusion ({pv.Description}); read '{pv.ReplacedBy}' instead, or plan with Fusion = false");
+                throw new KeyNotFoundException($"value '{name}' was elided by a fusion ({pv.Description}); read '{StoredReplacement(name)}' instead, or plan with Fusion = false");
             }
 
             throw new KeyNotFoundException($"the model has no value named '{name}'");
@@ -100,6 +100,26 @@ public sealed unsafe class ActivationStore : IDisposable
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The stored value that stands for <paramref name="name"/>: the value itself if it is stored, else the end of its
+    /// chain of replacements (a conv output elided by a folded BatchNormalization whose output was elided in turn by a
+    /// fused Relu is replaced, in the end, by the Relu output). Null for an unknown name.
+    /// </summary>
+    public string? StoredReplacement(string name)
+    {
+        for (int guard = 0; guard < 64 && name is not null; guard++)
+        {
+            if (_views.ContainsKey(name))
+            {
+                return name;
+            }
+
+            name = Plan.Values.TryGetValue(name, out var pv) && pv.Kind == ValueKind.Elided ? pv.ReplacedBy! : null!;
+        }
+
+        return null;
     }
 
     public void Dispose()

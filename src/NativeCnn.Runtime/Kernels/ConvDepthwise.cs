@@ -13,7 +13,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// border columns take the scalar path.
 /// One output plane per work item.
 /// </summary>
-internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
+internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivationEpilogue
 {
     private readonly ConvParams _p;
     private readonly KernelIsa _isa;
@@ -39,7 +39,7 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
             _scratch = new AlignedFloats(_scratchPerWorker * _threads);
         }
 
-        KernelName = isa switch
+        _name = isa switch
         {
             KernelIsa.Vector512 => "ConvDepthwiseRowsAvx512",
             KernelIsa.Vector256 => "ConvDepthwiseRowsAvx2",
@@ -47,7 +47,13 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
         };
     }
 
-    public string KernelName { get; }
+    private readonly string _name;
+    private FusedActivation _activation;
+
+    public string KernelName => _name + _activation.Suffix;
+
+    /// <summary>The activation is applied to each output row once it is complete.</summary>
+    public void SetActivation(FusedActivation activation) => _activation = activation;
 
     public static bool Supports(ConvParams p) => ConvSgemm.Supports(p) && p.InPerGroup == 1;
 
@@ -72,6 +78,7 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
         float* y = _y + ((long)plane * g.OutputSize);
         float* taps = _w + ((long)co * kh * kw);
         float bias = _b == null ? 0f : _b[co];
+        bool relu = _activation.Kind == ActivationKind.Relu, pass = !relu && !_activation.IsNone;
 
         // Columns whose every kx tap lies inside the row: ox·sw − pw ≥ 0 and ox·sw − pw + (kw−1)·dw < w.
         var (lo, hi) = WindowGeometry.ValidRange(ow, w - ((kw - 1) * dw), sw, pw, 0, 1);
@@ -111,7 +118,7 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
             int ox = 0;
             for (; ox < x0; ox++)
             {
-                yRow[ox] = Point(x, taps, bias, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw);
+                yRow[ox] = Act(Point(x, taps, bias, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw), relu);
             }
 
             if (vector && x1 - x0 >= 8)
@@ -124,11 +131,13 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
                     int at = Math.Min(ox, x1 - step);
                     if (step == 16)
                     {
-                        Vector16(src + at, rowLength, tapOffset, taps, bias, iyBase, h, kh, kw, dh).Store(yRow + at);
+                        var v = Vector16(src + at, rowLength, tapOffset, taps, bias, iyBase, h, kh, kw, dh);
+                        (relu ? Vector512.Max(v, Vector512<float>.Zero) : v).Store(yRow + at);
                     }
                     else
                     {
-                        Vector8(src + at, rowLength, tapOffset, taps, bias, iyBase, h, kh, kw, dh).Store(yRow + at);
+                        var v = Vector8(src + at, rowLength, tapOffset, taps, bias, iyBase, h, kh, kw, dh);
+                        (relu ? Vector256.Max(v, Vector256<float>.Zero) : v).Store(yRow + at);
                     }
                 }
 
@@ -137,10 +146,19 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel
 
             for (; ox < ow; ox++)
             {
-                yRow[ox] = Point(x, taps, bias, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw);
+                yRow[ox] = Act(Point(x, taps, bias, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw), relu);
+            }
+
+            if (pass)
+            {
+                _activation.Apply(yRow, ow);
             }
         }
     }
+
+    /// <summary>The fused Relu of one scalar output (as <see cref="ElementwiseVector.Relu"/>), or the value itself.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Act(float v, bool relu) => !relu || float.IsNaN(v) ? v : v > 0f ? v : 0f;
 
     /// <summary>16 consecutive outputs whose taps are all inside the row: tap (ky, kx) of lane i reads <c>xs[iy·rowLength + tapOffset[kx] + i]</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -13,7 +13,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// <c>Y[n, co, oy, ox] = B[co] + Σ_(ci, ky, kx) W[co, ci, ky, kx] · Xpad[ci, oy·sh + ky·dh, ox·sw + kx·dw]</c>,
 /// summed from the bias in ascending (ci, ky, kx) order, as the im2col SGEMM does. Oracle: <see cref="ConvReference"/>.
 /// </summary>
-internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel
+internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActivationEpilogue
 {
     private const int CoBlock = 8;
 
@@ -63,7 +63,12 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel
         _queue = new WorkQueue(Row);
     }
 
-    public string KernelName => "ConvDirectSmallKAvx512_8x48";
+    private FusedActivation _activation;
+
+    public string KernelName => "ConvDirectSmallKAvx512_8x48" + _activation.Suffix;
+
+    /// <summary>The activation is applied to each block of 8 channels × 48 (or 16) columns right after it is stored.</summary>
+    public void SetActivation(FusedActivation activation) => _activation = activation;
 
     /// <summary>
     /// AVX-512, one group, 2-D, a window wider than 1×1, K = C_in·KH·KW ≤ 160 (3-channel stems, 16-channel 3×3),
@@ -143,6 +148,7 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel
         var g = _p.Window;
         int oh = g.Output[1], ow = g.Output[2], cout = _p.OutChannels;
         float* pRow = _phase.Pointer + ((long)oy * g.Strides[1] * _sw * _q);
+        bool relu = _activation.Kind == ActivationKind.Relu, pass = !relu && !_activation.IsNone;
         fixed (int* taps = _tapOffset)
         {
             for (int cb = 0; cb < _coBlocks; cb++)
@@ -155,20 +161,28 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel
                 int ox = 0;
                 for (; ox + 48 <= ow; ox += 48)
                 {
-                    Block48(pRow + ox, taps, _taps, wb, bias, y + ox, plane, rows);
+                    Block48(pRow + ox, taps, _taps, wb, bias, y + ox, plane, rows, relu);
+                    if (pass)
+                    {
+                        _activation.Apply(y + ox, plane, rows, 48);
+                    }
                 }
 
                 for (; ox < ow; ox += 16)
                 {
                     int at = Math.Min(ox, ow - 16);     // the last block overlaps: it recomputes the same values
-                    Block16(pRow + at, taps, _taps, wb, bias, y + at, plane, rows);
+                    Block16(pRow + at, taps, _taps, wb, bias, y + at, plane, rows, relu);
+                    if (pass)
+                    {
+                        _activation.Apply(y + at, plane, rows, 16);  // an overlapping block was recomputed from scratch
+                    }
                 }
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block48(float* p, int* taps, int count, float* w, float* bias, float* y, long plane, int rows)
+    private static void Block48(float* p, int* taps, int count, float* w, float* bias, float* y, long plane, int rows, bool relu)
     {
         var a0 = Vector512.Create(bias[0]); var a1 = Vector512.Create(bias[1]); var a2 = Vector512.Create(bias[2]); var a3 = Vector512.Create(bias[3]);
         var a4 = Vector512.Create(bias[4]); var a5 = Vector512.Create(bias[5]); var a6 = Vector512.Create(bias[6]); var a7 = Vector512.Create(bias[7]);
@@ -198,6 +212,20 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel
             a7 = Vector512.FusedMultiplyAdd(x0, v, a7); b7 = Vector512.FusedMultiplyAdd(x1, v, b7); c7 = Vector512.FusedMultiplyAdd(x2, v, c7);
         }
 
+        if (relu)
+        {
+            // The fused Relu in registers, as ElementwiseVector.Relu: max(x, +0).
+            var z = Vector512<float>.Zero;
+            a0 = Vector512.Max(a0, z); b0 = Vector512.Max(b0, z); c0 = Vector512.Max(c0, z);
+            a1 = Vector512.Max(a1, z); b1 = Vector512.Max(b1, z); c1 = Vector512.Max(c1, z);
+            a2 = Vector512.Max(a2, z); b2 = Vector512.Max(b2, z); c2 = Vector512.Max(c2, z);
+            a3 = Vector512.Max(a3, z); b3 = Vector512.Max(b3, z); c3 = Vector512.Max(c3, z);
+            a4 = Vector512.Max(a4, z); b4 = Vector512.Max(b4, z); c4 = Vector512.Max(c4, z);
+            a5 = Vector512.Max(a5, z); b5 = Vector512.Max(b5, z); c5 = Vector512.Max(c5, z);
+            a6 = Vector512.Max(a6, z); b6 = Vector512.Max(b6, z); c6 = Vector512.Max(c6, z);
+            a7 = Vector512.Max(a7, z); b7 = Vector512.Max(b7, z); c7 = Vector512.Max(c7, z);
+        }
+
         Store3(y, a0, b0, c0);
         if (rows > 1) { Store3(y + plane, a1, b1, c1); }
         if (rows > 2) { Store3(y + (2 * plane), a2, b2, c2); }
@@ -217,7 +245,7 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block16(float* p, int* taps, int count, float* w, float* bias, float* y, long plane, int rows)
+    private static void Block16(float* p, int* taps, int count, float* w, float* bias, float* y, long plane, int rows, bool relu)
     {
         var a0 = Vector512.Create(bias[0]); var a1 = Vector512.Create(bias[1]); var a2 = Vector512.Create(bias[2]); var a3 = Vector512.Create(bias[3]);
         var a4 = Vector512.Create(bias[4]); var a5 = Vector512.Create(bias[5]); var a6 = Vector512.Create(bias[6]); var a7 = Vector512.Create(bias[7]);
@@ -232,6 +260,13 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel
             a5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(w[5]), a5);
             a6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(w[6]), a6);
             a7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(w[7]), a7);
+        }
+
+        if (relu)
+        {
+            var z = Vector512<float>.Zero;
+            a0 = Vector512.Max(a0, z); a1 = Vector512.Max(a1, z); a2 = Vector512.Max(a2, z); a3 = Vector512.Max(a3, z);
+            a4 = Vector512.Max(a4, z); a5 = Vector512.Max(a5, z); a6 = Vector512.Max(a6, z); a7 = Vector512.Max(a7, z);
         }
 
         a0.Store(y);

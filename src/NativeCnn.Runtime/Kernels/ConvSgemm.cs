@@ -103,7 +103,7 @@ internal readonly unsafe struct Im2colPanelSource(float* x, WindowGeometry g, fl
 /// conv reads X directly as B (its planes are the rows); any other shape packs B from the image
 /// (<see cref="Im2colPanelSource"/>). Weights are packed per group at plan time. Oracle: <see cref="ConvReference"/>.
 /// </summary>
-internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel
+internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationEpilogue
 {
     private readonly ConvParams _p;
     private readonly SgemmPackedA[] _weights;       // per group: (C_out/group) × (C_in/group · KH · KW)
@@ -123,7 +123,7 @@ internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel
         {
             _pointwise = SgemmFactory.Create<DenseRowsPanelSource>(sgemm, m, n, k, threads);
             packer = _pointwise;
-            KernelName = $"ConvPointwiseSgemm({sgemm})";
+            _name = $"ConvPointwiseSgemm({sgemm})";
         }
         else
         {
@@ -134,7 +134,7 @@ internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel
                 _phase = new AlignedFloats((long)p.InPerGroup * g.Input[1] * g.Strides[2] * PhaseLength(g));
             }
 
-            KernelName = $"ConvIm2colSgemm({sgemm})";
+            _name = $"ConvIm2colSgemm({sgemm})";
         }
 
         _weights = new SgemmPackedA[p.Group];
@@ -144,7 +144,24 @@ internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel
         }
     }
 
-    public string KernelName { get; }
+    private readonly string _name;
+    private FusedActivation _activation;
+
+    public string KernelName => _name + _activation.Suffix;
+
+    /// <summary>The activation is applied by the SGEMM to each finished tile of the output.</summary>
+    public void SetActivation(FusedActivation activation)
+    {
+        _activation = activation;
+        if (_pointwise is not null)
+        {
+            _pointwise.Epilogue = activation;
+        }
+        else
+        {
+            _im2col!.Epilogue = activation;
+        }
+    }
 
     /// <summary>2-D (or 1-D) convs: the depth axis is trivial.</summary>
     public static bool Supports(ConvParams p) => p.Window.Input[0] == 1 && p.Window.Kernel[0] == 1 && p.Window.Output[0] == 1;

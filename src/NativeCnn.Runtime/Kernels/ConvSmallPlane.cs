@@ -14,7 +14,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// <c>Y[n, co, i] = B[co] + Σ_k W[co, k] · im2col(X[n])[k, i]</c>, k = (ci·KH + ky)·KW + kx, summed from zero in
 /// ascending k, the bias added last. Oracle: <see cref="ConvReference"/>.
 /// </summary>
-internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel
+internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActivationEpilogue
 {
     /// <summary>Output channels per transpose work item.</summary>
     private const int ChannelBlock = 32;
@@ -67,10 +67,16 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel
         _blocks = (_k + _a.KC - 1) / _a.KC;
         _packQueue = new WorkQueue(PackBlock);
         _outQueue = new WorkQueue(Transpose);
-        KernelName = $"ConvSmallPlaneSgemm({sgemm})";
+        _name = $"ConvSmallPlaneSgemm({sgemm})";
     }
 
-    public string KernelName { get; }
+    private readonly string _name;
+    private FusedActivation _activation;
+
+    public string KernelName => _name + _activation.Suffix;
+
+    /// <summary>The activation is applied by the transpose that writes NCHW, to each run of 32 positions it writes.</summary>
+    public void SetActivation(FusedActivation activation) => _activation = activation;
 
     /// <summary>
     /// Small output planes (N ≤ 256: 7×7, 13×13, 14×14, 16×16) of one group with C_out a multiple of 32 and at least
@@ -149,6 +155,7 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel
     {
         int cout = _p.OutChannels, co0 = item * ChannelBlock, co1 = Math.Min(cout, co0 + ChannelBlock);
         float* c = _c.Pointer;
+        bool relu = _activation.Kind == ActivationKind.Relu;
         for (int i0 = 0; i0 < _n; i0 += 32)
         {
             int i1 = Math.Min(_n, i0 + 32);
@@ -156,10 +163,23 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel
             {
                 float bias = _b == null ? 0f : _b[co];
                 float* dst = _y + ((long)co * _n);
+                if (relu)
+                {
+                    for (int i = i0; i < i1; i++)
+                    {
+                        float v = c[((long)i * cout) + co] + bias;
+                        dst[i] = float.IsNaN(v) ? v : v > 0f ? v : 0f;     // the fused Relu, as ElementwiseVector.Relu
+                    }
+
+                    continue;
+                }
+
                 for (int i = i0; i < i1; i++)
                 {
                     dst[i] = c[((long)i * cout) + co] + bias;
                 }
+
+                _activation.Apply(dst + i0, i1 - i0);
             }
         }
     }

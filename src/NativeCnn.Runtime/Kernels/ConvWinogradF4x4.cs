@@ -14,7 +14,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// 16 outputs and input channel instead of 144 (4× fewer). It rounds differently from a direct convolution: see <see cref="PlanOptions.AllowWinograd"/> and the
 /// accuracy test. Oracle: <see cref="ConvReference"/>.
 /// </summary>
-internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel
+internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActivationEpilogue
 {
     private const int Points = 36;                   // 6×6 transform points per tile
 
@@ -94,10 +94,16 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel
         _inputQueue = new WorkQueue(InputTransform);
         _gemmQueue = new WorkQueue(Gemm);
         _outputQueue = new WorkQueue(OutputTransform);
-        KernelName = $"ConvWinogradF4x4_3x3({sgemm})";
+        _name = $"ConvWinogradF4x4_3x3({sgemm})";
     }
 
-    public string KernelName { get; }
+    private readonly string _name;
+    private FusedActivation _activation;
+
+    public string KernelName => _name + _activation.Suffix;
+
+    /// <summary>The activation is applied by the output transform to each output row it writes.</summary>
+    public void SetActivation(FusedActivation activation) => _activation = activation;
 
     /// <summary>G of F(4×4, 3×3): the 6×3 filter transform.</summary>
     private static readonly double[,] G =
@@ -275,6 +281,7 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel
         var g = _p.Window;
         int oh = g.Output[1], ow = g.Output[2], tw = _tilesW, q = _phaseLength;
         var bias = Vector256.Create(_b == null ? 0f : _b[co]);
+        bool relu = _activation.Kind == ActivationKind.Relu, pass = !relu && !_activation.IsNone;
         float* plane = _y + ((long)co * g.OutputSize);
         float* m = _m.Pointer + ((long)co * Points * _tiles);
         float* t = _outputScratch.Pointer + ((long)worker * _outputScratchPerWorker);   // (4, 6, 8): Aᵀ down the rows
@@ -289,14 +296,14 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel
                     float* src = mrow + (c * (long)_tiles) + j;
                     long rs = 6L * _tiles;
                     AT(Vector256.Load(src), Vector256.Load(src + rs), Vector256.Load(src + (2 * rs)), Vector256.Load(src + (3 * rs)),
-                        Vector256.Load(src + (4 * rs)), Vector256.Load(src + (5 * rs)), t + (c * 8), 6 * 8, default);
+                        Vector256.Load(src + (4 * rs)), Vector256.Load(src + (5 * rs)), t + (c * 8), 6 * 8, default, false);
                 }
 
                 for (int r = 0; r < 4; r++)
                 {
                     float* src = t + (r * 6 * 8);
                     AT(Vector256.Load(src), Vector256.Load(src + 8), Vector256.Load(src + 16), Vector256.Load(src + 24),
-                        Vector256.Load(src + 32), Vector256.Load(src + 40), o + (r * 4 * q) + j, q, bias);
+                        Vector256.Load(src + 32), Vector256.Load(src + 40), o + (r * 4 * q) + j, q, bias, relu);
                 }
             }
 
@@ -340,6 +347,11 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel
                 {
                     dst[x] = src[((x % 4) * q) + (x / 4)];
                 }
+
+                if (pass)
+                {
+                    _activation.Apply(dst, ow);
+                }
             }
         }
     }
@@ -376,15 +388,26 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel
 
     /// <summary>Aᵀ of F(4×4, 3×3) on six vectors plus <paramref name="add"/>, the four results stored at <c>y + i·ys</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AT(Vector256<float> m0, Vector256<float> m1, Vector256<float> m2, Vector256<float> m3, Vector256<float> m4, Vector256<float> m5, float* y, long ys, Vector256<float> add)
+    private static void AT(Vector256<float> m0, Vector256<float> m1, Vector256<float> m2, Vector256<float> m3, Vector256<float> m4, Vector256<float> m5, float* y, long ys, Vector256<float> add, bool relu)
     {
         var a = m1 + m2;
         var b = m1 - m2;
         var c = m3 + m4;
         var e = m3 - m4;
-        (m0 + a + c + add).Store(y);
-        (b + (e * 2f) + add).Store(y + ys);
-        (a + (c * 4f) + add).Store(y + (2 * ys));
-        (b + (e * 8f) + m5 + add).Store(y + (3 * ys));
+        var y0 = m0 + a + c + add;
+        var y1 = b + (e * 2f) + add;
+        var y2 = a + (c * 4f) + add;
+        var y3 = b + (e * 8f) + m5 + add;
+        if (relu)
+        {
+            // The fused Relu on the finished outputs, as ElementwiseVector.Relu: max(x, +0).
+            var z = Vector256<float>.Zero;
+            (y0, y1, y2, y3) = (Vector256.Max(y0, z), Vector256.Max(y1, z), Vector256.Max(y2, z), Vector256.Max(y3, z));
+        }
+
+        y0.Store(y);
+        y1.Store(y + ys);
+        y2.Store(y + (2 * ys));
+        y3.Store(y + (3 * ys));
     }
 }

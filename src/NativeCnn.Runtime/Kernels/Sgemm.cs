@@ -36,7 +36,8 @@ internal unsafe interface ISgemmMicroKernel
 
     static abstract int NR { get; }
 
-    static abstract void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init);
+    /// <param name="relu">Apply <c>max(x, +0)</c> (as <see cref="ElementwiseVector.Relu"/>) to the tile in registers before storing it.</param>
+    static abstract void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init, bool relu);
 }
 
 /// <summary>
@@ -409,6 +410,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
     private float* _c;
     private long _ldc;
     private int _next;
+    private FusedActivation _epilogue;
 
     public SgemmPacked(int m, int n, int k, int threads)
     {
@@ -429,6 +431,13 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
     public static int KcBlock => TMicro.NR >= 48 ? 128 : 256;
 
     public SgemmPartition Partition { get; }
+
+    /// <summary>Applied to each tile of C after its last K block, while the tile is in L1 (none by default).</summary>
+    public FusedActivation Epilogue
+    {
+        get => _epilogue;
+        set => _epilogue = value;
+    }
 
     public static SgemmPackedA PackA(int m, int k, float* a, long rowStride, long colStride) =>
         SgemmPackedA.Pack(TMicro.MR, KcBlock, m, k, a, rowStride, colStride);
@@ -510,9 +519,11 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
 
         // Panels the source offers in place (dense rows, plan-time packed weights) are not copied.
         int fullEnd = _useSharedB ? n0 : _source.DirectEnd(n0, n1, nr);
+        bool reluInRegisters = _epilogue.Kind == ActivationKind.Relu;   // other activations: a pass over the finished tile
         for (int k0 = 0; k0 < p.K; k0 += p.KC)
         {
             int kc = Math.Min(p.KC, p.K - k0);
+            bool last = k0 + kc >= p.K;
             if (_useSharedB)
             {
                 WaitPacked(k0 / p.KC);
@@ -545,7 +556,11 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
                     float* ap = a.Panel(k0, kc, ir);
                     if (rows == mr && cols == nr)
                     {
-                        TMicro.Run(kc, ap, bPanel, ldb, ct, _ldc, k0 > 0 ? null : _bias == null ? zeros : _bias + row0);
+                        TMicro.Run(kc, ap, bPanel, ldb, ct, _ldc, k0 > 0 ? null : _bias == null ? zeros : _bias + row0, last && reluInRegisters);
+                        if (last && !reluInRegisters)
+                        {
+                            _epilogue.Apply(ct, _ldc, mr, nr);
+                        }
                     }
                     else
                     {
@@ -565,7 +580,12 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
                             Copy(ct, _ldc, tile, nr, rows, cols);
                         }
 
-                        TMicro.Run(kc, ap, bPanel, ldb, tile, nr, start);
+                        TMicro.Run(kc, ap, bPanel, ldb, tile, nr, start, last && reluInRegisters);
+                        if (last && !reluInRegisters)
+                        {
+                            _epilogue.Apply(tile, nr, rows, cols);
+                        }
+
                         Copy(tile, nr, ct, _ldc, rows, cols);
                     }
                 }
@@ -580,6 +600,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
                 for (int r = 0; r < Math.Min(mr, p.M - row0); r++)
                 {
                     new Span<float>(_c + ((row0 + r) * _ldc) + n0, n1 - n0).Fill(_bias == null ? 0f : _bias[row0 + r]);
+                    _epilogue.Apply(_c + ((row0 + r) * _ldc) + n0, n1 - n0);
                 }
             }
         }
@@ -614,6 +635,9 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
 internal unsafe interface ISgemm<TSource> : ISgemmPackA where TSource : struct, ISgemmPanelSource
 {
     SgemmPartition Partition { get; }
+
+    /// <summary>Activation applied to each finished tile of C (set at plan time; none by default).</summary>
+    FusedActivation Epilogue { get; set; }
 
     void Run(SgemmPackedA a, in TSource source, float* bias, float* c, long ldc);
 }

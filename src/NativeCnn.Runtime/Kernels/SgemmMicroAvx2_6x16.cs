@@ -15,7 +15,7 @@ internal unsafe struct SgemmMicroAvx2_6x16 : ISgemmMicroKernel
     public static int NR => 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init)
+    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init, bool relu)
     {
         float* r0 = c + (0 * ldc);
         float* r1 = c + (1 * ldc);
@@ -69,6 +69,16 @@ internal unsafe struct SgemmMicroAvx2_6x16 : ISgemmMicroKernel
             c4_0 = Vector256.FusedMultiplyAdd(a4, b0, c4_0); c4_1 = Vector256.FusedMultiplyAdd(a4, b1, c4_1);
             var a5 = Vector256.Create(a[5]);
             c5_0 = Vector256.FusedMultiplyAdd(a5, b0, c5_0); c5_1 = Vector256.FusedMultiplyAdd(a5, b1, c5_1);
+        }
+
+        if (relu)
+        {
+            // The fused Relu, as ElementwiseVector.Relu: max(x, +0) lane by lane.
+            var zero = Vector256<float>.Zero;
+            c0_0 = Vector256.Max(c0_0, zero); c0_1 = Vector256.Max(c0_1, zero); c1_0 = Vector256.Max(c1_0, zero);
+            c1_1 = Vector256.Max(c1_1, zero); c2_0 = Vector256.Max(c2_0, zero); c2_1 = Vector256.Max(c2_1, zero);
+            c3_0 = Vector256.Max(c3_0, zero); c3_1 = Vector256.Max(c3_1, zero); c4_0 = Vector256.Max(c4_0, zero);
+            c4_1 = Vector256.Max(c4_1, zero); c5_0 = Vector256.Max(c5_0, zero); c5_1 = Vector256.Max(c5_1, zero);
         }
 
         c0_0.Store(r0 + 0); c0_1.Store(r0 + 8);

@@ -17,7 +17,7 @@ internal unsafe struct SgemmMicroAvx512_14x32 : ISgemmMicroKernel
     public static int NR => 32;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init)
+    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init, bool relu)
     {
         float* r0 = c + (0 * ldc);
         float* r1 = c + (1 * ldc);
@@ -128,6 +128,22 @@ internal unsafe struct SgemmMicroAvx512_14x32 : ISgemmMicroKernel
             c12_0 = Vector512.FusedMultiplyAdd(a12, b0, c12_0); c12_1 = Vector512.FusedMultiplyAdd(a12, b1, c12_1);
             var a13 = Vector512.Create(a[13]);
             c13_0 = Vector512.FusedMultiplyAdd(a13, b0, c13_0); c13_1 = Vector512.FusedMultiplyAdd(a13, b1, c13_1);
+        }
+
+        if (relu)
+        {
+            // The fused Relu, as ElementwiseVector.Relu: max(x, +0) lane by lane.
+            var zero = Vector512<float>.Zero;
+            c0_0 = Vector512.Max(c0_0, zero); c0_1 = Vector512.Max(c0_1, zero); c1_0 = Vector512.Max(c1_0, zero);
+            c1_1 = Vector512.Max(c1_1, zero); c2_0 = Vector512.Max(c2_0, zero); c2_1 = Vector512.Max(c2_1, zero);
+            c3_0 = Vector512.Max(c3_0, zero); c3_1 = Vector512.Max(c3_1, zero); c4_0 = Vector512.Max(c4_0, zero);
+            c4_1 = Vector512.Max(c4_1, zero); c5_0 = Vector512.Max(c5_0, zero); c5_1 = Vector512.Max(c5_1, zero);
+            c6_0 = Vector512.Max(c6_0, zero); c6_1 = Vector512.Max(c6_1, zero); c7_0 = Vector512.Max(c7_0, zero);
+            c7_1 = Vector512.Max(c7_1, zero); c8_0 = Vector512.Max(c8_0, zero); c8_1 = Vector512.Max(c8_1, zero);
+            c9_0 = Vector512.Max(c9_0, zero); c9_1 = Vector512.Max(c9_1, zero); c10_0 = Vector512.Max(c10_0, zero);
+            c10_1 = Vector512.Max(c10_1, zero); c11_0 = Vector512.Max(c11_0, zero); c11_1 = Vector512.Max(c11_1, zero);
+            c12_0 = Vector512.Max(c12_0, zero); c12_1 = Vector512.Max(c12_1, zero); c13_0 = Vector512.Max(c13_0, zero);
+            c13_1 = Vector512.Max(c13_1, zero);
         }
 
         c0_0.Store(r0 + 0); c0_1.Store(r0 + 16);

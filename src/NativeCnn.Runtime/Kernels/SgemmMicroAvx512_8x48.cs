@@ -17,7 +17,7 @@ internal unsafe struct SgemmMicroAvx512_8x48 : ISgemmMicroKernel
     public static int NR => 48;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init)
+    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init, bool relu)
     {
         float* r0 = c + (0 * ldc);
         float* r1 = c + (1 * ldc);
@@ -86,6 +86,20 @@ internal unsafe struct SgemmMicroAvx512_8x48 : ISgemmMicroKernel
             c6_0 = Vector512.FusedMultiplyAdd(a6, b0, c6_0); c6_1 = Vector512.FusedMultiplyAdd(a6, b1, c6_1); c6_2 = Vector512.FusedMultiplyAdd(a6, b2, c6_2);
             var a7 = Vector512.Create(a[7]);
             c7_0 = Vector512.FusedMultiplyAdd(a7, b0, c7_0); c7_1 = Vector512.FusedMultiplyAdd(a7, b1, c7_1); c7_2 = Vector512.FusedMultiplyAdd(a7, b2, c7_2);
+        }
+
+        if (relu)
+        {
+            // The fused Relu, as ElementwiseVector.Relu: max(x, +0) lane by lane.
+            var zero = Vector512<float>.Zero;
+            c0_0 = Vector512.Max(c0_0, zero); c0_1 = Vector512.Max(c0_1, zero); c0_2 = Vector512.Max(c0_2, zero);
+            c1_0 = Vector512.Max(c1_0, zero); c1_1 = Vector512.Max(c1_1, zero); c1_2 = Vector512.Max(c1_2, zero);
+            c2_0 = Vector512.Max(c2_0, zero); c2_1 = Vector512.Max(c2_1, zero); c2_2 = Vector512.Max(c2_2, zero);
+            c3_0 = Vector512.Max(c3_0, zero); c3_1 = Vector512.Max(c3_1, zero); c3_2 = Vector512.Max(c3_2, zero);
+            c4_0 = Vector512.Max(c4_0, zero); c4_1 = Vector512.Max(c4_1, zero); c4_2 = Vector512.Max(c4_2, zero);
+            c5_0 = Vector512.Max(c5_0, zero); c5_1 = Vector512.Max(c5_1, zero); c5_2 = Vector512.Max(c5_2, zero);
+            c6_0 = Vector512.Max(c6_0, zero); c6_1 = Vector512.Max(c6_1, zero); c6_2 = Vector512.Max(c6_2, zero);
+            c7_0 = Vector512.Max(c7_0, zero); c7_1 = Vector512.Max(c7_1, zero); c7_2 = Vector512.Max(c7_2, zero);
         }
 
         c0_0.Store(r0 + 0); c0_1.Store(r0 + 16); c0_2.Store(r0 + 32);

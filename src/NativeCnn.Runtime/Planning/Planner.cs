@@ -1,3 +1,4 @@
+using NativeCnn.Runtime.Kernels;
 using NativeCnn.Runtime.Graph;
 using NativeCnn.Runtime.Operators;
 
@@ -65,6 +66,15 @@ public static class Planner
             if (options.Fusion && kind == OpKind.BatchNormalization && TryFoldIntoConv(node, steps, values, constants, consumerCount, graphOutputs, opset, options))
             {
                 // The folded conv now produces the BN output: it needs a type for later nodes and a slot in the arena.
+                types[node.Outputs[0]] = values[node.Outputs[0]].Type;
+                valueOrder.Add(node.Outputs[0]);
+                continue;
+            }
+
+            if (options.Fusion && kind is OpKind.Relu or OpKind.LeakyRelu or OpKind.Clip &&
+                TryFuseActivation(graph, node, kind.Value, steps, values, constants, consumerCount, graphOutputs, opset))
+            {
+                // The producing step now writes the activation's output: it needs a type for later nodes and a slot in the arena.
                 types[node.Outputs[0]] = values[node.Outputs[0]].Type;
                 valueOrder.Add(node.Outputs[0]);
                 continue;
@@ -344,6 +354,104 @@ public static class Planner
         {
             Index = conv.Index, Node = conv.Node, Kind = OpKind.Conv, Kernel = kernel, Inputs = [.. fusedNode.Inputs], Outputs = [y],
             Auxiliary = conv.Auxiliary, Macs = conv.Macs, FusedNodes = [.. conv.FusedNodes, bn],
+        };
+        return true;
+    }
+
+    /// <summary>
+    /// Fuses a float32 Relu, LeakyRelu or Clip (constant bounds) into the Conv or Add step that produces its input when
+    /// that input feeds nothing else and is not a graph output: the step's kernel applies the activation to each
+    /// block of its output as it writes it (<see cref="IActivationEpilogue"/>; kernels without an epilogue get a
+    /// separate in-place pass, <see cref="ActivationAfterKernel"/>), the step now produces the activation's output,
+    /// and the pre-activation value is listed as elided, replaced by it. The activation is computed by the same
+    /// lane-wise operations as the standalone kernel, so every stored value is bitwise what the unfused plan stores.
+    /// </summary>
+    private static bool TryFuseActivation(ModelGraph graph, Node act, OpKind kind, List<PlanStep> steps, Dictionary<string, PlannedValue> values,
+        Dictionary<string, Tensor> constants, Dictionary<string, int> consumerCount, HashSet<string> graphOutputs, long opset)
+    {
+        if (act.Inputs.Count == 0 || !act.HasInput(0) || act.Outputs.Count != 1 || !act.HasOutput(0))
+        {
+            return false;
+        }
+
+        string x = act.Inputs[0];
+        if (!values.TryGetValue(x, out var pv) || pv.Kind != ValueKind.Activation || pv.Producer < 0 || pv.Type.DataType != DataType.Float32 ||
+            consumerCount.GetValueOrDefault(x) != 1 || graphOutputs.Contains(x))
+        {
+            return false;
+        }
+
+        var step = steps[pv.Producer];
+        if (step.Kind is not (OpKind.Conv or OpKind.Add) || step.Outputs.Length != 1 || step.Outputs[0] != x ||
+            step.FusedNodes.Any(n => n.OpType is "Relu" or "LeakyRelu" or "Clip") || step.Kernel is ActivationAfterKernel)
+        {
+            return false;
+        }
+
+        FusedActivation activation;
+        switch (kind)
+        {
+            case OpKind.Relu:
+                activation = FusedActivation.Relu;
+                break;
+            case OpKind.LeakyRelu:
+                activation = new FusedActivation(ActivationKind.LeakyRelu, Alpha: act.GetFloat("alpha", 0.01f));
+                break;
+            default:
+                float lo = -float.MaxValue, hi = float.MaxValue;
+                if (opset >= 11)
+                {
+                    lo = float.NegativeInfinity;
+                    hi = float.PositiveInfinity;
+                    for (int i = 1; i < act.Inputs.Count; i++)
+                    {
+                        if (!act.HasInput(i))
+                        {
+                            continue;
+                        }
+
+                        if (i > 2 || !constants.TryGetValue(act.Inputs[i], out var bound) || bound.DataType != DataType.Float32 || bound.Length != 1)
+                        {
+                            return false;
+                        }
+
+                        float v = bound.AsSpan<float>()[0];
+                        (lo, hi) = i == 1 ? (v, hi) : (lo, v);
+                    }
+                }
+                else
+                {
+                    lo = act.GetFloat("min", lo);
+                    hi = act.GetFloat("max", hi);
+                }
+
+                activation = new FusedActivation(ActivationKind.Clip, Lo: lo, Hi: hi);
+                break;
+        }
+
+        string y = act.Outputs[0];
+        if (values.ContainsKey(y) || constants.ContainsKey(y))
+        {
+            return false;   // produced twice: let the normal path report it
+        }
+
+        CheckDeclared(graph, y, pv.Type, act);
+        IKernel kernel = step.Kernel;
+        if (kernel is IActivationEpilogue epilogue)
+        {
+            epilogue.SetActivation(activation);
+        }
+        else
+        {
+            kernel = new ActivationAfterKernel(kernel, activation);
+        }
+
+        values[x] = new PlannedValue { Name = x, Type = pv.Type, Kind = ValueKind.Elided, ReplacedBy = y, Description = $"{act.OpType} fused into the {step.Kind}" };
+        values[y] = new PlannedValue { Name = y, Type = pv.Type, Kind = ValueKind.Activation, Producer = step.Index };
+        steps[step.Index] = new PlanStep
+        {
+            Index = step.Index, Node = step.Node, Kind = step.Kind, Kernel = kernel, Inputs = step.Inputs, Outputs = [y],
+            Auxiliary = step.Auxiliary, Macs = step.Macs, FusedNodes = [.. step.FusedNodes, act],
         };
         return true;
     }

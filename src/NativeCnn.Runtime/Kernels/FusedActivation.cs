@@ -1,0 +1,141 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NativeCnn.Runtime.Kernels;
+
+/// <summary>Which element-wise activation a kernel applies to its output in its epilogue.</summary>
+public enum ActivationKind
+{
+    None,
+
+    /// <summary><c>max(x, 0)</c>, as the Relu kernels (<see cref="ElementwiseVector.Relu"/>).</summary>
+    Relu,
+
+    /// <summary><c>x &lt; 0 ? α·x : x</c>, as <see cref="ElementwiseVector.LeakyRelu"/>.</summary>
+    LeakyRelu,
+
+    /// <summary><c>min(max(x, lo), hi)</c> with plan-time bounds, as <see cref="ClipReference"/> (ReLU6 is lo = 0, hi = 6).</summary>
+    Clip,
+}
+
+/// <summary>
+/// An activation fused into the kernel that produces its input (Conv, Add): applied in place to each block of the
+/// output right after the block is written, while it is still in cache. Each form is bitwise the standalone
+/// operator's kernel on the same values (the same lane-wise IEEE operations), so fusing never changes a result.
+/// </summary>
+public readonly record struct FusedActivation(ActivationKind Kind, float Alpha = 0f, float Lo = 0f, float Hi = 0f)
+{
+    public static FusedActivation None => default;
+
+    public static FusedActivation Relu => new(ActivationKind.Relu);
+
+    public bool IsNone => Kind == ActivationKind.None;
+
+    /// <summary>The fused op's name for kernel descriptions ("" when none).</summary>
+    public string Suffix => Kind switch
+    {
+        ActivationKind.None => "",
+        ActivationKind.Relu => "+Relu",
+        ActivationKind.LeakyRelu => "+LeakyRelu",
+        _ => "+Clip",
+    };
+
+    /// <summary>Applies the activation in place to <c>y[0..n)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void Apply(float* y, long n)
+    {
+        switch (Kind)
+        {
+            case ActivationKind.None:
+                return;
+            case ActivationKind.Relu:
+                ElementwiseVector.Relu(y, y, n);
+                return;
+            case ActivationKind.LeakyRelu:
+                ElementwiseVector.LeakyRelu(y, y, n, Alpha);
+                return;
+            default:
+                ClipVector(y, y, n, Lo, Hi);
+                return;
+        }
+    }
+
+    /// <summary>Applies the activation to <paramref name="rows"/> runs of <paramref name="cols"/> floats, <paramref name="ld"/> apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void Apply(float* y, long ld, int rows, int cols)
+    {
+        if (Kind == ActivationKind.None)
+        {
+            return;
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            Apply(y + (r * ld), cols);
+        }
+    }
+
+    /// <summary><c>v = x &lt; lo ? lo : x; y = v &gt; hi ? hi : v</c> lane by lane (NaN passes through), which is <see cref="ClipReference"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void ClipVector(float* x, float* y, long n, float lo, float hi)
+    {
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var l = Vector512.Create(lo);
+            var h = Vector512.Create(hi);
+            for (; i + 16 <= n; i += 16)
+            {
+                var v = Vector512.Load(x + i);
+                v = Vector512.ConditionalSelect(Vector512.LessThan(v, l), l, v);
+                Vector512.ConditionalSelect(Vector512.GreaterThan(v, h), h, v).Store(y + i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var l = Vector256.Create(lo);
+            var h = Vector256.Create(hi);
+            for (; i + 8 <= n; i += 8)
+            {
+                var v = Vector256.Load(x + i);
+                v = Vector256.ConditionalSelect(Vector256.LessThan(v, l), l, v);
+                Vector256.ConditionalSelect(Vector256.GreaterThan(v, h), h, v).Store(y + i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            float v = x[i];
+            v = v < lo ? lo : v;
+            y[i] = v > hi ? hi : v;
+        }
+    }
+}
+
+/// <summary>Kernels that can apply a <see cref="FusedActivation"/> to their output as they write it.</summary>
+public interface IActivationEpilogue
+{
+    /// <summary>Sets the activation (once, at plan time, before the first run).</summary>
+    void SetActivation(FusedActivation activation);
+}
+
+/// <summary>
+/// A kernel without an epilogue, followed by the activation as a separate in-place pass over output 0 (the rare
+/// paths: the reference conv, broadcasting binary ops).
+/// </summary>
+public sealed unsafe class ActivationAfterKernel(Planning.IKernel inner, FusedActivation activation) : Planning.IKernel, Planning.IDescribedKernel
+{
+    public Planning.IKernel Inner => inner;
+
+    public FusedActivation Activation => activation;
+
+    public string KernelName => (inner is Planning.IDescribedKernel d ? d.KernelName : inner.GetType().Name) + activation.Suffix + "(pass)";
+
+    public void Run(Planning.KernelArgs args)
+    {
+        inner.Run(args);
+        var y = args.Outputs[0];
+        _ = y.Span<float>();        // asserts contiguity and element type
+        activation.Apply((float*)y.Pointer, y.Length);
+    }
+}

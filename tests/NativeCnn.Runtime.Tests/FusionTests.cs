@@ -1,0 +1,334 @@
+using NativeCnn.Onnx;
+using NativeCnn.Runtime.Execution;
+using NativeCnn.Runtime.Graph;
+using NativeCnn.Runtime.Operators;
+using NativeCnn.Runtime.Planning;
+
+namespace NativeCnn.Runtime.Tests;
+
+/// <summary>
+/// Fusions (Conv/Add + activation epilogues, zero-copy Concat/Dropout/Identity): small models with random weights are
+/// planned with Fusion on and off, and every value the fused plan stores must equal the unfused value bit for bit;
+/// the values it elides are exactly the expected ones, each replaced by a stored value.
+/// </summary>
+public class FusionTests
+{
+    /// <summary>Builds graphs with seeded random initializers.</summary>
+    private sealed class Net(int seed = 1)
+    {
+        private readonly Random _rng = new(seed);
+
+        public OnnxModelBuilder B { get; } = new OnnxModelBuilder("fusion").Opset(13);
+
+        public string Weights(string name, params int[] shape)
+        {
+            var t = Tensor.Create(DataType.Float32, shape);
+            var s = t.AsSpan<float>();
+            for (int i = 0; i < s.Length; i++)
+            {
+                s[i] = (float)((_rng.NextDouble() * 2) - 1) * 0.5f;
+            }
+
+            B.AddInitializer(name, t);
+            return name;
+        }
+
+        public string Positive(string name, params int[] shape)
+        {
+            var t = Tensor.Create(DataType.Float32, shape);
+            var s = t.AsSpan<float>();
+            for (int i = 0; i < s.Length; i++)
+            {
+                s[i] = 0.5f + (float)_rng.NextDouble();
+            }
+
+            B.AddInitializer(name, t);
+            return name;
+        }
+
+        /// <summary>Conv with random weights and bias; returns the output name.</summary>
+        public string Conv(string x, string y, int cin, int cout, int k, int stride = 1, int pad = 0, int group = 1, bool bias = true)
+        {
+            string w = Weights($"{y}_W", cout, cin / group, k, k);
+            var inputs = bias ? new[] { x, w, Weights($"{y}_B", cout) } : [x, w];
+            B.AddNode("Conv", inputs, [y],
+                AttributeValue.Of("kernel_shape", new long[] { k, k }), AttributeValue.Of("strides", new long[] { stride, stride }),
+                AttributeValue.Of("pads", new long[] { pad, pad, pad, pad }), AttributeValue.Of("group", (long)group));
+            return y;
+        }
+
+        public string Relu(string x, string y)
+        {
+            B.AddNode("Relu", [x], [y]);
+            return y;
+        }
+    }
+
+    private static Tensor RandomInput(int seed, params int[] shape)
+    {
+        var rng = new Random(seed);
+        var t = Tensor.Create(DataType.Float32, shape);
+        var s = t.AsSpan<float>();
+        for (int i = 0; i < s.Length; i++)
+        {
+            s[i] = (float)((rng.NextDouble() * 2) - 1);
+        }
+
+        return t;
+    }
+
+    /// <summary>
+    /// Runs the graph fused and unfused (on <paramref name="threads"/> threads) and checks: every value of the unfused
+    /// plan is either stored by the fused plan with the same bits, or elided (and then in <paramref name="elided"/>,
+    /// replaced by a chain that ends at a stored value of the same shape); returns the fused session (caller disposes).
+    /// </summary>
+    private static InferenceSession RunBoth(ModelGraph graph, Tensor input, string[] elided, int threads = 1, bool reference = false)
+    {
+        using var off = new InferenceSession(graph, new PlanOptions { Fusion = false, Threads = threads, ReferenceKernels = reference });
+        var on = new InferenceSession(graph, new PlanOptions { Fusion = true, Threads = threads, ReferenceKernels = reference });
+        var offStore = off.Run(input);
+        var onStore = on.Run(input);
+        var seenElided = new List<string>();
+        foreach (var (name, v) in offStore.Plan.Values)
+        {
+            Assert.NotEqual(ValueKind.Elided, v.Kind);
+            if (v.Kind is ValueKind.Constant)
+            {
+                continue;
+            }
+
+            if (onStore.IsElided(name, out var by))
+            {
+                seenElided.Add(name);
+                Assert.NotNull(by);
+                string? stored = onStore.StoredReplacement(name);
+                Assert.NotNull(stored);
+                Assert.Equal(v.Type.Shape, onStore[stored!].Shape);
+                var e = Assert.Throws<KeyNotFoundException>(() => onStore[name]);
+                Assert.Contains(stored!, e.Message, StringComparison.Ordinal);
+                continue;
+            }
+
+            AssertBitwise(offStore[name], onStore[name], name);
+        }
+
+        Assert.Equal(elided.Order(StringComparer.Ordinal), seenElided.Order(StringComparer.Ordinal));
+        return on;
+    }
+
+    private static void AssertBitwise(TensorView expected, TensorView actual, string name)
+    {
+        Assert.Equal(expected.Shape, actual.Shape);
+        Assert.Equal(expected.DataType, actual.DataType);
+        var e = expected.Span<float>();
+        var a = actual.Span<float>();
+        for (int i = 0; i < e.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(e[i]) != BitConverter.SingleToInt32Bits(a[i]))
+            {
+                Assert.Fail($"value '{name}' differs at flat index {i}: unfused {e[i]:R}, fused {a[i]:R}");
+            }
+        }
+    }
+
+    private static string KernelOf(InferenceSession s, string nodeName) =>
+        s.Plan!.Steps.Single(st => st.Node.Name == nodeName || st.Node.DisplayName == nodeName).Kernel is IDescribedKernel d ? d.KernelName
+        : s.Plan!.Steps.Single(st => st.Node.Name == nodeName || st.Node.DisplayName == nodeName).Kernel.GetType().Name;
+
+    // ---- Conv + activation ----
+
+    public static TheoryData<string, int[], int, int, int, int, int, int, string> ConvPaths => new()
+    {
+        // name, input shape, cout, k, stride, pad, group, threads, expected kernel (substring)
+        { "pointwise", [1, 16, 20, 20], 40, 1, 1, 0, 1, 1, "ConvPointwiseSgemm" },
+        { "pointwise-2t", [1, 16, 20, 20], 40, 1, 1, 0, 1, 2, "ConvPointwiseSgemm" },
+        { "im2col", [1, 32, 21, 21], 24, 3, 2, 1, 1, 1, "ConvIm2colSgemm" },
+        { "im2col-2t", [1, 32, 21, 21], 24, 3, 2, 1, 1, 2, "ConvIm2colSgemm" },
+        { "winograd", [1, 64, 26, 26], 32, 3, 1, 1, 1, 1, "ConvWinogradF4x4" },
+        { "winograd-2t", [1, 64, 26, 26], 32, 3, 1, 1, 1, 2, "ConvWinogradF4x4" },
+        { "smallplane", [1, 32, 13, 13], 64, 3, 1, 1, 1, 1, "ConvSmallPlane" },
+        { "smallplane-2t", [1, 32, 13, 13], 64, 3, 1, 1, 1, 2, "ConvSmallPlane" },
+        { "directsmallk", [1, 3, 40, 100], 12, 3, 1, 1, 1, 1, "ConvDirectSmallK" },
+        { "directsmallk-s2-2t", [1, 3, 41, 41], 16, 3, 2, 0, 1, 2, "ConvDirectSmallK" },
+        { "depthwise", [1, 24, 19, 37], 24, 3, 1, 1, 24, 1, "ConvDepthwise" },
+        { "depthwise-s2-2t", [1, 24, 19, 37], 48, 3, 2, 1, 24, 2, "ConvDepthwise" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ConvPaths))]
+    public void ConvReluIsOneStepAndKeepsEveryOtherValueBitwise(string name, int[] shape, int cout, int k, int stride, int pad, int group, int threads, string kernel)
+    {
+        if (kernel == "ConvDirectSmallK" && !System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            return;     // an AVX-512 kernel; other tiers take another path, still checked below
+        }
+
+        var net = new Net(name.Length);
+        net.B.AddInput("x", DataType.Float32, shape.Select(d => (long)d).ToArray());
+        net.Conv("x", "c", shape[1], cout, k, stride, pad, group);
+        net.Relu("c", "r");
+        net.Conv("r", "c2", cout, 8, 1);
+        net.B.AddOutput("c2");
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(7, shape), ["c"], threads);
+        var step = on.Plan!.Steps[0];
+        Assert.Equal(["r"], step.Outputs);
+        Assert.Equal(["Relu"], step.FusedNodes.Select(n => n.OpType));
+        Assert.Equal(2, on.Plan.Steps.Count);
+        Assert.Equal("r", on.Store!.StoredReplacement("c"));
+        string kn = ((IDescribedKernel)step.Kernel).KernelName;
+        Assert.Contains(kernel, kn, StringComparison.Ordinal);
+        Assert.EndsWith("+Relu", kn, StringComparison.Ordinal);
+        Assert.True(on.Store!["r"].Span<float>().ToArray().Any(v => v == 0f), "the test input should make some outputs negative");
+    }
+
+    [Fact]
+    public void ReferenceConvGetsTheActivationAsASeparatePass()
+    {
+        var net = new Net(3);
+        net.B.AddInput("x", DataType.Float32, 1, 5, 9, 9);
+        net.Conv("x", "c", 5, 6, 3, 1, 1);
+        net.Relu("c", "r");
+        net.B.AddOutput("r");
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(1, 1, 5, 9, 9), ["c"], threads: 2, reference: true);
+        Assert.Single(on.Plan!.Steps);
+        Assert.IsType<NativeCnn.Runtime.Kernels.ActivationAfterKernel>(on.Plan.Steps[0].Kernel);
+    }
+
+    [Fact]
+    public void ConvBatchNormReluElidesBothIntermediateValues()
+    {
+        var net = new Net(5);
+        net.B.AddInput("x", DataType.Float32, 1, 8, 14, 14);
+        net.Conv("x", "c", 8, 16, 3, 1, 1, bias: false);
+        net.B.AddNode("BatchNormalization", ["c", net.Positive("g", 16), net.Weights("b", 16), net.Weights("m", 16), net.Positive("v", 16)], ["bn"]);
+        net.Relu("bn", "r");
+        net.B.AddNode("MaxPool", ["r"], ["p"], AttributeValue.Of("kernel_shape", new long[] { 2, 2 }), AttributeValue.Of("strides", new long[] { 2, 2 }));
+        net.B.AddOutput("p");
+        var graph = net.B.ToGraph();
+        var input = RandomInput(2, 1, 8, 14, 14);
+
+        // BN folding changes the conv's rounding, so compare the fused plan against itself without the Relu fused:
+        // the values it stores must be the folded conv's output after a bitwise Relu.
+        using var on = new InferenceSession(graph, new PlanOptions { Threads = 1 });
+        var store = on.Run(input);
+        Assert.True(store.IsElided("c", out var byC));
+        Assert.Equal("bn", byC);
+        Assert.True(store.IsElided("bn", out var byBn));
+        Assert.Equal("r", byBn);
+        Assert.Equal("r", store.StoredReplacement("c"));
+        Assert.Equal("Conv+BatchNormalization+Relu", string.Join("+", new[] { on.Plan!.Steps[0].Node.OpType }.Concat(on.Plan.Steps[0].FusedNodes.Select(n => n.OpType))));
+
+        using var folded = new InferenceSession(WithoutRelu(graph), new PlanOptions { Threads = 1 });
+        var bn = folded.Run(input)["bn"].Span<float>();
+        var r = store["r"].Span<float>();
+        for (int i = 0; i < bn.Length; i++)
+        {
+            Assert.Equal(BitConverter.SingleToInt32Bits(bn[i] > 0 ? bn[i] : 0f), BitConverter.SingleToInt32Bits(r[i]));
+        }
+
+        // And within tolerance of the unfused graph (BN folding rounds differently).
+        using var off = new InferenceSession(graph, new PlanOptions { Threads = 1, Fusion = false });
+        var offR = off.Run(input)["r"].Span<float>();
+        for (int i = 0; i < offR.Length; i++)
+        {
+            Assert.True(Math.Abs(offR[i] - r[i]) <= 1e-4f * (1 + Math.Abs(offR[i])), $"r[{i}]: unfused {offR[i]}, fused {r[i]}");
+        }
+    }
+
+    /// <summary>The graph with its Relu replaced by a graph output on the Relu's input (so nothing fuses into the conv but BN).</summary>
+    private static ModelGraph WithoutRelu(ModelGraph g)
+    {
+        var b = new OnnxModelBuilder("norelu").Opset(13);
+        foreach (var i in g.Inputs)
+        {
+            b.AddInput(i.Name, i.DataType, i.Shape);
+        }
+
+        foreach (var (n, t) in g.Initializers)
+        {
+            b.AddInitializer(n, t);
+        }
+
+        foreach (var n in g.Nodes.Where(n => n.OpType is "Conv" or "BatchNormalization"))
+        {
+            b.AddNode(n.OpType, [.. n.Inputs], [.. n.Outputs], n.Name, "", [.. n.Attributes.Values]);
+        }
+
+        b.AddOutput("bn");
+        return b.ToGraph();
+    }
+
+    [Theory]
+    [InlineData("LeakyRelu", 13)]
+    [InlineData("Clip", 13)]
+    [InlineData("Clip", 6)]
+    public void LeakyReluAndClipFuseBitwise(string op, int opset)
+    {
+        var net = new Net(11);
+        net.B.Opset(opset);
+        net.B.AddInput("x", DataType.Float32, 1, 16, 18, 18);
+        net.Conv("x", "c", 16, 32, 1);
+        if (op == "LeakyRelu")
+        {
+            net.B.AddNode("LeakyRelu", ["c"], ["a"], AttributeValue.Of("alpha", 0.1f));
+        }
+        else if (opset >= 11)
+        {
+            net.B.AddInitializer("lo", Tensor.Scalar(0f)).AddInitializer("hi", Tensor.Scalar(0.25f));
+            net.B.AddNode("Clip", ["c", "lo", "hi"], ["a"]);
+        }
+        else
+        {
+            net.B.AddNode("Clip", ["c"], ["a"], AttributeValue.Of("min", 0f), AttributeValue.Of("max", 0.25f));
+        }
+
+        net.Conv("a", "c2", 32, 4, 3, 1, 1);
+        net.B.AddOutput("c2");
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(3, 1, 16, 18, 18), ["c"], threads: 2);
+        Assert.Equal([op], on.Plan!.Steps[0].FusedNodes.Select(n => n.OpType));
+        Assert.EndsWith("+" + op, ((IDescribedKernel)on.Plan.Steps[0].Kernel).KernelName, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ClipWithRuntimeBoundsIsNotFused()
+    {
+        var net = new Net(2);
+        net.B.AddInput("x", DataType.Float32, 1, 4, 8, 8);
+        net.B.AddInput("hi", DataType.Float32);
+        net.Conv("x", "c", 4, 8, 1);
+        net.B.AddNode("Clip", ["c", "", "hi"], ["a"]);
+        net.B.AddOutput("a");
+        var plan = Planner.Build(net.B.ToGraph(), new Dictionary<string, int[]> { ["x"] = [1, 4, 8, 8], ["hi"] = [] }, new PlanOptions());
+        Assert.Equal(2, plan.Steps.Count);
+        Assert.Equal(ValueKind.Activation, plan.Values["c"].Kind);
+    }
+
+    [Fact]
+    public void AConvOutputWithAnotherConsumerOrThatIsAGraphOutputIsNotFused()
+    {
+        var net = new Net(4);
+        net.B.AddInput("x", DataType.Float32, 1, 4, 10, 10);
+        net.Conv("x", "c", 4, 8, 3, 1, 1);
+        net.Relu("c", "r");
+        net.Conv("c", "side", 8, 2, 1);             // a second reader of the pre-Relu value
+        net.Conv("r", "d", 8, 8, 1);
+        net.Relu("d", "rd");
+        net.B.AddOutput("side").AddOutput("rd").AddOutput("d");   // d is a graph output
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(5, 1, 4, 10, 10), []);
+        Assert.Equal(5, on.Plan!.Steps.Count);
+        Assert.All(on.Plan.Steps, s => Assert.Empty(s.FusedNodes));
+    }
+
+    [Fact]
+    public void FusionOffKeepsTheReluStep()
+    {
+        var net = new Net(6);
+        net.B.AddInput("x", DataType.Float32, 1, 4, 10, 10);
+        net.Conv("x", "c", 4, 8, 3, 1, 1);
+        net.Relu("c", "r");
+        net.B.AddOutput("r");
+        var plan = Planner.Build(net.B.ToGraph(), new Dictionary<string, int[]> { ["x"] = [1, 4, 10, 10] }, new PlanOptions { Fusion = false });
+        Assert.Equal([OpKind.Conv, OpKind.Relu], plan.Steps.Select(s => s.Kind));
+        Assert.DoesNotContain(plan.Values.Values, v => v.Kind == ValueKind.Elided);
+    }
+}
