@@ -331,4 +331,54 @@ public class FusionTests
         Assert.Equal([OpKind.Conv, OpKind.Relu], plan.Steps.Select(s => s.Kind));
         Assert.DoesNotContain(plan.Values.Values, v => v.Kind == ValueKind.Elided);
     }
+
+    // ---- Add + activation ----
+
+    [Theory]
+    [InlineData("Relu", 1)]
+    [InlineData("Relu", 2)]
+    [InlineData("LeakyRelu", 1)]
+    public void ResidualAddReluIsOneStepAndBitwise(string act, int threads)
+    {
+        // A ResNet basic block: x → conv → relu → conv ─┐
+        //                        └──────────────────────Add → act
+        var net = new Net(8);
+        net.B.AddInput("x", DataType.Float32, 1, 16, 23, 23);        // 8464 elements: several activation chunks and a ragged end
+        net.Conv("x", "c1", 16, 16, 3, 1, 1);
+        net.Relu("c1", "r1");
+        net.Conv("r1", "c2", 16, 16, 3, 1, 1);
+        net.B.AddNode("Add", ["c2", "x"], ["sum"]);
+        if (act == "Relu")
+        {
+            net.Relu("sum", "out");
+        }
+        else
+        {
+            net.B.AddNode("LeakyRelu", ["sum"], ["out"], AttributeValue.Of("alpha", 0.2f));
+        }
+
+        net.Conv("out", "head", 16, 4, 1);
+        net.B.AddOutput("head");
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(9, 1, 16, 23, 23), ["c1", "sum"], threads);
+        var add = on.Plan!.Steps.Single(s => s.Kind == OpKind.Add);
+        Assert.Equal(["out"], add.Outputs);
+        Assert.Equal([act], add.FusedNodes.Select(n => n.OpType));
+        Assert.EndsWith("+" + act, ((IDescribedKernel)add.Kernel).KernelName, StringComparison.Ordinal);
+        Assert.Equal(4, on.Plan.Steps.Count);
+    }
+
+    [Fact]
+    public void BroadcastAddReluFusesBitwise()
+    {
+        var net = new Net(9);
+        net.B.AddInput("x", DataType.Float32, 1, 8, 9, 9);
+        net.Conv("x", "c", 8, 8, 1, bias: false);
+        net.B.AddNode("Add", [net.Weights("bias", 1, 8, 1, 1), "c"], ["sum"]);      // repeated + dense blocks
+        net.Relu("sum", "r");
+        net.B.AddNode("Add", ["r", net.Weights("s", 1)], ["sum2"]);                  // dense + scalar
+        net.Relu("sum2", "r2");
+        net.B.AddOutput("r2");
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(4, 1, 8, 9, 9), ["sum", "sum2"]);
+        Assert.Equal(3, on.Plan!.Steps.Count);
+    }
 }

@@ -51,8 +51,22 @@ public static class BinaryBroadcastBlocked
 {
     public static void Run<T, TOp>(TensorView a, TensorView b, TensorView y, BinaryBlocking blocking)
         where T : unmanaged
+        where TOp : IBinaryOp<T> => Run<T, TOp>(a, b, y, blocking, default);
+
+    /// <summary>
+    /// As <see cref="Run{T, TOp}(TensorView, TensorView, TensorView, BinaryBlocking)"/>, then <paramref name="activation"/>
+    /// on each output element (T = float only): a Relu in registers on the vector paths, any other activation on each
+    /// run of at most <see cref="ActivationChunk"/> elements right after it is written (still in L1).
+    /// </summary>
+    public static void Run<T, TOp>(TensorView a, TensorView b, TensorView y, BinaryBlocking blocking, FusedActivation activation)
+        where T : unmanaged
         where TOp : IBinaryOp<T>
     {
+        if (!activation.IsNone && typeof(T) != typeof(float))
+        {
+            throw new ArgumentException($"a fused activation needs float elements, not {typeof(T).Name}", nameof(activation));
+        }
+
         var layout = blocking.Layout;
         Debug.Assert(ShapeUtil.SameShape(y.Shape, layout.OutputShape));
         ReadOnlySpan<T> sa = a.Span<T>();
@@ -77,21 +91,34 @@ public static class BinaryBroadcastBlocked
                 offB += index[d] * stridesB[d];
             }
 
-            Span<T> block = sy.Slice(outOff, inner);
-            switch (blocking.ADense, blocking.BDense)
+            // With an activation, the block is computed in chunks that stay in L1 until the activation has run on them.
+            int chunk = activation.IsNone ? inner : Math.Min(inner, ActivationChunk);
+            for (int c0 = 0; c0 < inner; c0 += chunk)
             {
-                case (true, true):
-                    DenseDense<T, TOp>(sa.Slice((int)offA, inner), sb.Slice((int)offB, inner), block);
-                    break;
-                case (true, false):
-                    DenseRepeated<T, TOp>(sa.Slice((int)offA, inner), sb[(int)offB], block);
-                    break;
-                case (false, true):
-                    RepeatedDense<T, TOp>(sa[(int)offA], sb.Slice((int)offB, inner), block);
-                    break;
-                default:
-                    block.Fill(TOp.Invoke(sa[(int)offA], sb[(int)offB]));
-                    break;
+                int len = Math.Min(chunk, inner - c0);
+                Span<T> block = sy.Slice(outOff + c0, len);
+                bool done;
+                switch (blocking.ADense, blocking.BDense)
+                {
+                    case (true, true):
+                        done = DenseDense<T, TOp>(sa.Slice((int)offA + c0, len), sb.Slice((int)offB + c0, len), block, activation);
+                        break;
+                    case (true, false):
+                        done = DenseRepeated<T, TOp>(sa.Slice((int)offA + c0, len), sb[(int)offB], block, activation);
+                        break;
+                    case (false, true):
+                        done = RepeatedDense<T, TOp>(sa[(int)offA], sb.Slice((int)offB + c0, len), block, activation);
+                        break;
+                    default:
+                        block.Fill(TOp.Invoke(sa[(int)offA], sb[(int)offB]));
+                        done = activation.IsNone;
+                        break;
+                }
+
+                if (!done)
+                {
+                    ApplyActivation(block, activation);
+                }
             }
 
             for (int d = split - 1; d >= 0; d--)
@@ -111,59 +138,80 @@ public static class BinaryBroadcastBlocked
 
     private static ref float Floats<T>(Span<T> s) => ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(s));
 
-    private static unsafe void DenseDense<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where TOp : IBinaryOp<T>
+    /// <summary>Elements per chunk when an activation follows the op (16 KiB of floats: the chunk is still in L1 for the activation).</summary>
+    public const int ActivationChunk = 4096;
+
+    private static unsafe void ApplyActivation<T>(Span<T> y, FusedActivation activation)
+    {
+        fixed (float* py = &Floats(y))
+        {
+            activation.Apply(py, y.Length);
+        }
+    }
+
+    // Each returns whether the activation (if any) has been applied too.
+    private static unsafe bool DenseDense<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y, FusedActivation activation) where TOp : IBinaryOp<T>
     {
         if (typeof(T) == typeof(float) && ElementwiseVector.Code<TOp>() is >= 0 and var op)
         {
+            bool relu = activation.Kind == ActivationKind.Relu;
             fixed (float* pa = &Floats(a), pb = &Floats(b), py = &Floats(y))
             {
-                ElementwiseVector.Binary(op, pa, 1, pb, 1, py, y.Length);
+                ElementwiseVector.Binary(op, pa, 1, pb, 1, py, y.Length, relu);
             }
 
-            return;
+            return relu || activation.IsNone;
         }
 
         for (int i = 0; i < y.Length; i++)
         {
             y[i] = TOp.Invoke(a[i], b[i]);
         }
+
+        return activation.IsNone;
     }
 
-    private static unsafe void DenseRepeated<T, TOp>(ReadOnlySpan<T> a, T b, Span<T> y) where TOp : IBinaryOp<T>
+    private static unsafe bool DenseRepeated<T, TOp>(ReadOnlySpan<T> a, T b, Span<T> y, FusedActivation activation) where TOp : IBinaryOp<T>
     {
         if (typeof(T) == typeof(float) && ElementwiseVector.Code<TOp>() is >= 0 and var op)
         {
+            bool relu = activation.Kind == ActivationKind.Relu;
             float rb = Unsafe.As<T, float>(ref b);
             fixed (float* pa = &Floats(a), py = &Floats(y))
             {
-                ElementwiseVector.Binary(op, pa, 1, &rb, 0, py, y.Length);
+                ElementwiseVector.Binary(op, pa, 1, &rb, 0, py, y.Length, relu);
             }
 
-            return;
+            return relu || activation.IsNone;
         }
 
         for (int i = 0; i < y.Length; i++)
         {
             y[i] = TOp.Invoke(a[i], b);
         }
+
+        return activation.IsNone;
     }
 
-    private static unsafe void RepeatedDense<T, TOp>(T a, ReadOnlySpan<T> b, Span<T> y) where TOp : IBinaryOp<T>
+    private static unsafe bool RepeatedDense<T, TOp>(T a, ReadOnlySpan<T> b, Span<T> y, FusedActivation activation) where TOp : IBinaryOp<T>
     {
         if (typeof(T) == typeof(float) && ElementwiseVector.Code<TOp>() is >= 0 and var op)
         {
+            bool relu = activation.Kind == ActivationKind.Relu;
             float ra = Unsafe.As<T, float>(ref a);
             fixed (float* pb = &Floats(b), py = &Floats(y))
             {
-                ElementwiseVector.Binary(op, &ra, 0, pb, 1, py, y.Length);
+                ElementwiseVector.Binary(op, &ra, 0, pb, 1, py, y.Length, relu);
             }
 
-            return;
+            return relu || activation.IsNone;
         }
 
         for (int i = 0; i < y.Length; i++)
         {
             y[i] = TOp.Invoke(a, b[i]);
         }
+
+        return activation.IsNone;
     }
 }

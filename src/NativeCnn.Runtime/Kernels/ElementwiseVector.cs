@@ -73,9 +73,12 @@ internal static unsafe class ElementwiseVector
     public static int Code<TOp>() =>
         typeof(TOp) == typeof(AddOp<float>) ? 0 : typeof(TOp) == typeof(SubOp<float>) ? 1 : typeof(TOp) == typeof(MulOp<float>) ? 2 : -1;
 
-    /// <summary><c>y[i] = a[i·sa] op b[i·sb]</c>, a stride being 1 (dense) or 0 (one repeated element).</summary>
+    /// <summary>
+    /// <c>y[i] = a[i·sa] op b[i·sb]</c>, a stride being 1 (dense) or 0 (one repeated element); with
+    /// <paramref name="relu"/>, <c>max(·, +0)</c> of it in registers (a fused Relu, bitwise <see cref="Relu"/> of the result).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Binary(int op, float* a, int sa, float* b, int sb, float* y, int n)
+    public static void Binary(int op, float* a, int sa, float* b, int sb, float* y, int n, bool relu = false)
     {
         if (n <= 0)
         {
@@ -91,7 +94,8 @@ internal static unsafe class ElementwiseVector
             {
                 var va = sa == 0 ? ra : Vector512.Load(a + i);
                 var vb = sb == 0 ? rb : Vector512.Load(b + i);
-                (op == 0 ? va + vb : op == 1 ? va - vb : va * vb).Store(y + i);
+                var r = op == 0 ? va + vb : op == 1 ? va - vb : va * vb;
+                (relu ? Vector512.Max(r, Vector512<float>.Zero) : r).Store(y + i);
             }
         }
         else if (Vector256.IsHardwareAccelerated)
@@ -102,14 +106,16 @@ internal static unsafe class ElementwiseVector
             {
                 var va = sa == 0 ? ra : Vector256.Load(a + i);
                 var vb = sb == 0 ? rb : Vector256.Load(b + i);
-                (op == 0 ? va + vb : op == 1 ? va - vb : va * vb).Store(y + i);
+                var r = op == 0 ? va + vb : op == 1 ? va - vb : va * vb;
+                (relu ? Vector256.Max(r, Vector256<float>.Zero) : r).Store(y + i);
             }
         }
 
         for (; i < n; i++)
         {
             float va = a[i * sa], vb = b[i * sb];
-            y[i] = op == 0 ? va + vb : op == 1 ? va - vb : va * vb;
+            float r = op == 0 ? va + vb : op == 1 ? va - vb : va * vb;
+            y[i] = !relu || float.IsNaN(r) ? r : r > 0f ? r : 0f;
         }
     }
 }

@@ -4,11 +4,19 @@ using NativeCnn.Runtime.Planning;
 namespace NativeCnn.Runtime.Operators;
 
 /// <summary>A planned broadcasting binary kernel: <c>y = op(a, b)</c> (see <see cref="BinaryBroadcastBlocked"/>).</summary>
-internal sealed class BinaryBroadcastKernel<T, TOp>(BinaryBlocking blocking) : IKernel
+internal sealed class BinaryBroadcastKernel<T, TOp>(BinaryBlocking blocking) : IKernel, IDescribedKernel, IActivationEpilogue
     where T : unmanaged
     where TOp : IBinaryOp<T>
 {
-    public void Run(KernelArgs args) => BinaryBroadcastBlocked.Run<T, TOp>(args.Inputs[0], args.Inputs[1], args.Outputs[0], blocking);
+    private FusedActivation _activation;
+
+    public string KernelName => $"BinaryBroadcastBlocked<{typeof(T).Name}, {typeof(TOp).Name.Split('`')[0]}>" + _activation.Suffix;
+
+    /// <summary>A fused activation (float only): applied in registers (Relu) or on each L1-sized chunk as it is written.</summary>
+    public void SetActivation(FusedActivation activation) =>
+        _activation = typeof(T) == typeof(float) ? activation : throw new InvalidOperationException($"a fused activation needs float elements, not {typeof(T).Name}");
+
+    public void Run(KernelArgs args) => BinaryBroadcastBlocked.Run<T, TOp>(args.Inputs[0], args.Inputs[1], args.Outputs[0], blocking, _activation);
 }
 
 /// <summary>Planning shared by Add, Sub, Mul, Div: types, broadcasting (numpy from opset 7, legacy axis broadcasting before).</summary>
