@@ -116,18 +116,20 @@ public class FusionTests
         return on;
     }
 
-    private static void AssertBitwise(TensorView expected, TensorView actual, string name)
+    private static unsafe void AssertBitwise(TensorView expected, TensorView actual, string name)
     {
         Assert.Equal(expected.Shape, actual.Shape);
         Assert.Equal(expected.DataType, actual.DataType);
-        var e = expected.Span<float>();
-        var a = actual.Span<float>();
-        for (int i = 0; i < e.Length; i++)
+        Assert.True(expected.IsContiguous && actual.IsContiguous, name);
+        int size = expected.DataType.SizeOf();
+        var e = new ReadOnlySpan<byte>((void*)expected.Pointer, checked((int)(expected.Length * size)));
+        var a = new ReadOnlySpan<byte>((void*)actual.Pointer, checked((int)(actual.Length * size)));
+        int at = e.CommonPrefixLength(a);
+        if (at < e.Length)
         {
-            if (BitConverter.SingleToInt32Bits(e[i]) != BitConverter.SingleToInt32Bits(a[i]))
-            {
-                Assert.Fail($"value '{name}' differs at flat index {i}: unfused {e[i]:R}, fused {a[i]:R}");
-            }
+            int i = at / size;
+            string detail = expected.DataType == DataType.Float32 ? $": unfused {expected.Span<float>()[i]:R}, fused {actual.Span<float>()[i]:R}" : "";
+            Assert.Fail($"value '{name}' differs at flat index {i}{detail}");
         }
     }
 
@@ -380,5 +382,160 @@ public class FusionTests
         net.B.AddOutput("r2");
         using var on = RunBoth(net.B.ToGraph(), RandomInput(4, 1, 8, 9, 9), ["sum", "sum2"]);
         Assert.Equal(3, on.Plan!.Steps.Count);
+    }
+
+    // ---- zero-copy Concat, Dropout, Identity ----
+
+    private static unsafe long ByteOffset(ActivationStore store, string value, string inside) =>
+        (long)store[value].Pointer - (long)store[inside].Pointer;
+
+    /// <summary>Bytes of the arena the plan needs: every value with its own slot (not constant, elided or a view), 64-aligned.</summary>
+    private static long SlotBytes(ExecutionPlan plan) =>
+        plan.Values.Values.Where(v => v.Kind is not (ValueKind.Constant or ValueKind.Elided) && v.AliasOf is null).Sum(v => (v.ByteSize + 63) / 64 * 64);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void FireModuleConcatIsWrittenInPlace(int threads)
+    {
+        // SqueezeNet's fire module: squeeze 1×1 → (expand 1×1, expand 3×3) → Concat on channels → Dropout → conv.
+        var net = new Net(12);
+        net.B.AddInput("x", DataType.Float32, 1, 24, 15, 15);
+        net.Relu(net.Conv("x", "sq", 24, 8, 1), "sqr");
+        net.Relu(net.Conv("sqr", "e1", 8, 20, 1), "e1r");
+        net.Relu(net.Conv("sqr", "e3", 8, 12, 3, 1, 1), "e3r");
+        net.B.AddNode("Concat", ["e1r", "e3r"], ["cat"], AttributeValue.Of("axis", 1L));
+        net.B.AddNode("Dropout", ["cat"], ["drop"]);
+        net.B.AddNode("Identity", ["drop"], ["id"]);
+        net.Conv("id", "head", 32, 10, 1);
+        net.B.AddOutput("head");
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(12, 1, 24, 15, 15), ["sq", "e1", "e3"], threads);
+        var store = on.Store!;
+        var plan = on.Plan!;
+
+        // The expand outputs are views into their slices of the concat; the Dropout and Identity outputs are the concat.
+        Assert.Equal(0, ByteOffset(store, "e1r", "cat"));
+        Assert.Equal(20L * 15 * 15 * 4, ByteOffset(store, "e3r", "cat"));
+        Assert.Equal(0, ByteOffset(store, "drop", "cat"));
+        Assert.Equal(0, ByteOffset(store, "id", "cat"));
+        Assert.Equal("cat", plan.Values["e1r"].AliasOf);
+        Assert.Equal("drop", plan.Values["id"].AliasOf);
+        Assert.True(store["e3r"].IsContiguous);
+        Assert.True(plan.Steps.Where(s => s.Kind is OpKind.Concat or OpKind.Dropout or OpKind.Identity).All(s => s.ZeroCopy));
+        Assert.Equal(SlotBytes(plan), plan.ArenaBytes);
+        using var off = new InferenceSession(net.B.ToGraph(), new PlanOptions { Fusion = false, Threads = threads });
+        off.Prepare(new Dictionary<string, int[]> { ["x"] = [1, 24, 15, 15] });
+        Assert.Equal(SlotBytes(off.Plan!), off.Plan!.ArenaBytes);
+        Assert.True(plan.ArenaBytes < off.Plan!.ArenaBytes);
+
+        // A second run with another input rewrites every slice in place.
+        var store2 = on.Run(RandomInput(13, 1, 24, 15, 15));
+        var offStore = off.Run(RandomInput(13, 1, 24, 15, 15));
+        foreach (var name in new[] { "e1r", "e3r", "cat", "drop", "id", "head" })
+        {
+            AssertBitwise(offStore[name], store2[name], name);
+        }
+    }
+
+    [Fact]
+    public void ConcatCopiesWhatItCannotPlace()
+    {
+        // x is a graph input, "c" is read by two concats (only the first can hold it), "d" is a graph output, "e" is
+        // given twice: only "c" is placed (in the first concat); the rest are copied.
+        var net = new Net(13);
+        net.B.AddInput("x", DataType.Float32, 1, 4, 6, 6);
+        net.Conv("x", "c", 4, 3, 1);
+        net.Conv("x", "d", 4, 2, 1);
+        net.Conv("x", "e", 4, 5, 3, 1, 1);
+        net.B.AddNode("Concat", ["x", "c", "d", "e", "e"], ["cat1"], AttributeValue.Of("axis", -3L));
+        net.B.AddNode("Concat", ["c", "x"], ["cat2"], AttributeValue.Of("axis", 1L));
+        net.B.AddOutput("cat1").AddOutput("cat2").AddOutput("d");
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(14, 1, 4, 6, 6), [], threads: 2);
+        var plan = on.Plan!;
+        Assert.Equal("cat1", plan.Values["c"].AliasOf);
+        Assert.Null(plan.Values["d"].AliasOf);
+        Assert.Null(plan.Values["e"].AliasOf);
+        Assert.Equal(4 * 36 * 4, ByteOffset(on.Store!, "c", "cat1"));
+        Assert.Null(plan.Values["x"].AliasOf);
+        Assert.All(plan.Steps.Where(s => s.Kind == OpKind.Concat), s => Assert.False(s.ZeroCopy));
+        Assert.IsType<NativeCnn.Runtime.Kernels.PartialConcatKernel>(plan.Steps.Single(s => s.Outputs[0] == "cat1").Kernel);
+        Assert.Equal(SlotBytes(plan), plan.ArenaBytes);
+    }
+
+    [Fact]
+    public void AConcatWithAConstantInputIsLeftAlone()
+    {
+        var net = new Net(17);
+        net.B.AddInput("x", DataType.Float32, 1, 4, 5, 5);
+        net.Conv("x", "a", 4, 3, 1);
+        net.B.AddNode("Concat", ["a", net.Weights("k", 1, 2, 5, 5)], ["cat"], AttributeValue.Of("axis", 1L));
+        net.Conv("cat", "head", 5, 2, 1);
+        net.B.AddOutput("head");
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(18, 1, 4, 5, 5), []);
+        Assert.DoesNotContain(on.Plan!.Values.Values, v => v.AliasOf is not null);
+    }
+
+    [Fact]
+    public void NestedConcatsNest()
+    {
+        var net = new Net(14);
+        net.B.AddInput("x", DataType.Float32, 1, 4, 5, 5);
+        net.Relu(net.Conv("x", "a", 4, 3, 1), "ar");
+        net.Relu(net.Conv("x", "b", 4, 2, 1), "br");
+        net.Relu(net.Conv("x", "c", 4, 6, 3, 1, 1), "cr");
+        net.B.AddNode("Concat", ["ar", "br"], ["ab"], AttributeValue.Of("axis", 1L));
+        net.B.AddNode("Concat", ["cr", "ab"], ["abc"], AttributeValue.Of("axis", 1L));
+        net.Conv("abc", "head", 11, 2, 1);
+        net.B.AddOutput("head");
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(15, 1, 4, 5, 5), ["a", "b", "c"]);
+        Assert.Equal(6 * 25 * 4, ByteOffset(on.Store!, "ab", "abc"));
+        Assert.Equal((6 + 3) * 25 * 4, ByteOffset(on.Store!, "br", "abc"));
+        Assert.All(on.Plan!.Steps.Where(s => s.Kind == OpKind.Concat), s => Assert.True(s.ZeroCopy));
+    }
+
+    [Theory]
+    [InlineData(2, 1)]      // batch 2: each input is two runs of the output
+    [InlineData(1, 2)]      // concat on H with C > 1
+    public void ConcatsWhoseInputsAreNotOneRunCopy(int batch, int axis)
+    {
+        var net = new Net(15);
+        net.B.AddInput("x", DataType.Float32, batch, 3, 6, 6);
+        net.Conv("x", "a", 3, 4, 1);
+        net.Conv("x", "b", 3, 4, 1);
+        net.B.AddNode("Concat", ["a", "b"], ["cat"], AttributeValue.Of("axis", (long)axis));
+        net.B.AddOutput("cat");
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(16, batch, 3, 6, 6), []);
+        Assert.DoesNotContain(on.Plan!.Values.Values, v => v.AliasOf is not null);
+    }
+
+    [Fact]
+    public void DropoutAndIdentityAtTheGraphEdgeCopy()
+    {
+        var net = new Net(16);
+        net.B.AddInput("x", DataType.Float32, 1, 3, 4, 4);
+        net.B.AddNode("Identity", ["x"], ["xi"]);                 // reads a graph input
+        net.Conv("xi", "c", 3, 2, 1);
+        net.B.AddNode("Dropout", ["c"], ["out"]);                 // writes a graph output
+        net.B.AddOutput("out");
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(17, 1, 3, 4, 4), []);
+        Assert.DoesNotContain(on.Plan!.Values.Values, v => v.AliasOf is not null);
+        Assert.DoesNotContain(on.Plan.Steps, s => s.ZeroCopy);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void SqueezeNetStoresTheSameBitsFusedAndUnfused(int threads)
+    {
+        string path = NativeCnn.Tests.TestAssets.Path("models", "squeezenet1.1", "squeezenet1.1.onnx");
+        var input = OnnxTensor.Read(Path.Combine(Path.GetDirectoryName(path)!, "test_data_set_0", "input_0.pb")).Tensor;
+        var graph = OnnxModel.Load(path);
+        var convs = graph.Nodes.Where(n => n.OpType == "Conv").Select(n => n.Outputs[0]).ToArray();
+        using var on = RunBoth(graph, input, convs, threads);
+        Assert.Equal(26, convs.Length);
+        Assert.Equal(8, on.Plan!.Steps.Count(s => s.Kind == OpKind.Concat && s.ZeroCopy));
+        Assert.Equal(16, on.Plan.Values.Values.Count(v => v.AliasOf is not null && on.Plan.Steps[v.Producer].Kind == OpKind.Conv));
+        Assert.True(on.Plan.Steps.Single(s => s.Kind == OpKind.Dropout).ZeroCopy);
+        Assert.Equal(SlotBytes(on.Plan), on.Plan.ArenaBytes);
     }
 }

@@ -102,7 +102,7 @@ public static class BenchCommand
 
         var forward = plan.Steps.Select(st => new StepRow(
             st.Index,
-            st.Node.OpType + (st.FusedNodes.Count > 0 ? "+" + string.Join("+", st.FusedNodes.Select(n => n.OpType)) : ""),
+            st.Node.OpType + (st.FusedNodes.Count > 0 ? "+" + string.Join("+", st.FusedNodes.Select(n => n.OpType)) : "") + (st.ZeroCopy ? "(view)" : ""),
             st.Node.DisplayName,
             OutputShape(plan, st),
             st.Macs,

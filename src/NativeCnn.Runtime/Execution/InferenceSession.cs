@@ -92,6 +92,11 @@ public sealed class InferenceSession : IDisposable
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < steps.Count; i++)
         {
+            if (steps[i].ZeroCopy)
+            {
+                continue;       // a view: its producers wrote it in place
+            }
+
             long t0 = Options.Profile ? Stopwatch.GetTimestamp() : 0;
             try
             {

@@ -40,6 +40,16 @@ public sealed class PlannedValue
 
     public string? ReplacedBy { get; init; }
 
+    /// <summary>
+    /// For a value that is a view into another value's memory (a Concat input written in place into its slice of the
+    /// Concat output, a Dropout/Identity output that is its input): that value; it has no slot of its own, and its
+    /// <see cref="Offset"/> is the other's plus <see cref="AliasByteOffset"/>. Null for a value with its own slot.
+    /// </summary>
+    public string? AliasOf { get; init; }
+
+    /// <summary>Byte offset of this value inside <see cref="AliasOf"/>.</summary>
+    public long AliasByteOffset { get; init; }
+
     public string? Description { get; init; }
 
     /// <summary>Bytes of the value; a count that does not fit 64 bits is a <see cref="ResourceLimitException"/>.</summary>
@@ -84,6 +94,12 @@ public sealed class PlanStep
 
     /// <summary>Nodes of the model that this step also computes (e.g. a folded BatchNormalization).</summary>
     public IReadOnlyList<Node> FusedNodes { get; init; } = [];
+
+    /// <summary>
+    /// The step does no work at run time: its output is a view of memory other steps fill (a Concat whose inputs were
+    /// all written in place, a Dropout/Identity whose output aliases its input). Kept for the backtracker.
+    /// </summary>
+    public bool ZeroCopy { get; init; }
 }
 
 /// <summary>

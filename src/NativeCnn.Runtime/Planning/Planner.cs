@@ -146,10 +146,21 @@ public static class Planner
                 valueOrder.Add(aux[i]);
             }
 
+            bool zeroCopy = false;
+            if (options.Fusion && kind == OpKind.Concat)
+            {
+                kernel = PlanConcatInPlace(node, opset, kernel, values, graphOutputs, out zeroCopy);
+            }
+            else if (options.Fusion && kind is OpKind.Dropout or OpKind.Identity && TryAliasPassThrough(node, values, constants, graphOutputs, inputNames))
+            {
+                kernel = new ZeroCopyKernel($"{node.OpType}View");
+                zeroCopy = true;
+            }
+
             steps.Add(new PlanStep
             {
                 Index = steps.Count, Node = node, Kind = kind.Value, Kernel = kernel,
-                Inputs = [.. node.Inputs], Outputs = outputs, Auxiliary = aux, Macs = MacCounter.Count(kind.Value, ctx),
+                Inputs = [.. node.Inputs], Outputs = outputs, Auxiliary = aux, Macs = MacCounter.Count(kind.Value, ctx), ZeroCopy = zeroCopy,
             });
         }
 
@@ -456,6 +467,114 @@ public static class Planner
         return true;
     }
 
+    /// <summary>
+    /// Zero-copy Concat: when every axis before the concat axis has size 1 (batch 1 on the channel axis), each input is
+    /// one contiguous run of the output, so an input that a step of this plan produces (and that is not a graph output,
+    /// not already a view, not given twice) becomes a view into its run: its producer writes it there in place and
+    /// the Concat copies nothing for it. Such inputs stay stored values, readable by name with the same elements.
+    /// Returns the Concat's kernel: <see cref="ZeroCopyKernel"/> when every input is in place, else a
+    /// <see cref="PartialConcatKernel"/> that copies the rest (or the original kernel when nothing could be placed).
+    /// </summary>
+    private static IKernel PlanConcatInPlace(Node node, long opset, IKernel kernel, Dictionary<string, PlannedValue> values,
+        HashSet<string> graphOutputs, out bool zeroCopy)
+    {
+        zeroCopy = false;
+        var y = values[node.Outputs[0]];
+        int rank = y.Type.Shape.Length;
+        long axisAttr = node.Attribute("axis") is null ? 1 : node.GetInt("axis", 1);
+        int axis = (int)(axisAttr < 0 ? axisAttr + rank : axisAttr);
+        if (rank == 0 || axis < 0 || axis >= rank || ShapeUtil.Product(y.Type.Shape.AsSpan(0, axis)) != 1 || y.AliasOf is not null)
+        {
+            return kernel;
+        }
+
+        if (node.Inputs.Any(i => !values.ContainsKey(i)))
+        {
+            return kernel;      // an initializer (constants get their values entry at the end of planning): leave this Concat alone
+        }
+
+        var placed = new HashSet<string>(StringComparer.Ordinal);
+        var copyInputs = new List<int>();
+        var copyOffsets = new List<long>();
+        var copyBytes = new List<long>();
+        long offset = 0;
+        for (int k = 0; k < node.Inputs.Count; k++)
+        {
+            string name = node.Inputs[k];
+            var v = values[name];
+            long bytes = v.ByteSize;
+            bool inPlace = v.Kind == ValueKind.Activation && v.Producer >= 0 && v.AliasOf is null && !graphOutputs.Contains(name) &&
+                v.Type.DataType == y.Type.DataType && !placed.Contains(name) && node.Inputs.Count(i => i == name) == 1;
+            if (inPlace)
+            {
+                values[name] = new PlannedValue
+                {
+                    Name = name, Type = v.Type, Kind = v.Kind, Producer = v.Producer, Description = v.Description,
+                    AliasOf = y.Name, AliasByteOffset = offset,
+                };
+                placed.Add(name);
+            }
+            else
+            {
+                copyInputs.Add(k);
+                copyOffsets.Add(offset);
+                copyBytes.Add(bytes);
+            }
+
+            offset += bytes;
+        }
+
+        if (placed.Count == 0)
+        {
+            return kernel;
+        }
+
+        if (copyInputs.Count == 0)
+        {
+            zeroCopy = true;
+            return new ZeroCopyKernel("ConcatZeroCopy");
+        }
+
+        return new PartialConcatKernel([.. copyInputs], [.. copyOffsets], [.. copyBytes]);
+    }
+
+    /// <summary>
+    /// Zero-copy Dropout (inference, no mask output, constant or absent ratio and training_mode) and Identity: the
+    /// output becomes a view of the input (same elements, readable by name) when the input is an activation of this
+    /// plan and neither is a graph input or output.
+    /// </summary>
+    private static bool TryAliasPassThrough(Node node, Dictionary<string, PlannedValue> values, Dictionary<string, Tensor> constants,
+        HashSet<string> graphOutputs, List<string> graphInputs)
+    {
+        if (node.Outputs.Count(o => o.Length > 0) != 1 || !node.HasOutput(0) || !node.HasInput(0))
+        {
+            return false;
+        }
+
+        for (int i = 1; i < node.Inputs.Count; i++)
+        {
+            if (node.HasInput(i) && !constants.ContainsKey(node.Inputs[i]))
+            {
+                return false;       // a training_mode known only at run time is checked by the kernel
+            }
+        }
+
+        string x = node.Inputs[0], y = node.Outputs[0];
+        if (!values.TryGetValue(x, out var xv) || xv.Kind != ValueKind.Activation || graphInputs.Contains(x) || graphOutputs.Contains(x) ||
+            graphOutputs.Contains(y) || values[y].Type.DataType != xv.Type.DataType || values[y].ByteSize != xv.ByteSize)
+        {
+            return false;
+        }
+
+        var yv = values[y];
+        values[y] = new PlannedValue
+        {
+            Name = y, Type = yv.Type, Kind = yv.Kind, Producer = yv.Producer, Description = $"a view of '{x}' ({node.OpType} copies nothing)",
+            AliasOf = x,
+        };
+        return true;
+    }
+
     private static void CheckDeclared(ModelGraph graph, string name, ValueType vt, Node node)
     {
         var declared = graph.Outputs.FirstOrDefault(o => o.Name == name) ?? graph.ValueInfos.FirstOrDefault(o => o.Name == name);
@@ -479,7 +598,7 @@ public static class Planner
         foreach (var name in order)
         {
             var v = values[name];
-            if (v.Kind is ValueKind.Constant or ValueKind.Elided)
+            if (v.Kind is ValueKind.Constant or ValueKind.Elided || v.AliasOf is not null)
             {
                 continue;
             }
@@ -502,7 +621,34 @@ public static class Planner
             }
         }
 
+        // Views (zero-copy Concat inputs, Dropout/Identity outputs) take their place inside the value they alias.
+        foreach (var name in order)
+        {
+            if (values[name].AliasOf is not null)
+            {
+                values[name].Offset = AliasOffset(values, name);
+            }
+        }
+
         return offset;
+    }
+
+    private static long AliasOffset(Dictionary<string, PlannedValue> values, string name)
+    {
+        long offset = 0;
+        for (int guard = 0; guard < 1024; guard++)
+        {
+            var v = values[name];
+            if (v.AliasOf is null)
+            {
+                return v.Offset + offset;
+            }
+
+            offset += v.AliasByteOffset;
+            name = v.AliasOf;
+        }
+
+        throw new InvalidOperationException($"value '{name}' is a view of a view … more than 1024 deep");
     }
 
     private static Dictionary<string, int> CountConsumers(ModelGraph graph)
