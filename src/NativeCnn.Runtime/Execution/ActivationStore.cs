@@ -7,7 +7,9 @@ namespace NativeCnn.Runtime.Execution;
 /// Every value of one forward pass, addressable by its model name: one 64-byte-aligned native arena holds the
 /// inputs, every activation and the auxiliary values kernels keep (max-pool argmax indices, recurrent gates and
 /// states); constants are views of their pinned tensors; values a fusion elided are listed with the value that
-/// replaces them. Nothing is recycled: after a run, everything the forward pass computed is here.
+/// replaces them. Nothing is recycled: after a run, everything the forward pass computed is here. A value written in
+/// place into another (a zero-copy Concat input, a Dropout/Identity output; <see cref="PlannedValue.AliasOf"/>) has
+/// no slot of its own: its view is the matching dense run of the other value's slot.
 /// <para>
 /// Layout: every value is dense row-major in the model's own axis order (NCHW for images, ONNX semantics), so
 /// a value's view is exactly the tensor the model defines. The store is reused by every run of the session

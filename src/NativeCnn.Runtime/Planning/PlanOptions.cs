@@ -4,9 +4,11 @@ namespace NativeCnn.Runtime.Planning;
 public sealed record PlanOptions
 {
     /// <summary>
-    /// Fold BatchNormalization into the preceding Conv (and other fusions). When on, an elided value (the
-    /// pre-BN conv output) is listed in the store as elided with the value that replaces it; when off, every
-    /// value of the model is computed and kept bit for bit as the model defines it.
+    /// Fold BatchNormalization into the preceding Conv, fuse Relu/LeakyRelu/Clip into the Conv or Add before them,
+    /// write Concat inputs in place into the Concat output and make Dropout/Identity outputs views of their inputs.
+    /// When on, an elided value (the pre-BN or pre-Relu conv output) is listed in the store as elided with the
+    /// value that replaces it, and in-place values are views (<see cref="PlannedValue.AliasOf"/>) with the same
+    /// elements; when off, every value of the model is computed and kept bit for bit, each in its own slot.
     /// </summary>
     public bool Fusion { get; init; } = true;
 
