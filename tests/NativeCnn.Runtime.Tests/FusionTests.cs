@@ -538,4 +538,61 @@ public class FusionTests
         Assert.True(on.Plan.Steps.Single(s => s.Kind == OpKind.Dropout).ZeroCopy);
         Assert.Equal(SlotBytes(on.Plan), on.Plan.ArenaBytes);
     }
+
+    // ---- the activation forms themselves ----
+
+    private static readonly float[] Specials =
+        [-0f, 0f, float.NaN, -float.NaN, float.PositiveInfinity, float.NegativeInfinity, float.Epsilon, -float.Epsilon, 1.5f, -1.5f, 6f, 6.5f, -3e38f, 3e38f, 0.25f, -0.25f, 7f];
+
+    [Theory]
+    [InlineData(ActivationKindUnderTest.Relu)]
+    [InlineData(ActivationKindUnderTest.LeakyRelu)]
+    [InlineData(ActivationKindUnderTest.Clip)]
+    public unsafe void FusedActivationFormsAreTheReferenceKernelsBitwise(ActivationKindUnderTest kind)
+    {
+        // Lengths around the vector widths, so both the vector body and the scalar tail see every special value.
+        foreach (int n in new[] { 1, 7, 16, 17, 33, 50 })
+        {
+            var x = Enumerable.Range(0, n).Select(i => Specials[i % Specials.Length]).ToArray();
+            var expected = new float[n];
+            var act = kind switch
+            {
+                ActivationKindUnderTest.Relu => NativeCnn.Runtime.Kernels.FusedActivation.Relu,
+                ActivationKindUnderTest.LeakyRelu => new NativeCnn.Runtime.Kernels.FusedActivation(NativeCnn.Runtime.Kernels.ActivationKind.LeakyRelu, Alpha: 0.1f),
+                _ => new NativeCnn.Runtime.Kernels.FusedActivation(NativeCnn.Runtime.Kernels.ActivationKind.Clip, Lo: 0f, Hi: 6f),
+            };
+            switch (kind)
+            {
+                case ActivationKindUnderTest.Relu:
+                    NativeCnn.Runtime.Kernels.ReluReference.Run<float>(x, expected);
+                    break;
+                case ActivationKindUnderTest.LeakyRelu:
+                    NativeCnn.Runtime.Kernels.LeakyReluReference.Run<float>(x, expected, 0.1f);
+                    break;
+                default:
+                    NativeCnn.Runtime.Kernels.ClipReference.Run<float>(x, expected, 0f, 6f);
+                    break;
+            }
+
+            var y = (float[])x.Clone();
+            fixed (float* p = y)
+            {
+                act.Apply(p, n);
+            }
+
+            Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), y.Select(BitConverter.SingleToInt32Bits));
+            if (kind == ActivationKindUnderTest.Relu)
+            {
+                // The branch-free scalar form the small-plane and depthwise epilogues use.
+                Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), x.Select(v => BitConverter.SingleToInt32Bits(MathF.Max(v, 0f))));
+            }
+        }
+    }
+
+    public enum ActivationKindUnderTest
+    {
+        Relu,
+        LeakyRelu,
+        Clip,
+    }
 }

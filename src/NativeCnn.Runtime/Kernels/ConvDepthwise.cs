@@ -158,7 +158,7 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivat
 
     /// <summary>The fused Relu of one scalar output (as <see cref="ElementwiseVector.Relu"/>), or the value itself.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Act(float v, bool relu) => !relu || float.IsNaN(v) ? v : v > 0f ? v : 0f;
+    private static float Act(float v, bool relu) => relu ? MathF.Max(v, 0f) : v;     // MathF.Max: NaN kept, −0 → +0, no branch on the sign
 
     /// <summary>16 consecutive outputs whose taps are all inside the row: tap (ky, kx) of lane i reads <c>xs[iy·rowLength + tapOffset[kx] + i]</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

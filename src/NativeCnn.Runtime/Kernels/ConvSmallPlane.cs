@@ -167,8 +167,8 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActiva
                 {
                     for (int i = i0; i < i1; i++)
                     {
-                        float v = c[((long)i * cout) + co] + bias;
-                        dst[i] = float.IsNaN(v) ? v : v > 0f ? v : 0f;     // the fused Relu, as ElementwiseVector.Relu
+                        // The fused Relu, as ElementwiseVector.Relu (NaN kept, −0 → +0), without a branch on the sign.
+                        dst[i] = MathF.Max(c[((long)i * cout) + co] + bias, 0f);
                     }
 
                     continue;
