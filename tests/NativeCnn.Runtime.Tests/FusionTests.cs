@@ -183,6 +183,36 @@ public class FusionTests
         Assert.True(on.Store!["r"].Span<float>().ToArray().Any(v => v == 0f), "the test input should make some outputs negative");
     }
 
+    [Theory]
+    [InlineData("LeakyRelu")]
+    [InlineData("Clip")]
+    public void LeakyReluAndClipOnEveryConvPath(string act)
+    {
+        foreach (var row in ConvPaths)
+        {
+            var (name, shape, cout, k, stride, pad, group, threads, kernel) =
+                ((string)row[0], (int[])row[1], (int)row[2], (int)row[3], (int)row[4], (int)row[5], (int)row[6], (int)row[7], (string)row[8]);
+            var net = new Net(name.Length + 100);
+            net.B.AddInput("x", DataType.Float32, shape.Select(d => (long)d).ToArray());
+            net.Conv("x", "c", shape[1], cout, k, stride, pad, group);
+            if (act == "LeakyRelu")
+            {
+                net.B.AddNode("LeakyRelu", ["c"], ["a"], AttributeValue.Of("alpha", 0.15f));
+            }
+            else
+            {
+                net.B.AddInitializer("lo", Tensor.Scalar(-0.1f)).AddInitializer("hi", Tensor.Scalar(0.3f));
+                net.B.AddNode("Clip", ["c", "lo", "hi"], ["a"]);
+            }
+
+            net.B.AddOutput("a");
+            using var on = RunBoth(net.B.ToGraph(), RandomInput(name.Length, shape), ["c"], threads);
+            string kn = ((IDescribedKernel)on.Plan!.Steps.Single().Kernel).KernelName;
+            Assert.True(kn.EndsWith("+" + act, StringComparison.Ordinal), $"{name}: {kn}");
+            Assert.True(kernel == "ConvDirectSmallK" && !System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || kn.Contains(kernel, StringComparison.Ordinal), $"{name}: {kn}");
+        }
+    }
+
     [Fact]
     public void ReferenceConvGetsTheActivationAsASeparatePass()
     {

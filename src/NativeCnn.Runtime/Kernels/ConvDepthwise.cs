@@ -52,7 +52,7 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivat
 
     public string KernelName => _name + _activation.Suffix;
 
-    /// <summary>The activation is applied to each output row once it is complete.</summary>
+    /// <summary>The activation is applied to each output vector (and border output) in registers before it is stored.</summary>
     public void SetActivation(FusedActivation activation) => _activation = activation;
 
     public static bool Supports(ConvParams p) => ConvSgemm.Supports(p) && p.InPerGroup == 1;
@@ -78,7 +78,9 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivat
         float* y = _y + ((long)plane * g.OutputSize);
         float* taps = _w + ((long)co * kh * kw);
         float bias = _b == null ? 0f : _b[co];
-        bool relu = _activation.Kind == ActivationKind.Relu, pass = !relu && !_activation.IsNone;
+        var kind = _activation.Kind;
+        var (p512, q512) = _activation.Parameters512;
+        var (p256, q256) = _activation.Parameters256;
 
         // Columns whose every kx tap lies inside the row: ox·sw − pw ≥ 0 and ox·sw − pw + (kw−1)·dw < w.
         var (lo, hi) = WindowGeometry.ValidRange(ow, w - ((kw - 1) * dw), sw, pw, 0, 1);
@@ -118,7 +120,7 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivat
             int ox = 0;
             for (; ox < x0; ox++)
             {
-                yRow[ox] = Act(Point(x, taps, bias, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw), relu);
+                yRow[ox] = _activation.Scalar(Point(x, taps, bias, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw));
             }
 
             if (vector && x1 - x0 >= 8)
@@ -132,12 +134,12 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivat
                     if (step == 16)
                     {
                         var v = Vector16(src + at, rowLength, tapOffset, taps, bias, iyBase, h, kh, kw, dh);
-                        (relu ? Vector512.Max(v, Vector512<float>.Zero) : v).Store(yRow + at);
+                        FusedActivation.Apply(v, kind, p512, q512).Store(yRow + at);
                     }
                     else
                     {
                         var v = Vector8(src + at, rowLength, tapOffset, taps, bias, iyBase, h, kh, kw, dh);
-                        (relu ? Vector256.Max(v, Vector256<float>.Zero) : v).Store(yRow + at);
+                        FusedActivation.Apply(v, kind, p256, q256).Store(yRow + at);
                     }
                 }
 
@@ -146,19 +148,11 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivat
 
             for (; ox < ow; ox++)
             {
-                yRow[ox] = Act(Point(x, taps, bias, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw), relu);
+                yRow[ox] = _activation.Scalar(Point(x, taps, bias, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw));
             }
 
-            if (pass)
-            {
-                _activation.Apply(yRow, ow);
-            }
         }
     }
-
-    /// <summary>The fused Relu of one scalar output (as <see cref="ElementwiseVector.Relu"/>), or the value itself.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Act(float v, bool relu) => relu ? MathF.Max(v, 0f) : v;     // MathF.Max: NaN kept, −0 → +0, no branch on the sign
 
     /// <summary>16 consecutive outputs whose taps are all inside the row: tap (ky, kx) of lane i reads <c>xs[iy·rowLength + tapOffset[kx] + i]</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

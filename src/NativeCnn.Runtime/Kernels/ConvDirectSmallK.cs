@@ -67,7 +67,7 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
 
     public string KernelName => "ConvDirectSmallKAvx512_8x48" + _activation.Suffix;
 
-    /// <summary>The activation is applied to each block of 8 channels × 48 (or 16) columns right after it is stored.</summary>
+    /// <summary>The activation is applied in registers to each block of 8 channels × 48 (or 16) columns before it is stored.</summary>
     public void SetActivation(FusedActivation activation) => _activation = activation;
 
     /// <summary>
@@ -148,7 +148,6 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
         var g = _p.Window;
         int oh = g.Output[1], ow = g.Output[2], cout = _p.OutChannels;
         float* pRow = _phase.Pointer + ((long)oy * g.Strides[1] * _sw * _q);
-        bool relu = _activation.Kind == ActivationKind.Relu, pass = !relu && !_activation.IsNone;
         fixed (int* taps = _tapOffset)
         {
             for (int cb = 0; cb < _coBlocks; cb++)
@@ -161,28 +160,20 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
                 int ox = 0;
                 for (; ox + 48 <= ow; ox += 48)
                 {
-                    Block48(pRow + ox, taps, _taps, wb, bias, y + ox, plane, rows, relu);
-                    if (pass)
-                    {
-                        _activation.Apply(y + ox, plane, rows, 48);
-                    }
+                    Block48(pRow + ox, taps, _taps, wb, bias, y + ox, plane, rows, _activation);
                 }
 
                 for (; ox < ow; ox += 16)
                 {
                     int at = Math.Min(ox, ow - 16);     // the last block overlaps: it recomputes the same values
-                    Block16(pRow + at, taps, _taps, wb, bias, y + at, plane, rows, relu);
-                    if (pass)
-                    {
-                        _activation.Apply(y + at, plane, rows, 16);  // an overlapping block was recomputed from scratch
-                    }
+                    Block16(pRow + at, taps, _taps, wb, bias, y + at, plane, rows, _activation);
                 }
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block48(float* p, int* taps, int count, float* w, float* bias, float* y, long plane, int rows, bool relu)
+    private static void Block48(float* p, int* taps, int count, float* w, float* bias, float* y, long plane, int rows, FusedActivation act)
     {
         var a0 = Vector512.Create(bias[0]); var a1 = Vector512.Create(bias[1]); var a2 = Vector512.Create(bias[2]); var a3 = Vector512.Create(bias[3]);
         var a4 = Vector512.Create(bias[4]); var a5 = Vector512.Create(bias[5]); var a6 = Vector512.Create(bias[6]); var a7 = Vector512.Create(bias[7]);
@@ -212,19 +203,21 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
             a7 = Vector512.FusedMultiplyAdd(x0, v, a7); b7 = Vector512.FusedMultiplyAdd(x1, v, b7); c7 = Vector512.FusedMultiplyAdd(x2, v, c7);
         }
 
-        if (relu)
+        if (!act.IsNone)
         {
-            // The fused Relu in registers, as ElementwiseVector.Relu: max(x, +0).
-            var z = Vector512<float>.Zero;
-            a0 = Vector512.Max(a0, z); b0 = Vector512.Max(b0, z); c0 = Vector512.Max(c0, z);
-            a1 = Vector512.Max(a1, z); b1 = Vector512.Max(b1, z); c1 = Vector512.Max(c1, z);
-            a2 = Vector512.Max(a2, z); b2 = Vector512.Max(b2, z); c2 = Vector512.Max(c2, z);
-            a3 = Vector512.Max(a3, z); b3 = Vector512.Max(b3, z); c3 = Vector512.Max(c3, z);
-            a4 = Vector512.Max(a4, z); b4 = Vector512.Max(b4, z); c4 = Vector512.Max(c4, z);
-            a5 = Vector512.Max(a5, z); b5 = Vector512.Max(b5, z); c5 = Vector512.Max(c5, z);
-            a6 = Vector512.Max(a6, z); b6 = Vector512.Max(b6, z); c6 = Vector512.Max(c6, z);
-            a7 = Vector512.Max(a7, z); b7 = Vector512.Max(b7, z); c7 = Vector512.Max(c7, z);
+            // The fused activation in registers (the same lane-wise operations as the standalone kernels).
+            var k = act.Kind;
+            var (ap, aq) = act.Parameters512;
+            a0 = FusedActivation.Apply(a0, k, ap, aq); b0 = FusedActivation.Apply(b0, k, ap, aq); c0 = FusedActivation.Apply(c0, k, ap, aq);
+            a1 = FusedActivation.Apply(a1, k, ap, aq); b1 = FusedActivation.Apply(b1, k, ap, aq); c1 = FusedActivation.Apply(c1, k, ap, aq);
+            a2 = FusedActivation.Apply(a2, k, ap, aq); b2 = FusedActivation.Apply(b2, k, ap, aq); c2 = FusedActivation.Apply(c2, k, ap, aq);
+            a3 = FusedActivation.Apply(a3, k, ap, aq); b3 = FusedActivation.Apply(b3, k, ap, aq); c3 = FusedActivation.Apply(c3, k, ap, aq);
+            a4 = FusedActivation.Apply(a4, k, ap, aq); b4 = FusedActivation.Apply(b4, k, ap, aq); c4 = FusedActivation.Apply(c4, k, ap, aq);
+            a5 = FusedActivation.Apply(a5, k, ap, aq); b5 = FusedActivation.Apply(b5, k, ap, aq); c5 = FusedActivation.Apply(c5, k, ap, aq);
+            a6 = FusedActivation.Apply(a6, k, ap, aq); b6 = FusedActivation.Apply(b6, k, ap, aq); c6 = FusedActivation.Apply(c6, k, ap, aq);
+            a7 = FusedActivation.Apply(a7, k, ap, aq); b7 = FusedActivation.Apply(b7, k, ap, aq); c7 = FusedActivation.Apply(c7, k, ap, aq);
         }
+
 
         Store3(y, a0, b0, c0);
         if (rows > 1) { Store3(y + plane, a1, b1, c1); }
@@ -245,7 +238,7 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block16(float* p, int* taps, int count, float* w, float* bias, float* y, long plane, int rows, bool relu)
+    private static void Block16(float* p, int* taps, int count, float* w, float* bias, float* y, long plane, int rows, FusedActivation act)
     {
         var a0 = Vector512.Create(bias[0]); var a1 = Vector512.Create(bias[1]); var a2 = Vector512.Create(bias[2]); var a3 = Vector512.Create(bias[3]);
         var a4 = Vector512.Create(bias[4]); var a5 = Vector512.Create(bias[5]); var a6 = Vector512.Create(bias[6]); var a7 = Vector512.Create(bias[7]);
@@ -262,12 +255,14 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
             a7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(w[7]), a7);
         }
 
-        if (relu)
+        if (!act.IsNone)
         {
-            var z = Vector512<float>.Zero;
-            a0 = Vector512.Max(a0, z); a1 = Vector512.Max(a1, z); a2 = Vector512.Max(a2, z); a3 = Vector512.Max(a3, z);
-            a4 = Vector512.Max(a4, z); a5 = Vector512.Max(a5, z); a6 = Vector512.Max(a6, z); a7 = Vector512.Max(a7, z);
+            var k = act.Kind;
+            var (ap, aq) = act.Parameters512;
+            a0 = FusedActivation.Apply(a0, k, ap, aq); a1 = FusedActivation.Apply(a1, k, ap, aq); a2 = FusedActivation.Apply(a2, k, ap, aq); a3 = FusedActivation.Apply(a3, k, ap, aq);
+            a4 = FusedActivation.Apply(a4, k, ap, aq); a5 = FusedActivation.Apply(a5, k, ap, aq); a6 = FusedActivation.Apply(a6, k, ap, aq); a7 = FusedActivation.Apply(a7, k, ap, aq);
         }
+
 
         a0.Store(y);
         if (rows > 1) { a1.Store(y + plane); }

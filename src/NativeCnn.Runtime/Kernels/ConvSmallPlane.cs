@@ -75,7 +75,7 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActiva
 
     public string KernelName => _name + _activation.Suffix;
 
-    /// <summary>The activation is applied by the transpose that writes NCHW, to each run of 32 positions it writes.</summary>
+    /// <summary>The activation is applied by the transpose that writes NCHW: a Relu to each value it writes, others to each run of 32.</summary>
     public void SetActivation(FusedActivation activation) => _activation = activation;
 
     /// <summary>
@@ -179,6 +179,7 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActiva
                     dst[i] = c[((long)i * cout) + co] + bias;
                 }
 
+                // Other activations: a vector pass over the run just written (a scalar LeakyRelu branches on the sign).
                 _activation.Apply(dst + i0, i1 - i0);
             }
         }

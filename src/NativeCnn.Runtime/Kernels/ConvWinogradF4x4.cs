@@ -102,7 +102,7 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
 
     public string KernelName => _name + _activation.Suffix;
 
-    /// <summary>The activation is applied by the output transform to each output row it writes.</summary>
+    /// <summary>The activation is applied by the output transform to its results in registers.</summary>
     public void SetActivation(FusedActivation activation) => _activation = activation;
 
     /// <summary>G of F(4×4, 3×3): the 6×3 filter transform.</summary>
@@ -281,7 +281,8 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
         var g = _p.Window;
         int oh = g.Output[1], ow = g.Output[2], tw = _tilesW, q = _phaseLength;
         var bias = Vector256.Create(_b == null ? 0f : _b[co]);
-        bool relu = _activation.Kind == ActivationKind.Relu, pass = !relu && !_activation.IsNone;
+        var kind = _activation.Kind;
+        var (ap, aq) = _activation.Parameters256;
         float* plane = _y + ((long)co * g.OutputSize);
         float* m = _m.Pointer + ((long)co * Points * _tiles);
         float* t = _outputScratch.Pointer + ((long)worker * _outputScratchPerWorker);   // (4, 6, 8): Aᵀ down the rows
@@ -296,14 +297,14 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
                     float* src = mrow + (c * (long)_tiles) + j;
                     long rs = 6L * _tiles;
                     AT(Vector256.Load(src), Vector256.Load(src + rs), Vector256.Load(src + (2 * rs)), Vector256.Load(src + (3 * rs)),
-                        Vector256.Load(src + (4 * rs)), Vector256.Load(src + (5 * rs)), t + (c * 8), 6 * 8, default, false);
+                        Vector256.Load(src + (4 * rs)), Vector256.Load(src + (5 * rs)), t + (c * 8), 6 * 8, default, ActivationKind.None, default, default);
                 }
 
                 for (int r = 0; r < 4; r++)
                 {
                     float* src = t + (r * 6 * 8);
                     AT(Vector256.Load(src), Vector256.Load(src + 8), Vector256.Load(src + 16), Vector256.Load(src + 24),
-                        Vector256.Load(src + 32), Vector256.Load(src + 40), o + (r * 4 * q) + j, q, bias, relu);
+                        Vector256.Load(src + 32), Vector256.Load(src + 40), o + (r * 4 * q) + j, q, bias, kind, ap, aq);
                 }
             }
 
@@ -348,10 +349,6 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
                     dst[x] = src[((x % 4) * q) + (x / 4)];
                 }
 
-                if (pass)
-                {
-                    _activation.Apply(dst, ow);
-                }
             }
         }
     }
@@ -388,7 +385,7 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
 
     /// <summary>Aᵀ of F(4×4, 3×3) on six vectors plus <paramref name="add"/>, the four results stored at <c>y + i·ys</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AT(Vector256<float> m0, Vector256<float> m1, Vector256<float> m2, Vector256<float> m3, Vector256<float> m4, Vector256<float> m5, float* y, long ys, Vector256<float> add, bool relu)
+    private static void AT(Vector256<float> m0, Vector256<float> m1, Vector256<float> m2, Vector256<float> m3, Vector256<float> m4, Vector256<float> m5, float* y, long ys, Vector256<float> add, ActivationKind kind, Vector256<float> ap, Vector256<float> aq)
     {
         var a = m1 + m2;
         var b = m1 - m2;
@@ -398,11 +395,13 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
         var y1 = b + (e * 2f) + add;
         var y2 = a + (c * 4f) + add;
         var y3 = b + (e * 8f) + m5 + add;
-        if (relu)
+        if (kind != ActivationKind.None)
         {
-            // The fused Relu on the finished outputs, as ElementwiseVector.Relu: max(x, +0).
-            var z = Vector256<float>.Zero;
-            (y0, y1, y2, y3) = (Vector256.Max(y0, z), Vector256.Max(y1, z), Vector256.Max(y2, z), Vector256.Max(y3, z));
+            // The fused activation on the finished outputs (the same lane-wise operations as the standalone kernels).
+            y0 = FusedActivation.Apply(y0, kind, ap, aq);
+            y1 = FusedActivation.Apply(y1, kind, ap, aq);
+            y2 = FusedActivation.Apply(y2, kind, ap, aq);
+            y3 = FusedActivation.Apply(y3, kind, ap, aq);
         }
 
         y0.Store(y);

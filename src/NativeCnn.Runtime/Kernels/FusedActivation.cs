@@ -75,6 +75,80 @@ public readonly record struct FusedActivation(ActivationKind Kind, float Alpha =
         }
     }
 
+    /// <summary>LeakyRelu of one vector, as <see cref="ElementwiseVector.LeakyRelu"/>: <c>x &lt; 0 ? α·x : x</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Leaky(Vector512<float> v, Vector512<float> alpha) =>
+        Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), alpha * v, v);
+
+    /// <summary>LeakyRelu of one vector, as <see cref="ElementwiseVector.LeakyRelu"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Leaky(Vector256<float> v, Vector256<float> alpha) =>
+        Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<float>.Zero), alpha * v, v);
+
+    /// <summary>Clip of one vector, as <see cref="ClipVector"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Clip(Vector512<float> v, Vector512<float> lo, Vector512<float> hi)
+    {
+        v = Vector512.ConditionalSelect(Vector512.LessThan(v, lo), lo, v);
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(v, hi), hi, v);
+    }
+
+    /// <summary>Clip of one vector, as <see cref="ClipVector"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Clip(Vector256<float> v, Vector256<float> lo, Vector256<float> hi)
+    {
+        v = Vector256.ConditionalSelect(Vector256.LessThan(v, lo), lo, v);
+        return Vector256.ConditionalSelect(Vector256.GreaterThan(v, hi), hi, v);
+    }
+
+    /// <summary>The scalar form of every kind (as the scalar tails of the vector kernels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Scalar(float v) => Kind switch
+    {
+        ActivationKind.None => v,
+        ActivationKind.Relu => MathF.Max(v, 0f),
+        ActivationKind.LeakyRelu => v < 0f ? Alpha * v : v,
+        _ => ClipScalar(v, Lo, Hi),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ClipScalar(float v, float lo, float hi)
+    {
+        v = v < lo ? lo : v;
+        return v > hi ? hi : v;
+    }
+
+    /// <summary>
+    /// The activation of one vector (for kernels that apply it in registers before the store); <paramref name="p"/> is
+    /// α (LeakyRelu) or lo (Clip), <paramref name="q"/> hi (Clip): see <see cref="Parameters512"/>. Kind None: unchanged.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Apply(Vector512<float> v, ActivationKind kind, Vector512<float> p, Vector512<float> q) => kind switch
+    {
+        ActivationKind.None => v,
+        ActivationKind.Relu => Vector512.Max(v, Vector512<float>.Zero),
+        ActivationKind.LeakyRelu => Leaky(v, p),
+        _ => Clip(v, p, q),
+    };
+
+    /// <summary>As <see cref="Apply(Vector512{float}, ActivationKind, Vector512{float}, Vector512{float})"/> for 256-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Apply(Vector256<float> v, ActivationKind kind, Vector256<float> p, Vector256<float> q) => kind switch
+    {
+        ActivationKind.None => v,
+        ActivationKind.Relu => Vector256.Max(v, Vector256<float>.Zero),
+        ActivationKind.LeakyRelu => Leaky(v, p),
+        _ => Clip(v, p, q),
+    };
+
+    /// <summary>The vector parameters of <see cref="Apply(Vector512{float}, ActivationKind, Vector512{float}, Vector512{float})"/>.</summary>
+    public (Vector512<float> P, Vector512<float> Q) Parameters512 =>
+        (Vector512.Create(Kind == ActivationKind.Clip ? Lo : Alpha), Vector512.Create(Hi));
+
+    /// <summary>The vector parameters of <see cref="Apply(Vector256{float}, ActivationKind, Vector256{float}, Vector256{float})"/>.</summary>
+    public (Vector256<float> P, Vector256<float> Q) Parameters256 =>
+        (Vector256.Create(Kind == ActivationKind.Clip ? Lo : Alpha), Vector256.Create(Hi));
+
     /// <summary><c>v = x &lt; lo ? lo : x; y = v &gt; hi ? hi : v</c> lane by lane (NaN passes through), which is <see cref="ClipReference"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void ClipVector(float* x, float* y, long n, float lo, float hi)

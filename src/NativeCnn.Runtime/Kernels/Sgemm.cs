@@ -36,8 +36,8 @@ internal unsafe interface ISgemmMicroKernel
 
     static abstract int NR { get; }
 
-    /// <param name="relu">Apply <c>max(x, +0)</c> (as <see cref="ElementwiseVector.Relu"/>) to the tile in registers before storing it.</param>
-    static abstract void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init, bool relu);
+    /// <param name="act">Activation applied to the tile in registers before it is stored (none: <c>default</c>).</param>
+    static abstract void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init, FusedActivation act);
 }
 
 /// <summary>
@@ -519,7 +519,6 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
 
         // Panels the source offers in place (dense rows, plan-time packed weights) are not copied.
         int fullEnd = _useSharedB ? n0 : _source.DirectEnd(n0, n1, nr);
-        bool reluInRegisters = _epilogue.Kind == ActivationKind.Relu;   // other activations: a pass over the finished tile
         for (int k0 = 0; k0 < p.K; k0 += p.KC)
         {
             int kc = Math.Min(p.KC, p.K - k0);
@@ -556,11 +555,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
                     float* ap = a.Panel(k0, kc, ir);
                     if (rows == mr && cols == nr)
                     {
-                        TMicro.Run(kc, ap, bPanel, ldb, ct, _ldc, k0 > 0 ? null : _bias == null ? zeros : _bias + row0, last && reluInRegisters);
-                        if (last && !reluInRegisters)
-                        {
-                            _epilogue.Apply(ct, _ldc, mr, nr);
-                        }
+                        TMicro.Run(kc, ap, bPanel, ldb, ct, _ldc, k0 > 0 ? null : _bias == null ? zeros : _bias + row0, last ? _epilogue : default);
                     }
                     else
                     {
@@ -580,11 +575,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
                             Copy(ct, _ldc, tile, nr, rows, cols);
                         }
 
-                        TMicro.Run(kc, ap, bPanel, ldb, tile, nr, start, last && reluInRegisters);
-                        if (last && !reluInRegisters)
-                        {
-                            _epilogue.Apply(tile, nr, rows, cols);
-                        }
+                        TMicro.Run(kc, ap, bPanel, ldb, tile, nr, start, last ? _epilogue : default);
 
                         Copy(tile, nr, ct, _ldc, rows, cols);
                     }

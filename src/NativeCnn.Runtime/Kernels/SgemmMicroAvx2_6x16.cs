@@ -15,7 +15,7 @@ internal unsafe struct SgemmMicroAvx2_6x16 : ISgemmMicroKernel
     public static int NR => 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init, bool relu)
+    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init, FusedActivation act)
     {
         float* r0 = c + (0 * ldc);
         float* r1 = c + (1 * ldc);
@@ -71,14 +71,56 @@ internal unsafe struct SgemmMicroAvx2_6x16 : ISgemmMicroKernel
             c5_0 = Vector256.FusedMultiplyAdd(a5, b0, c5_0); c5_1 = Vector256.FusedMultiplyAdd(a5, b1, c5_1);
         }
 
-        if (relu)
+        // The fused activation on the finished tile, in registers: the same lane-wise operations as the standalone kernels.
+
+        if (act.Kind == ActivationKind.Relu)
+
         {
-            // The fused Relu, as ElementwiseVector.Relu: max(x, +0) lane by lane.
+
             var zero = Vector256<float>.Zero;
+
             c0_0 = Vector256.Max(c0_0, zero); c0_1 = Vector256.Max(c0_1, zero); c1_0 = Vector256.Max(c1_0, zero);
+
             c1_1 = Vector256.Max(c1_1, zero); c2_0 = Vector256.Max(c2_0, zero); c2_1 = Vector256.Max(c2_1, zero);
+
             c3_0 = Vector256.Max(c3_0, zero); c3_1 = Vector256.Max(c3_1, zero); c4_0 = Vector256.Max(c4_0, zero);
+
             c4_1 = Vector256.Max(c4_1, zero); c5_0 = Vector256.Max(c5_0, zero); c5_1 = Vector256.Max(c5_1, zero);
+
+        }
+
+        else if (act.Kind == ActivationKind.LeakyRelu)
+
+        {
+
+            var al = Vector256.Create(act.Alpha);
+
+            c0_0 = FusedActivation.Leaky(c0_0, al); c0_1 = FusedActivation.Leaky(c0_1, al); c1_0 = FusedActivation.Leaky(c1_0, al);
+
+            c1_1 = FusedActivation.Leaky(c1_1, al); c2_0 = FusedActivation.Leaky(c2_0, al); c2_1 = FusedActivation.Leaky(c2_1, al);
+
+            c3_0 = FusedActivation.Leaky(c3_0, al); c3_1 = FusedActivation.Leaky(c3_1, al); c4_0 = FusedActivation.Leaky(c4_0, al);
+
+            c4_1 = FusedActivation.Leaky(c4_1, al); c5_0 = FusedActivation.Leaky(c5_0, al); c5_1 = FusedActivation.Leaky(c5_1, al);
+
+        }
+
+        else if (act.Kind == ActivationKind.Clip)
+
+        {
+
+            var lo = Vector256.Create(act.Lo);
+
+            var hi = Vector256.Create(act.Hi);
+
+            c0_0 = FusedActivation.Clip(c0_0, lo, hi); c0_1 = FusedActivation.Clip(c0_1, lo, hi); c1_0 = FusedActivation.Clip(c1_0, lo, hi);
+
+            c1_1 = FusedActivation.Clip(c1_1, lo, hi); c2_0 = FusedActivation.Clip(c2_0, lo, hi); c2_1 = FusedActivation.Clip(c2_1, lo, hi);
+
+            c3_0 = FusedActivation.Clip(c3_0, lo, hi); c3_1 = FusedActivation.Clip(c3_1, lo, hi); c4_0 = FusedActivation.Clip(c4_0, lo, hi);
+
+            c4_1 = FusedActivation.Clip(c4_1, lo, hi); c5_0 = FusedActivation.Clip(c5_0, lo, hi); c5_1 = FusedActivation.Clip(c5_1, lo, hi);
+
         }
 
         c0_0.Store(r0 + 0); c0_1.Store(r0 + 8);

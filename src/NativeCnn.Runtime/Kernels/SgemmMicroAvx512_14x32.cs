@@ -17,7 +17,7 @@ internal unsafe struct SgemmMicroAvx512_14x32 : ISgemmMicroKernel
     public static int NR => 32;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init, bool relu)
+    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init, FusedActivation act)
     {
         float* r0 = c + (0 * ldc);
         float* r1 = c + (1 * ldc);
@@ -130,20 +130,92 @@ internal unsafe struct SgemmMicroAvx512_14x32 : ISgemmMicroKernel
             c13_0 = Vector512.FusedMultiplyAdd(a13, b0, c13_0); c13_1 = Vector512.FusedMultiplyAdd(a13, b1, c13_1);
         }
 
-        if (relu)
+        // The fused activation on the finished tile, in registers: the same lane-wise operations as the standalone kernels.
+
+        if (act.Kind == ActivationKind.Relu)
+
         {
-            // The fused Relu, as ElementwiseVector.Relu: max(x, +0) lane by lane.
+
             var zero = Vector512<float>.Zero;
+
             c0_0 = Vector512.Max(c0_0, zero); c0_1 = Vector512.Max(c0_1, zero); c1_0 = Vector512.Max(c1_0, zero);
+
             c1_1 = Vector512.Max(c1_1, zero); c2_0 = Vector512.Max(c2_0, zero); c2_1 = Vector512.Max(c2_1, zero);
+
             c3_0 = Vector512.Max(c3_0, zero); c3_1 = Vector512.Max(c3_1, zero); c4_0 = Vector512.Max(c4_0, zero);
+
             c4_1 = Vector512.Max(c4_1, zero); c5_0 = Vector512.Max(c5_0, zero); c5_1 = Vector512.Max(c5_1, zero);
+
             c6_0 = Vector512.Max(c6_0, zero); c6_1 = Vector512.Max(c6_1, zero); c7_0 = Vector512.Max(c7_0, zero);
+
             c7_1 = Vector512.Max(c7_1, zero); c8_0 = Vector512.Max(c8_0, zero); c8_1 = Vector512.Max(c8_1, zero);
+
             c9_0 = Vector512.Max(c9_0, zero); c9_1 = Vector512.Max(c9_1, zero); c10_0 = Vector512.Max(c10_0, zero);
+
             c10_1 = Vector512.Max(c10_1, zero); c11_0 = Vector512.Max(c11_0, zero); c11_1 = Vector512.Max(c11_1, zero);
+
             c12_0 = Vector512.Max(c12_0, zero); c12_1 = Vector512.Max(c12_1, zero); c13_0 = Vector512.Max(c13_0, zero);
+
             c13_1 = Vector512.Max(c13_1, zero);
+
+        }
+
+        else if (act.Kind == ActivationKind.LeakyRelu)
+
+        {
+
+            var al = Vector512.Create(act.Alpha);
+
+            c0_0 = FusedActivation.Leaky(c0_0, al); c0_1 = FusedActivation.Leaky(c0_1, al); c1_0 = FusedActivation.Leaky(c1_0, al);
+
+            c1_1 = FusedActivation.Leaky(c1_1, al); c2_0 = FusedActivation.Leaky(c2_0, al); c2_1 = FusedActivation.Leaky(c2_1, al);
+
+            c3_0 = FusedActivation.Leaky(c3_0, al); c3_1 = FusedActivation.Leaky(c3_1, al); c4_0 = FusedActivation.Leaky(c4_0, al);
+
+            c4_1 = FusedActivation.Leaky(c4_1, al); c5_0 = FusedActivation.Leaky(c5_0, al); c5_1 = FusedActivation.Leaky(c5_1, al);
+
+            c6_0 = FusedActivation.Leaky(c6_0, al); c6_1 = FusedActivation.Leaky(c6_1, al); c7_0 = FusedActivation.Leaky(c7_0, al);
+
+            c7_1 = FusedActivation.Leaky(c7_1, al); c8_0 = FusedActivation.Leaky(c8_0, al); c8_1 = FusedActivation.Leaky(c8_1, al);
+
+            c9_0 = FusedActivation.Leaky(c9_0, al); c9_1 = FusedActivation.Leaky(c9_1, al); c10_0 = FusedActivation.Leaky(c10_0, al);
+
+            c10_1 = FusedActivation.Leaky(c10_1, al); c11_0 = FusedActivation.Leaky(c11_0, al); c11_1 = FusedActivation.Leaky(c11_1, al);
+
+            c12_0 = FusedActivation.Leaky(c12_0, al); c12_1 = FusedActivation.Leaky(c12_1, al); c13_0 = FusedActivation.Leaky(c13_0, al);
+
+            c13_1 = FusedActivation.Leaky(c13_1, al);
+
+        }
+
+        else if (act.Kind == ActivationKind.Clip)
+
+        {
+
+            var lo = Vector512.Create(act.Lo);
+
+            var hi = Vector512.Create(act.Hi);
+
+            c0_0 = FusedActivation.Clip(c0_0, lo, hi); c0_1 = FusedActivation.Clip(c0_1, lo, hi); c1_0 = FusedActivation.Clip(c1_0, lo, hi);
+
+            c1_1 = FusedActivation.Clip(c1_1, lo, hi); c2_0 = FusedActivation.Clip(c2_0, lo, hi); c2_1 = FusedActivation.Clip(c2_1, lo, hi);
+
+            c3_0 = FusedActivation.Clip(c3_0, lo, hi); c3_1 = FusedActivation.Clip(c3_1, lo, hi); c4_0 = FusedActivation.Clip(c4_0, lo, hi);
+
+            c4_1 = FusedActivation.Clip(c4_1, lo, hi); c5_0 = FusedActivation.Clip(c5_0, lo, hi); c5_1 = FusedActivation.Clip(c5_1, lo, hi);
+
+            c6_0 = FusedActivation.Clip(c6_0, lo, hi); c6_1 = FusedActivation.Clip(c6_1, lo, hi); c7_0 = FusedActivation.Clip(c7_0, lo, hi);
+
+            c7_1 = FusedActivation.Clip(c7_1, lo, hi); c8_0 = FusedActivation.Clip(c8_0, lo, hi); c8_1 = FusedActivation.Clip(c8_1, lo, hi);
+
+            c9_0 = FusedActivation.Clip(c9_0, lo, hi); c9_1 = FusedActivation.Clip(c9_1, lo, hi); c10_0 = FusedActivation.Clip(c10_0, lo, hi);
+
+            c10_1 = FusedActivation.Clip(c10_1, lo, hi); c11_0 = FusedActivation.Clip(c11_0, lo, hi); c11_1 = FusedActivation.Clip(c11_1, lo, hi);
+
+            c12_0 = FusedActivation.Clip(c12_0, lo, hi); c12_1 = FusedActivation.Clip(c12_1, lo, hi); c13_0 = FusedActivation.Clip(c13_0, lo, hi);
+
+            c13_1 = FusedActivation.Clip(c13_1, lo, hi);
+
         }
 
         c0_0.Store(r0 + 0); c0_1.Store(r0 + 16);

@@ -17,7 +17,7 @@ internal unsafe struct SgemmMicroAvx512_8x48 : ISgemmMicroKernel
     public static int NR => 48;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init, bool relu)
+    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init, FusedActivation act)
     {
         float* r0 = c + (0 * ldc);
         float* r1 = c + (1 * ldc);
@@ -88,18 +88,80 @@ internal unsafe struct SgemmMicroAvx512_8x48 : ISgemmMicroKernel
             c7_0 = Vector512.FusedMultiplyAdd(a7, b0, c7_0); c7_1 = Vector512.FusedMultiplyAdd(a7, b1, c7_1); c7_2 = Vector512.FusedMultiplyAdd(a7, b2, c7_2);
         }
 
-        if (relu)
+        // The fused activation on the finished tile, in registers: the same lane-wise operations as the standalone kernels.
+
+        if (act.Kind == ActivationKind.Relu)
+
         {
-            // The fused Relu, as ElementwiseVector.Relu: max(x, +0) lane by lane.
+
             var zero = Vector512<float>.Zero;
+
             c0_0 = Vector512.Max(c0_0, zero); c0_1 = Vector512.Max(c0_1, zero); c0_2 = Vector512.Max(c0_2, zero);
+
             c1_0 = Vector512.Max(c1_0, zero); c1_1 = Vector512.Max(c1_1, zero); c1_2 = Vector512.Max(c1_2, zero);
+
             c2_0 = Vector512.Max(c2_0, zero); c2_1 = Vector512.Max(c2_1, zero); c2_2 = Vector512.Max(c2_2, zero);
+
             c3_0 = Vector512.Max(c3_0, zero); c3_1 = Vector512.Max(c3_1, zero); c3_2 = Vector512.Max(c3_2, zero);
+
             c4_0 = Vector512.Max(c4_0, zero); c4_1 = Vector512.Max(c4_1, zero); c4_2 = Vector512.Max(c4_2, zero);
+
             c5_0 = Vector512.Max(c5_0, zero); c5_1 = Vector512.Max(c5_1, zero); c5_2 = Vector512.Max(c5_2, zero);
+
             c6_0 = Vector512.Max(c6_0, zero); c6_1 = Vector512.Max(c6_1, zero); c6_2 = Vector512.Max(c6_2, zero);
+
             c7_0 = Vector512.Max(c7_0, zero); c7_1 = Vector512.Max(c7_1, zero); c7_2 = Vector512.Max(c7_2, zero);
+
+        }
+
+        else if (act.Kind == ActivationKind.LeakyRelu)
+
+        {
+
+            var al = Vector512.Create(act.Alpha);
+
+            c0_0 = FusedActivation.Leaky(c0_0, al); c0_1 = FusedActivation.Leaky(c0_1, al); c0_2 = FusedActivation.Leaky(c0_2, al);
+
+            c1_0 = FusedActivation.Leaky(c1_0, al); c1_1 = FusedActivation.Leaky(c1_1, al); c1_2 = FusedActivation.Leaky(c1_2, al);
+
+            c2_0 = FusedActivation.Leaky(c2_0, al); c2_1 = FusedActivation.Leaky(c2_1, al); c2_2 = FusedActivation.Leaky(c2_2, al);
+
+            c3_0 = FusedActivation.Leaky(c3_0, al); c3_1 = FusedActivation.Leaky(c3_1, al); c3_2 = FusedActivation.Leaky(c3_2, al);
+
+            c4_0 = FusedActivation.Leaky(c4_0, al); c4_1 = FusedActivation.Leaky(c4_1, al); c4_2 = FusedActivation.Leaky(c4_2, al);
+
+            c5_0 = FusedActivation.Leaky(c5_0, al); c5_1 = FusedActivation.Leaky(c5_1, al); c5_2 = FusedActivation.Leaky(c5_2, al);
+
+            c6_0 = FusedActivation.Leaky(c6_0, al); c6_1 = FusedActivation.Leaky(c6_1, al); c6_2 = FusedActivation.Leaky(c6_2, al);
+
+            c7_0 = FusedActivation.Leaky(c7_0, al); c7_1 = FusedActivation.Leaky(c7_1, al); c7_2 = FusedActivation.Leaky(c7_2, al);
+
+        }
+
+        else if (act.Kind == ActivationKind.Clip)
+
+        {
+
+            var lo = Vector512.Create(act.Lo);
+
+            var hi = Vector512.Create(act.Hi);
+
+            c0_0 = FusedActivation.Clip(c0_0, lo, hi); c0_1 = FusedActivation.Clip(c0_1, lo, hi); c0_2 = FusedActivation.Clip(c0_2, lo, hi);
+
+            c1_0 = FusedActivation.Clip(c1_0, lo, hi); c1_1 = FusedActivation.Clip(c1_1, lo, hi); c1_2 = FusedActivation.Clip(c1_2, lo, hi);
+
+            c2_0 = FusedActivation.Clip(c2_0, lo, hi); c2_1 = FusedActivation.Clip(c2_1, lo, hi); c2_2 = FusedActivation.Clip(c2_2, lo, hi);
+
+            c3_0 = FusedActivation.Clip(c3_0, lo, hi); c3_1 = FusedActivation.Clip(c3_1, lo, hi); c3_2 = FusedActivation.Clip(c3_2, lo, hi);
+
+            c4_0 = FusedActivation.Clip(c4_0, lo, hi); c4_1 = FusedActivation.Clip(c4_1, lo, hi); c4_2 = FusedActivation.Clip(c4_2, lo, hi);
+
+            c5_0 = FusedActivation.Clip(c5_0, lo, hi); c5_1 = FusedActivation.Clip(c5_1, lo, hi); c5_2 = FusedActivation.Clip(c5_2, lo, hi);
+
+            c6_0 = FusedActivation.Clip(c6_0, lo, hi); c6_1 = FusedActivation.Clip(c6_1, lo, hi); c6_2 = FusedActivation.Clip(c6_2, lo, hi);
+
+            c7_0 = FusedActivation.Clip(c7_0, lo, hi); c7_1 = FusedActivation.Clip(c7_1, lo, hi); c7_2 = FusedActivation.Clip(c7_2, lo, hi);
+
         }
 
         c0_0.Store(r0 + 0); c0_1.Store(r0 + 16); c0_2.Store(r0 + 32);

@@ -13,7 +13,7 @@ internal unsafe struct SgemmMicroScalar_4x4 : ISgemmMicroKernel
     public static int NR => 4;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init, bool relu)
+    public static void Run(int kc, float* a, float* b, long ldb, float* c, long ldc, float* init, FusedActivation act)
     {
         for (int i = 0; i < 4; i++)
         {
@@ -38,9 +38,9 @@ internal unsafe struct SgemmMicroScalar_4x4 : ISgemmMicroKernel
                 s3 += av * bp[3];
             }
 
-            if (relu)
+            if (!act.IsNone)
             {
-                (s0, s1, s2, s3) = (Relu(s0), Relu(s1), Relu(s2), Relu(s3));
+                (s0, s1, s2, s3) = (act.Scalar(s0), act.Scalar(s1), act.Scalar(s2), act.Scalar(s3));
             }
 
             row[0] = s0;
@@ -49,8 +49,4 @@ internal unsafe struct SgemmMicroScalar_4x4 : ISgemmMicroKernel
             row[3] = s3;
         }
     }
-
-    /// <summary>The scalar Relu of <see cref="ElementwiseVector.Relu"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Relu(float v) => float.IsNaN(v) ? v : v > 0f ? v : 0f;
 }
