@@ -93,6 +93,7 @@ public class FusionTests
         foreach (var (name, v) in offStore.Plan.Values)
         {
             Assert.NotEqual(ValueKind.Elided, v.Kind);
+            Assert.Null(v.AliasOf);         // Fusion = false: every value in its own slot
             if (v.Kind is ValueKind.Constant)
             {
                 continue;
