@@ -203,19 +203,43 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
             a7 = Vector512.FusedMultiplyAdd(x0, v, a7); b7 = Vector512.FusedMultiplyAdd(x1, v, b7); c7 = Vector512.FusedMultiplyAdd(x2, v, c7);
         }
 
-        if (!act.IsNone)
+        // The fused activation in registers (the same lane-wise operations as the standalone kernels), one branch per block.
+        if (act.Kind == ActivationKind.Relu)
         {
-            // The fused activation in registers (the same lane-wise operations as the standalone kernels).
-            var k = act.Kind;
-            var (ap, aq) = act.Parameters512;
-            a0 = FusedActivation.Apply(a0, k, ap, aq); b0 = FusedActivation.Apply(b0, k, ap, aq); c0 = FusedActivation.Apply(c0, k, ap, aq);
-            a1 = FusedActivation.Apply(a1, k, ap, aq); b1 = FusedActivation.Apply(b1, k, ap, aq); c1 = FusedActivation.Apply(c1, k, ap, aq);
-            a2 = FusedActivation.Apply(a2, k, ap, aq); b2 = FusedActivation.Apply(b2, k, ap, aq); c2 = FusedActivation.Apply(c2, k, ap, aq);
-            a3 = FusedActivation.Apply(a3, k, ap, aq); b3 = FusedActivation.Apply(b3, k, ap, aq); c3 = FusedActivation.Apply(c3, k, ap, aq);
-            a4 = FusedActivation.Apply(a4, k, ap, aq); b4 = FusedActivation.Apply(b4, k, ap, aq); c4 = FusedActivation.Apply(c4, k, ap, aq);
-            a5 = FusedActivation.Apply(a5, k, ap, aq); b5 = FusedActivation.Apply(b5, k, ap, aq); c5 = FusedActivation.Apply(c5, k, ap, aq);
-            a6 = FusedActivation.Apply(a6, k, ap, aq); b6 = FusedActivation.Apply(b6, k, ap, aq); c6 = FusedActivation.Apply(c6, k, ap, aq);
-            a7 = FusedActivation.Apply(a7, k, ap, aq); b7 = FusedActivation.Apply(b7, k, ap, aq); c7 = FusedActivation.Apply(c7, k, ap, aq);
+            var z = Vector512<float>.Zero;
+            a0 = Vector512.Max(a0, z); b0 = Vector512.Max(b0, z); c0 = Vector512.Max(c0, z);
+            a1 = Vector512.Max(a1, z); b1 = Vector512.Max(b1, z); c1 = Vector512.Max(c1, z);
+            a2 = Vector512.Max(a2, z); b2 = Vector512.Max(b2, z); c2 = Vector512.Max(c2, z);
+            a3 = Vector512.Max(a3, z); b3 = Vector512.Max(b3, z); c3 = Vector512.Max(c3, z);
+            a4 = Vector512.Max(a4, z); b4 = Vector512.Max(b4, z); c4 = Vector512.Max(c4, z);
+            a5 = Vector512.Max(a5, z); b5 = Vector512.Max(b5, z); c5 = Vector512.Max(c5, z);
+            a6 = Vector512.Max(a6, z); b6 = Vector512.Max(b6, z); c6 = Vector512.Max(c6, z);
+            a7 = Vector512.Max(a7, z); b7 = Vector512.Max(b7, z); c7 = Vector512.Max(c7, z);
+        }
+        else if (act.Kind == ActivationKind.LeakyRelu)
+        {
+            var al = Vector512.Create(act.Alpha);
+            a0 = FusedActivation.Leaky(a0, al); b0 = FusedActivation.Leaky(b0, al); c0 = FusedActivation.Leaky(c0, al);
+            a1 = FusedActivation.Leaky(a1, al); b1 = FusedActivation.Leaky(b1, al); c1 = FusedActivation.Leaky(c1, al);
+            a2 = FusedActivation.Leaky(a2, al); b2 = FusedActivation.Leaky(b2, al); c2 = FusedActivation.Leaky(c2, al);
+            a3 = FusedActivation.Leaky(a3, al); b3 = FusedActivation.Leaky(b3, al); c3 = FusedActivation.Leaky(c3, al);
+            a4 = FusedActivation.Leaky(a4, al); b4 = FusedActivation.Leaky(b4, al); c4 = FusedActivation.Leaky(c4, al);
+            a5 = FusedActivation.Leaky(a5, al); b5 = FusedActivation.Leaky(b5, al); c5 = FusedActivation.Leaky(c5, al);
+            a6 = FusedActivation.Leaky(a6, al); b6 = FusedActivation.Leaky(b6, al); c6 = FusedActivation.Leaky(c6, al);
+            a7 = FusedActivation.Leaky(a7, al); b7 = FusedActivation.Leaky(b7, al); c7 = FusedActivation.Leaky(c7, al);
+        }
+        else if (act.Kind == ActivationKind.Clip)
+        {
+            var lo = Vector512.Create(act.Lo);
+            var hi = Vector512.Create(act.Hi);
+            a0 = FusedActivation.Clip(a0, lo, hi); b0 = FusedActivation.Clip(b0, lo, hi); c0 = FusedActivation.Clip(c0, lo, hi);
+            a1 = FusedActivation.Clip(a1, lo, hi); b1 = FusedActivation.Clip(b1, lo, hi); c1 = FusedActivation.Clip(c1, lo, hi);
+            a2 = FusedActivation.Clip(a2, lo, hi); b2 = FusedActivation.Clip(b2, lo, hi); c2 = FusedActivation.Clip(c2, lo, hi);
+            a3 = FusedActivation.Clip(a3, lo, hi); b3 = FusedActivation.Clip(b3, lo, hi); c3 = FusedActivation.Clip(c3, lo, hi);
+            a4 = FusedActivation.Clip(a4, lo, hi); b4 = FusedActivation.Clip(b4, lo, hi); c4 = FusedActivation.Clip(c4, lo, hi);
+            a5 = FusedActivation.Clip(a5, lo, hi); b5 = FusedActivation.Clip(b5, lo, hi); c5 = FusedActivation.Clip(c5, lo, hi);
+            a6 = FusedActivation.Clip(a6, lo, hi); b6 = FusedActivation.Clip(b6, lo, hi); c6 = FusedActivation.Clip(c6, lo, hi);
+            a7 = FusedActivation.Clip(a7, lo, hi); b7 = FusedActivation.Clip(b7, lo, hi); c7 = FusedActivation.Clip(c7, lo, hi);
         }
 
 
@@ -255,12 +279,25 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
             a7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(w[7]), a7);
         }
 
-        if (!act.IsNone)
+        // The fused activation in registers (the same lane-wise operations as the standalone kernels), one branch per block.
+        if (act.Kind == ActivationKind.Relu)
         {
-            var k = act.Kind;
-            var (ap, aq) = act.Parameters512;
-            a0 = FusedActivation.Apply(a0, k, ap, aq); a1 = FusedActivation.Apply(a1, k, ap, aq); a2 = FusedActivation.Apply(a2, k, ap, aq); a3 = FusedActivation.Apply(a3, k, ap, aq);
-            a4 = FusedActivation.Apply(a4, k, ap, aq); a5 = FusedActivation.Apply(a5, k, ap, aq); a6 = FusedActivation.Apply(a6, k, ap, aq); a7 = FusedActivation.Apply(a7, k, ap, aq);
+            var z = Vector512<float>.Zero;
+            a0 = Vector512.Max(a0, z); a1 = Vector512.Max(a1, z); a2 = Vector512.Max(a2, z); a3 = Vector512.Max(a3, z);
+            a4 = Vector512.Max(a4, z); a5 = Vector512.Max(a5, z); a6 = Vector512.Max(a6, z); a7 = Vector512.Max(a7, z);
+        }
+        else if (act.Kind == ActivationKind.LeakyRelu)
+        {
+            var al = Vector512.Create(act.Alpha);
+            a0 = FusedActivation.Leaky(a0, al); a1 = FusedActivation.Leaky(a1, al); a2 = FusedActivation.Leaky(a2, al); a3 = FusedActivation.Leaky(a3, al);
+            a4 = FusedActivation.Leaky(a4, al); a5 = FusedActivation.Leaky(a5, al); a6 = FusedActivation.Leaky(a6, al); a7 = FusedActivation.Leaky(a7, al);
+        }
+        else if (act.Kind == ActivationKind.Clip)
+        {
+            var lo = Vector512.Create(act.Lo);
+            var hi = Vector512.Create(act.Hi);
+            a0 = FusedActivation.Clip(a0, lo, hi); a1 = FusedActivation.Clip(a1, lo, hi); a2 = FusedActivation.Clip(a2, lo, hi); a3 = FusedActivation.Clip(a3, lo, hi);
+            a4 = FusedActivation.Clip(a4, lo, hi); a5 = FusedActivation.Clip(a5, lo, hi); a6 = FusedActivation.Clip(a6, lo, hi); a7 = FusedActivation.Clip(a7, lo, hi);
         }
 
 
