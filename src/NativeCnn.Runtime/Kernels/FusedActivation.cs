@@ -60,21 +60,6 @@ public readonly record struct FusedActivation(ActivationKind Kind, float Alpha =
         }
     }
 
-    /// <summary>Applies the activation to <paramref name="rows"/> runs of <paramref name="cols"/> floats, <paramref name="ld"/> apart.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public unsafe void Apply(float* y, long ld, int rows, int cols)
-    {
-        if (Kind == ActivationKind.None)
-        {
-            return;
-        }
-
-        for (int r = 0; r < rows; r++)
-        {
-            Apply(y + (r * ld), cols);
-        }
-    }
-
     /// <summary>LeakyRelu of one vector, as <see cref="ElementwiseVector.LeakyRelu"/>: <c>x &lt; 0 ? α·x : x</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Leaky(Vector512<float> v, Vector512<float> alpha) =>

@@ -509,7 +509,8 @@ public static class Planner
             {
                 values[name] = new PlannedValue
                 {
-                    Name = name, Type = v.Type, Kind = v.Kind, Producer = v.Producer, Description = v.Description,
+                    Name = name, Type = v.Type, Kind = v.Kind, Producer = v.Producer,
+                    Description = $"written in place into '{y.Name}' at byte {offset} (zero-copy {node.OpType})",
                     AliasOf = y.Name, AliasByteOffset = offset,
                 };
                 placed.Add(name);
