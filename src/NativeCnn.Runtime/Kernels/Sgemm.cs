@@ -432,7 +432,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
 
     public SgemmPartition Partition { get; }
 
-    /// <summary>Applied to each tile of C after its last K block, while the tile is in L1 (none by default).</summary>
+    /// <summary>Applied by the micro-kernel to each tile of C after its last K block, in registers before the store (none by default).</summary>
     public FusedActivation Epilogue
     {
         get => _epilogue;
@@ -576,7 +576,6 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
                         }
 
                         TMicro.Run(kc, ap, bPanel, ldb, tile, nr, start, last ? _epilogue : default);
-
                         Copy(tile, nr, ct, _ldc, rows, cols);
                     }
                 }

@@ -7,8 +7,10 @@ namespace NativeCnn.Runtime.Planning;
 /// <summary>
 /// Compiles a <see cref="ModelGraph"/> for concrete input shapes: validates the wiring, orders the nodes,
 /// infers every value's type and shape through the operators, folds every node whose inputs are all known
-/// (which removes the Shape→Gather→Concat→Reshape chains exporters emit), folds BatchNormalization into a
-/// preceding Conv when allowed, and lays out the activation arena.
+/// (which removes the Shape→Gather→Concat→Reshape chains exporters emit), and with <see cref="PlanOptions.Fusion"/>
+/// folds BatchNormalization into a preceding Conv, fuses Relu/LeakyRelu/Clip into the Conv or Add that feeds them,
+/// places Concat inputs in their slices of the Concat output and makes Dropout/Identity outputs views of their
+/// inputs; then lays out the activation arena (views take no slot of their own).
 /// </summary>
 public static class Planner
 {
