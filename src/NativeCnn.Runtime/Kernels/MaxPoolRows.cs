@@ -1,0 +1,461 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using NativeCnn.Runtime.Planning;
+
+namespace NativeCnn.Runtime.Kernels;
+
+/// <summary>
+/// 2-D float max pooling with argmax, bitwise the <see cref="MaxPoolReference"/> result (values and argmax), one
+/// output row at a time straight from the input rows (no copy). The taps are scanned in the reference's (ky, kx)
+/// order over the rows inside the image; the first tap starts the running maximum and a later tap replaces it only
+/// where strictly greater (an ordered compare: a NaN first tap is kept, a later NaN never wins; ties go to the first).
+/// <para>Interior columns (whole window inside the row) run 16 (AVX-512) or 8 (AVX2) outputs per vector for
+/// column stride 1 (a tap is one load) and 2 (a tap is the even or odd half of two loads, split with
+/// <c>shufps</c>; every vector stays in that lane order until the end, where values and indices are put back in
+/// order once). A tap's index is the same constant offset from each lane's window base, so the running index is
+/// a select of a broadcast constant and the lane base is added once at the end. Loads never leave the windows
+/// (tap kx ≥ 1 of stride 2 reads the odd half starting one column to its left), so no read passes the input.
+/// Edge columns (window in the padding), other strides and the scalar tier take plain loops.</para>
+/// <para>Work items are (plane, band of output rows) with the bands fixed by the shape; each output is computed by
+/// one worker in the same way, so results do not depend on the thread count. Steps with little work run on the
+/// calling thread (waking a helper cost more than it saved: ResNet-18's pool was slower on 2 threads).</para>
+/// </summary>
+internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
+{
+    /// <summary>Below this many window taps (outputs × kernel) the step runs on one thread.</summary>
+    internal const long ParallelMinTaps = 1L << 20;
+
+    private readonly PoolParams _p;
+    private readonly int _aux;
+    private readonly int _threads;
+    private readonly int _bands;
+    private readonly int _rowsPerBand;
+    private readonly KernelIsa _isa;
+    private readonly WorkQueue _queue;
+    private float* _x, _y;
+    private long* _argmax;
+
+    public MaxPoolRows(PoolParams p, int aux, int threads, KernelIsa isa)
+    {
+        _p = p;
+        _aux = aux;
+        _isa = isa;
+        var g = p.Window;
+        int planes = p.Batch * p.Channels, oh = g.Output[1];
+
+        // Shape-only partition: whole planes when there are enough of them, else bands of rows.
+        _bands = planes >= 16 ? 1 : Math.Min(oh, (16 + planes - 1) / planes);
+        _rowsPerBand = (oh + _bands - 1) / _bands;
+        _bands = (oh + _rowsPerBand - 1) / _rowsPerBand;
+        long taps = (long)planes * g.OutputSize * g.KernelSize;
+        _threads = taps < ParallelMinTaps ? 1 : Math.Max(1, threads);
+        _queue = new WorkQueue(Item);
+    }
+
+    public string KernelName => _isa switch
+    {
+        KernelIsa.Vector512 => "MaxPoolArgmaxRows512",
+        KernelIsa.Vector256 => "MaxPoolArgmaxRows256",
+        _ => "MaxPoolArgmaxRowsScalar",
+    };
+
+    /// <summary>2-D (depth trivial), any kernel, stride, dilation and padding.</summary>
+    public static bool Supports(PoolParams p)
+    {
+        var g = p.Window;
+        return g.Input[0] == 1 && g.Kernel[0] == 1 && g.Output[0] == 1 && g.Output[1] > 0 && g.Output[2] > 0;
+    }
+
+    /// <summary>The tier the kernel runs for this process: the vector tiers need the x86 shuffles.</summary>
+    public static KernelIsa Tier(KernelIsa best) => best switch
+    {
+        KernelIsa.Vector512 when Avx512F.IsSupported => KernelIsa.Vector512,
+        KernelIsa.Vector512 or KernelIsa.Vector256 when Avx2.IsSupported => KernelIsa.Vector256,
+        _ => KernelIsa.Scalar,
+    };
+
+    public void Run(KernelArgs args)
+    {
+        _x = (float*)args.Inputs[0].Pointer;
+        _y = (float*)args.Outputs[0].Pointer;
+        _argmax = (long*)args.Auxiliary[_aux].Pointer;
+        _queue.Run(_p.Batch * _p.Channels * _bands, _threads);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Item(int item, int worker)
+    {
+        var g = _p.Window;
+        int plane = item / _bands, band = item - (plane * _bands);
+        int h = g.Input[1], w = g.Input[2], oh = g.Output[1], ow = g.Output[2];
+        int kh = g.Kernel[1], kw = g.Kernel[2], sh = g.Strides[1], sw = g.Strides[2];
+        int ph = g.PadsBegin[1], pw = g.PadsBegin[2], dh = g.Dilations[1], dw = g.Dilations[2];
+        float* x = _x + ((long)plane * g.InputSize);
+        long planeBase = (long)plane * g.InputSize;
+        var (lo, hi) = WindowGeometry.ValidRange(ow, w - ((kw - 1) * dw), sw, pw, 0, 1);
+        int x0 = Math.Min(lo, ow), x1 = Math.Clamp(hi, x0, ow);
+        int* rowOff = stackalloc int[kh];
+        int oy1 = Math.Min(oh, (band + 1) * _rowsPerBand);
+        for (int oy = band * _rowsPerBand; oy < oy1; oy++)
+        {
+            float* yRow = _y + ((long)plane * g.OutputSize) + ((long)oy * ow);
+            long* aRow = _argmax + ((long)plane * g.OutputSize) + ((long)oy * ow);
+            int iyBase = (oy * sh) - ph, rows = 0;
+            for (int ky = 0; ky < kh; ky++)
+            {
+                int iy = iyBase + (ky * dh);
+                if ((uint)iy < (uint)h)
+                {
+                    rowOff[rows++] = iy * w;
+                }
+            }
+
+            if (rows == 0)
+            {
+                for (int ox = 0; ox < ow; ox++)
+                {
+                    yRow[ox] = 0f;
+                    aRow[ox] = -1;
+                }
+
+                continue;
+            }
+
+            for (int ox = 0; ox < x0; ox++)
+            {
+                Point(x, rowOff, rows, (ox * sw) - pw, w, kw, dw, planeBase, out yRow[ox], out aRow[ox]);
+            }
+
+            for (int ox = x1; ox < ow; ox++)
+            {
+                Point(x, rowOff, rows, (ox * sw) - pw, w, kw, dw, planeBase, out yRow[ox], out aRow[ox]);
+            }
+
+            int done = x0, n = x1 - x0;
+            float* xc = x - pw;   // column ox·sw + kx·dw of a row starts at xc + rowOff + ox·sw + kx·dw
+            if (_isa == KernelIsa.Vector512 && n >= 16)
+            {
+                if (sw == 2 && kw >= 2)
+                {
+                    Row512S2(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
+                    done = x1;
+                }
+                else if (sw == 1)
+                {
+                    Row512S1(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
+                    done = x1;
+                }
+            }
+            else if (_isa != KernelIsa.Scalar && n >= 8)
+            {
+                if (sw == 2 && kw >= 2)
+                {
+                    Row256S2(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
+                    done = x1;
+                }
+                else if (sw == 1)
+                {
+                    Row256S1(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
+                    done = x1;
+                }
+            }
+
+            if (done < x1)
+            {
+                RowScalar(xc, rowOff, rows, kw, dw, sw, done, x1, planeBase - pw, yRow, aRow);
+            }
+        }
+    }
+
+    /// <summary>Interior outputs <c>[x0, x1)</c>, one at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowScalar(float* xc, int* rowOff, int rows, int kw, int dw, int sw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    {
+        for (int ox = x0; ox < x1; ox++)
+        {
+            int col = ox * sw;
+            float best = xc[rowOff[0] + col];
+            int at = rowOff[0] + col;
+            for (int r = 0; r < rows; r++)
+            {
+                int o = rowOff[r] + col;
+                for (int kx = r == 0 ? 1 : 0; kx < kw; kx++)
+                {
+                    float v = xc[o + (kx * dw)];
+                    if (v > best)
+                    {
+                        best = v;
+                        at = o + (kx * dw);
+                    }
+                }
+            }
+
+            yRow[ox] = best;
+            aRow[ox] = indexBase + at;
+        }
+    }
+
+    /// <summary>Values and in-order indices (relative to the row's window bases) out, eight at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store256(Vector256<float> best, Vector256<int> index, long indexBase, float* y, long* a)
+    {
+        best.Store(y);
+        var lower = Vector256.WidenLower(index) + Vector256.Create(indexBase);
+        var upper = Vector256.WidenUpper(index) + Vector256.Create(indexBase);
+        lower.Store(a);
+        upper.Store(a + 4);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store512(Vector512<float> best, Vector512<int> index, long indexBase, float* y, long* a)
+    {
+        best.Store(y);
+        var lower = Vector512.WidenLower(index) + Vector512.Create(indexBase);
+        var upper = Vector512.WidenUpper(index) + Vector512.Create(indexBase);
+        lower.Store(a);
+        upper.Store(a + 8);
+    }
+
+    // ---- stride 1: tap (r, kx) of lanes ox..ox+N−1 is one load at xc + rowOff[r] + ox + kx·dw ----
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row512S1(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    {
+        var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        for (int ox = x0; ox < x1; ox += 16)
+        {
+            int at = Math.Min(ox, x1 - 16);
+            float* s = xc + at;
+            var best = Vector512.Load(s + rowOff[0]);
+            var index = Vector512.Create(rowOff[0]);
+            for (int r = 0; r < rows; r++)
+            {
+                float* row = s + rowOff[r];
+                for (int kx = r == 0 ? 1 : 0; kx < kw; kx++)
+                {
+                    var v = Vector512.Load(row + (kx * dw));
+                    var gt = Vector512.GreaterThan(v, best);
+                    best = Vector512.ConditionalSelect(gt, v, best);
+                    index = Vector512.ConditionalSelect(gt.AsInt32(), Vector512.Create(rowOff[r] + (kx * dw)), index);
+                }
+            }
+
+            Store512(best, index + lane + Vector512.Create(at), indexBase, yRow + at, aRow + at);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row256S1(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    {
+        var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        for (int ox = x0; ox < x1; ox += 8)
+        {
+            int at = Math.Min(ox, x1 - 8);
+            float* s = xc + at;
+            var best = Vector256.Load(s + rowOff[0]);
+            var index = Vector256.Create(rowOff[0]);
+            for (int r = 0; r < rows; r++)
+            {
+                float* row = s + rowOff[r];
+                for (int kx = r == 0 ? 1 : 0; kx < kw; kx++)
+                {
+                    var v = Vector256.Load(row + (kx * dw));
+                    var gt = Vector256.GreaterThan(v, best);
+                    best = Vector256.ConditionalSelect(gt, v, best);
+                    index = Vector256.ConditionalSelect(gt.AsInt32(), Vector256.Create(rowOff[r] + (kx * dw)), index);
+                }
+            }
+
+            Store256(best, index + lane + Vector256.Create(at), indexBase, yRow + at, aRow + at);
+        }
+    }
+
+    // ---- stride 2: lanes in shufps order; tap kx = 0 is the even half of 2N floats at its column, tap kx ≥ 1 the
+    // odd half of 2N floats one column to its left (which is still inside the window, so nothing past it is read) ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Even512(float* p) => Avx512F.Shuffle(Vector512.Load(p), Vector512.Load(p + 16), 0x88);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Odd512(float* p) => Avx512F.Shuffle(Vector512.Load(p), Vector512.Load(p + 16), 0xDD);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Even256(float* p) => Avx.Shuffle(Vector256.Load(p), Vector256.Load(p + 8), 0x88);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Odd256(float* p) => Avx.Shuffle(Vector256.Load(p), Vector256.Load(p + 8), 0xDD);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take512(Vector512<float> v, int offset, ref Vector512<float> best, ref Vector512<int> index)
+    {
+        var gt = Vector512.GreaterThan(v, best);
+        best = Vector512.ConditionalSelect(gt, v, best);
+        index = Vector512.ConditionalSelect(gt.AsInt32(), Vector512.Create(offset), index);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take256(Vector256<float> v, int offset, ref Vector256<float> best, ref Vector256<int> index)
+    {
+        var gt = Vector256.GreaterThan(v, best);
+        best = Vector256.ConditionalSelect(gt, v, best);
+        index = Vector256.ConditionalSelect(gt.AsInt32(), Vector256.Create(offset), index);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row512S2(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    {
+        // shufps(a, b) lane 4L + m holds output 2L + m (m < 2) or 8 + 2L + m − 2 (m ≥ 2); Order puts them back.
+        var order = Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+        var lane2 = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        bool three = kw == 3 && dw == 1, two = kw == 2 && dw == 1;
+        for (int ox = x0; ox < x1; ox += 16)
+        {
+            int at = Math.Min(ox, x1 - 16);
+            float* s = xc + (2 * at);
+            Vector512<float> best;
+            Vector512<int> index;
+            if (three)
+            {
+                int o = rowOff[0];
+                best = Even512(s + o);
+                index = Vector512.Create(o);
+                Take512(Odd512(s + o), o + 1, ref best, ref index);
+                Take512(Odd512(s + o + 1), o + 2, ref best, ref index);
+                for (int r = 1; r < rows; r++)
+                {
+                    o = rowOff[r];
+                    Take512(Even512(s + o), o, ref best, ref index);
+                    Take512(Odd512(s + o), o + 1, ref best, ref index);
+                    Take512(Odd512(s + o + 1), o + 2, ref best, ref index);
+                }
+            }
+            else if (two)
+            {
+                int o = rowOff[0];
+                var a = Vector512.Load(s + o);
+                var b = Vector512.Load(s + o + 16);
+                best = Avx512F.Shuffle(a, b, 0x88);
+                index = Vector512.Create(o);
+                Take512(Avx512F.Shuffle(a, b, 0xDD), o + 1, ref best, ref index);
+                for (int r = 1; r < rows; r++)
+                {
+                    o = rowOff[r];
+                    a = Vector512.Load(s + o);
+                    b = Vector512.Load(s + o + 16);
+                    Take512(Avx512F.Shuffle(a, b, 0x88), o, ref best, ref index);
+                    Take512(Avx512F.Shuffle(a, b, 0xDD), o + 1, ref best, ref index);
+                }
+            }
+            else
+            {
+                best = Even512(s + rowOff[0]);
+                index = Vector512.Create(rowOff[0]);
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int kx = r == 0 ? 1 : 0; kx < kw; kx++)
+                    {
+                        int o = rowOff[r] + (kx * dw);
+                        Take512(kx == 0 ? Even512(s + o) : Odd512(s + o - 1), o, ref best, ref index);
+                    }
+                }
+            }
+
+            best = Avx512F.PermuteVar16x32(best, order);
+            index = Avx512F.PermuteVar16x32(index, order) + lane2 + Vector512.Create(2 * at);
+            Store512(best, index, indexBase, yRow + at, aRow + at);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row256S2(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    {
+        // shufps(a, b) gives outputs 0 1 4 5 2 3 6 7: swapping the middle 64-bit pairs puts them back.
+        var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        bool three = kw == 3 && dw == 1, two = kw == 2 && dw == 1;
+        for (int ox = x0; ox < x1; ox += 8)
+        {
+            int at = Math.Min(ox, x1 - 8);
+            float* s = xc + (2 * at);
+            Vector256<float> best;
+            Vector256<int> index;
+            if (three)
+            {
+                int o = rowOff[0];
+                best = Even256(s + o);
+                index = Vector256.Create(o);
+                Take256(Odd256(s + o), o + 1, ref best, ref index);
+                Take256(Odd256(s + o + 1), o + 2, ref best, ref index);
+                for (int r = 1; r < rows; r++)
+                {
+                    o = rowOff[r];
+                    Take256(Even256(s + o), o, ref best, ref index);
+                    Take256(Odd256(s + o), o + 1, ref best, ref index);
+                    Take256(Odd256(s + o + 1), o + 2, ref best, ref index);
+                }
+            }
+            else if (two)
+            {
+                int o = rowOff[0];
+                var a = Vector256.Load(s + o);
+                var b = Vector256.Load(s + o + 8);
+                best = Avx.Shuffle(a, b, 0x88);
+                index = Vector256.Create(o);
+                Take256(Avx.Shuffle(a, b, 0xDD), o + 1, ref best, ref index);
+                for (int r = 1; r < rows; r++)
+                {
+                    o = rowOff[r];
+                    a = Vector256.Load(s + o);
+                    b = Vector256.Load(s + o + 8);
+                    Take256(Avx.Shuffle(a, b, 0x88), o, ref best, ref index);
+                    Take256(Avx.Shuffle(a, b, 0xDD), o + 1, ref best, ref index);
+                }
+            }
+            else
+            {
+                best = Even256(s + rowOff[0]);
+                index = Vector256.Create(rowOff[0]);
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int kx = r == 0 ? 1 : 0; kx < kw; kx++)
+                    {
+                        int o = rowOff[r] + (kx * dw);
+                        Take256(kx == 0 ? Even256(s + o) : Odd256(s + o - 1), o, ref best, ref index);
+                    }
+                }
+            }
+
+            best = Avx2.Permute4x64(best.AsDouble(), 0xD8).AsSingle();
+            index = Avx2.Permute4x64(index.AsInt64(), 0xD8).AsInt32() + lane2 + Vector256.Create(2 * at);
+            Store256(best, index, indexBase, yRow + at, aRow + at);
+        }
+    }
+
+    /// <summary>One output whose window may reach into the padding, exactly as <see cref="MaxPoolReference"/>.</summary>
+    private static void Point(float* x, int* rowOff, int rows, int ix0, int w, int kw, int dw, long planeBase, out float value, out long argmax)
+    {
+        float best = 0f;
+        long at = -1;
+        for (int r = 0; r < rows; r++)
+        {
+            for (int kx = 0; kx < kw; kx++)
+            {
+                int ix = ix0 + (kx * dw);
+                if ((uint)ix >= (uint)w)
+                {
+                    continue;
+                }
+
+                float v = x[rowOff[r] + ix];
+                if (at < 0 || v > best)
+                {
+                    best = v;
+                    at = planeBase + rowOff[r] + ix;
+                }
+            }
+        }
+
+        value = best;
+        argmax = at;
+    }
+}
