@@ -136,7 +136,12 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
             float* xc = x - pw;   // column ox·sw + kx·dw of a row starts at xc + rowOff + ox·sw + kx·dw
             if (_isa == KernelIsa.Vector512 && n >= 16)
             {
-                if (sw == 2 && kw >= 2)
+                if (sw == 2 && kw == 3 && dw == 1 && rows == 3)
+                {
+                    Row512S2K3(xc, rowOff, x0, x1, planeBase - pw, yRow, aRow);
+                    done = x1;
+                }
+                else if (sw == 2 && kw >= 2)
                 {
                     Row512S2(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
                     done = x1;
@@ -149,7 +154,12 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
             }
             else if (_isa != KernelIsa.Scalar && n >= 8)
             {
-                if (sw == 2 && kw >= 2)
+                if (sw == 2 && kw == 3 && dw == 1 && rows == 3)
+                {
+                    Row256S2K3(xc, rowOff, x0, x1, planeBase - pw, yRow, aRow);
+                    done = x1;
+                }
+                else if (sw == 2 && kw >= 2)
                 {
                     Row256S2(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
                     done = x1;
@@ -287,19 +297,121 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     private static Vector256<float> Odd256(float* p) => Avx.Shuffle(Vector256.Load(p), Vector256.Load(p + 8), 0xDD);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Take512(Vector512<float> v, int offset, ref Vector512<float> best, ref Vector512<int> index)
+    private static void Take512(Vector512<float> v, int offset, ref Vector512<float> best, ref Vector512<int> index) =>
+        Take512(v, Vector512.Create(offset), ref best, ref index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take512(Vector512<float> v, Vector512<int> offset, ref Vector512<float> best, ref Vector512<int> index)
     {
         var gt = Vector512.GreaterThan(v, best);
         best = Vector512.ConditionalSelect(gt, v, best);
-        index = Vector512.ConditionalSelect(gt.AsInt32(), Vector512.Create(offset), index);
+        index = Vector512.ConditionalSelect(gt.AsInt32(), offset, index);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Take256(Vector256<float> v, int offset, ref Vector256<float> best, ref Vector256<int> index)
+    private static void Take256(Vector256<float> v, int offset, ref Vector256<float> best, ref Vector256<int> index) =>
+        Take256(v, Vector256.Create(offset), ref best, ref index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take256(Vector256<float> v, Vector256<int> offset, ref Vector256<float> best, ref Vector256<int> index)
     {
         var gt = Vector256.GreaterThan(v, best);
         best = Vector256.ConditionalSelect(gt, v, best);
-        index = Vector256.ConditionalSelect(gt.AsInt32(), Vector256.Create(offset), index);
+        index = Vector256.ConditionalSelect(gt.AsInt32(), offset, index);
+    }
+
+    /// <summary>
+    /// 3×3 (undilated) windows of stride 2 with all three rows inside the image, the SqueezeNet / ResNet pool: the
+    /// row pointers and the nine taps' index offsets stay in registers across the blocks of the row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row512S2K3(float* xc, int* rowOff, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    {
+        var order = Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+        var lane2 = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        int o0 = rowOff[0], o1 = rowOff[1], o2 = rowOff[2];
+        float* p0 = xc + o0, p1 = xc + o1, p2 = xc + o2;
+        var c0 = Vector512.Create(o0);
+        var c1 = Vector512.Create(o1);
+        var c2 = Vector512.Create(o2);
+        var one = Vector512.Create(1);
+
+        // Two blocks per step (the second may repeat the first's last columns): two independent compare chains.
+        for (int ox = x0; ox < x1; ox += 32)
+        {
+            int at = Math.Min(ox, x1 - 16), bt = Math.Min(ox + 16, x1 - 16);
+            int c = 2 * at, d = 2 * bt;
+            var (best, index) = Block512(p0 + c, p1 + c, p2 + c, c0, c1, c2, one);
+            var (best2, index2) = Block512(p0 + d, p1 + d, p2 + d, c0, c1, c2, one);
+            Store512(Avx512F.PermuteVar16x32(best, order), Avx512F.PermuteVar16x32(index, order) + lane2 + Vector512.Create(c), indexBase, yRow + at, aRow + at);
+            Store512(Avx512F.PermuteVar16x32(best2, order), Avx512F.PermuteVar16x32(index2, order) + lane2 + Vector512.Create(d), indexBase, yRow + bt, aRow + bt);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float>, Vector512<int>) Block512(float* p0, float* p1, float* p2, Vector512<int> c0, Vector512<int> c1, Vector512<int> c2, Vector512<int> one)
+    {
+        var a = Vector512.Load(p0);
+        var b = Vector512.Load(p0 + 16);
+        var best = Avx512F.Shuffle(a, b, 0x88);
+        var index = c0;
+        Take512(Avx512F.Shuffle(a, b, 0xDD), c0 + one, ref best, ref index);
+        Take512(Odd512(p0 + 1), c0 + one + one, ref best, ref index);
+        a = Vector512.Load(p1);
+        b = Vector512.Load(p1 + 16);
+        Take512(Avx512F.Shuffle(a, b, 0x88), c1, ref best, ref index);
+        Take512(Avx512F.Shuffle(a, b, 0xDD), c1 + one, ref best, ref index);
+        Take512(Odd512(p1 + 1), c1 + one + one, ref best, ref index);
+        a = Vector512.Load(p2);
+        b = Vector512.Load(p2 + 16);
+        Take512(Avx512F.Shuffle(a, b, 0x88), c2, ref best, ref index);
+        Take512(Avx512F.Shuffle(a, b, 0xDD), c2 + one, ref best, ref index);
+        Take512(Odd512(p2 + 1), c2 + one + one, ref best, ref index);
+        return (best, index);
+    }
+
+    /// <summary>The AVX2 form of <see cref="Row512S2K3"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row256S2K3(float* xc, int* rowOff, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    {
+        var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        int o0 = rowOff[0], o1 = rowOff[1], o2 = rowOff[2];
+        float* p0 = xc + o0, p1 = xc + o1, p2 = xc + o2;
+        var c0 = Vector256.Create(o0);
+        var c1 = Vector256.Create(o1);
+        var c2 = Vector256.Create(o2);
+        var one = Vector256.Create(1);
+        for (int ox = x0; ox < x1; ox += 16)
+        {
+            int at = Math.Min(ox, x1 - 8), bt = Math.Min(ox + 8, x1 - 8);
+            int c = 2 * at, d = 2 * bt;
+            var (best, index) = Block256(p0 + c, p1 + c, p2 + c, c0, c1, c2, one);
+            var (best2, index2) = Block256(p0 + d, p1 + d, p2 + d, c0, c1, c2, one);
+            Store256(Avx2.Permute4x64(best.AsDouble(), 0xD8).AsSingle(), Avx2.Permute4x64(index.AsInt64(), 0xD8).AsInt32() + lane2 + Vector256.Create(c), indexBase, yRow + at, aRow + at);
+            Store256(Avx2.Permute4x64(best2.AsDouble(), 0xD8).AsSingle(), Avx2.Permute4x64(index2.AsInt64(), 0xD8).AsInt32() + lane2 + Vector256.Create(d), indexBase, yRow + bt, aRow + bt);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<int>) Block256(float* p0, float* p1, float* p2, Vector256<int> c0, Vector256<int> c1, Vector256<int> c2, Vector256<int> one)
+    {
+        var a = Vector256.Load(p0);
+        var b = Vector256.Load(p0 + 8);
+        var best = Avx.Shuffle(a, b, 0x88);
+        var index = c0;
+        Take256(Avx.Shuffle(a, b, 0xDD), c0 + one, ref best, ref index);
+        Take256(Odd256(p0 + 1), c0 + one + one, ref best, ref index);
+        a = Vector256.Load(p1);
+        b = Vector256.Load(p1 + 8);
+        Take256(Avx.Shuffle(a, b, 0x88), c1, ref best, ref index);
+        Take256(Avx.Shuffle(a, b, 0xDD), c1 + one, ref best, ref index);
+        Take256(Odd256(p1 + 1), c1 + one + one, ref best, ref index);
+        a = Vector256.Load(p2);
+        b = Vector256.Load(p2 + 8);
+        Take256(Avx.Shuffle(a, b, 0x88), c2, ref best, ref index);
+        Take256(Avx.Shuffle(a, b, 0xDD), c2 + one, ref best, ref index);
+        Take256(Odd256(p2 + 1), c2 + one + one, ref best, ref index);
+        return (best, index);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -72,7 +72,8 @@ public unsafe class MaxPoolRowsTests
     {
         var rng = new Random(71);
         int cases = 0;
-        foreach (var isa in KernelTiers.Available.Select(MaxPoolRows.Tier).Distinct())
+        var tiers = KernelTiers.Available.Select(MaxPoolRows.Tier).Distinct().ToArray();
+        foreach (var isa in tiers)
         {
             for (int w = 1; w <= 70; w++)
             {
@@ -92,7 +93,7 @@ public unsafe class MaxPoolRowsTests
             }
         }
 
-        Assert.True(cases > 1000, $"{cases} cases");
+        Assert.True(cases > 800 * tiers.Length, $"{cases} cases");
     }
 
     [Theory]
