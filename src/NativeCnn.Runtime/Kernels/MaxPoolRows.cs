@@ -102,11 +102,56 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         int x0 = Math.Min(lo, ow), x1 = Math.Clamp(hi, x0, ow);
         int* rowOff = stackalloc int[kh];
         int oy1 = Math.Min(oh, (band + 1) * _rowsPerBand);
+        float* xc = x - pw;   // column ox·sw + kx·dw of a row starts at xc + rowOff + ox·sw + kx·dw
+
+        // Undilated 3×3 windows of stride 1 or 2 run whole stretches of output rows whose three input rows are all
+        // inside (the unrolled kernels loop over the rows themselves); 0 = none, else which kernel.
+        int n = x1 - x0, k3 = 0;
+        if (kh == 3 && kw == 3 && dh == 1 && dw == 1 && sw <= 2)
+        {
+            k3 = _isa == KernelIsa.Vector512 && n >= 16 ? 1 : _isa != KernelIsa.Scalar && n >= 8 ? 2 : 0;
+        }
+
+        var (ylo, yhi) = WindowGeometry.ValidRange(oh, h - ((kh - 1) * dh), sh, ph, 0, 1);
         for (int oy = band * _rowsPerBand; oy < oy1; oy++)
         {
             float* yRow = yPlane + ((long)oy * ow);
             long* aRow = aPlane + ((long)oy * ow);
             int iyBase = (oy * sh) - ph, rows = 0;
+            if (k3 != 0 && oy >= ylo && oy < yhi)
+            {
+                int count = Math.Min(yhi, oy1) - oy;
+                for (int r = 0; r < count; r++)
+                {
+                    int o = ((oy + r) * sh - ph) * w;
+                    rowOff[0] = o;
+                    rowOff[1] = o + w;
+                    rowOff[2] = o + w + w;
+                    for (int ox = 0; ox < x0; ox++)
+                    {
+                        Point(x, rowOff, 3, (ox * sw) - pw, w, kw, dw, planeBase, out yRow[(r * ow) + ox], out aRow[(r * ow) + ox]);
+                    }
+
+                    for (int ox = x1; ox < ow; ox++)
+                    {
+                        Point(x, rowOff, 3, (ox * sw) - pw, w, kw, dw, planeBase, out yRow[(r * ow) + ox], out aRow[(r * ow) + ox]);
+                    }
+                }
+
+                int o0 = iyBase * w, step = sh * w;
+                long ib = planeBase - pw;
+                switch ((k3, sw))
+                {
+                    case (1, 2): Row512S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                    case (1, _): Row512S1K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                    case (_, 2): Row256S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                    default: Row256S1K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                }
+
+                oy += count - 1;
+                continue;
+            }
+
             for (int ky = 0; ky < kh; ky++)
             {
                 int iy = iyBase + (ky * dh);
@@ -137,23 +182,12 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
                 Point(x, rowOff, rows, (ox * sw) - pw, w, kw, dw, planeBase, out yRow[ox], out aRow[ox]);
             }
 
-            int done = x0, n = x1 - x0;
-            float* xc = x - pw;   // column ox·sw + kx·dw of a row starts at xc + rowOff + ox·sw + kx·dw
+            int done = x0;
             if (_isa == KernelIsa.Vector512 && n >= 16)
             {
-                if (sw == 2 && kw == 3 && dw == 1 && rows == 3)
-                {
-                    Row512S2K3(xc, rowOff, x0, x1, planeBase - pw, yRow, aRow);
-                    done = x1;
-                }
-                else if (sw == 2 && kw >= 2)
+                if (sw == 2 && kw >= 2)
                 {
                     Row512S2(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
-                    done = x1;
-                }
-                else if (sw == 1 && kw == 3 && dw == 1 && rows == 3)
-                {
-                    Row512S1K3(xc, rowOff, x0, x1, planeBase - pw, yRow, aRow);
                     done = x1;
                 }
                 else if (sw == 1)
@@ -164,19 +198,9 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
             }
             else if (_isa != KernelIsa.Scalar && n >= 8)
             {
-                if (sw == 2 && kw == 3 && dw == 1 && rows == 3)
-                {
-                    Row256S2K3(xc, rowOff, x0, x1, planeBase - pw, yRow, aRow);
-                    done = x1;
-                }
-                else if (sw == 2 && kw >= 2)
+                if (sw == 2 && kw >= 2)
                 {
                     Row256S2(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
-                    done = x1;
-                }
-                else if (sw == 1 && kw == 3 && dw == 1 && rows == 3)
-                {
-                    Row256S1K3(xc, rowOff, x0, x1, planeBase - pw, yRow, aRow);
                     done = x1;
                 }
                 else if (sw == 1)
@@ -298,22 +322,26 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
 
     /// <summary>3×3 (undilated) windows of stride 1 with all three rows inside the image, two blocks per step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Row512S1K3(float* xc, int* rowOff, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    private static void Row512S1K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, long indexBase, float* yRow, long* aRow, int ow)
     {
         var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        int o0 = rowOff[0], o1 = rowOff[1], o2 = rowOff[2];
-        float* p0 = xc + o0, p1 = xc + o1, p2 = xc + o2;
-        var c0 = Vector512.Create(o0);
-        var c1 = Vector512.Create(o1);
-        var c2 = Vector512.Create(o2);
+        var c0 = Vector512.Create(0);
+        var c1 = Vector512.Create(w);
+        var c2 = Vector512.Create(2 * w);
         var one = Vector512.Create(1);
-        for (int ox = x0; ox < x1; ox += 32)
+        for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
         {
-            int at = Math.Min(ox, x1 - 16), bt = Math.Min(ox + 16, x1 - 16);
-            var (best, index) = Block512S1(p0 + at, p1 + at, p2 + at, c0, c1, c2, one);
-            var (best2, index2) = Block512S1(p0 + bt, p1 + bt, p2 + bt, c0, c1, c2, one);
-            Store512(best, index + lane + Vector512.Create(at), indexBase, yRow + at, aRow + at);
-            Store512(best2, index2 + lane + Vector512.Create(bt), indexBase, yRow + bt, aRow + bt);
+            // Tap offsets relative to the top row: the row's offset o0 joins them in indexBase.
+            float* p0 = xc + o0, p1 = p0 + w, p2 = p1 + w;
+            long rowBase = indexBase + o0;
+            for (int ox = x0; ox < x1; ox += 32)
+            {
+                int at = Math.Min(ox, x1 - 16), bt = Math.Min(ox + 16, x1 - 16);
+                var (best, index) = Block512S1(p0 + at, p1 + at, p2 + at, c0, c1, c2, one);
+                var (best2, index2) = Block512S1(p0 + bt, p1 + bt, p2 + bt, c0, c1, c2, one);
+                Store512(best, index + lane + Vector512.Create(at), rowBase, yRow + at, aRow + at);
+                Store512(best2, index2 + lane + Vector512.Create(bt), rowBase, yRow + bt, aRow + bt);
+            }
         }
     }
 
@@ -335,22 +363,26 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
 
     /// <summary>The AVX2 form of <see cref="Row512S1K3"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Row256S1K3(float* xc, int* rowOff, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    private static void Row256S1K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, long indexBase, float* yRow, long* aRow, int ow)
     {
         var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-        int o0 = rowOff[0], o1 = rowOff[1], o2 = rowOff[2];
-        float* p0 = xc + o0, p1 = xc + o1, p2 = xc + o2;
-        var c0 = Vector256.Create(o0);
-        var c1 = Vector256.Create(o1);
-        var c2 = Vector256.Create(o2);
+        var c0 = Vector256.Create(0);
+        var c1 = Vector256.Create(w);
+        var c2 = Vector256.Create(2 * w);
         var one = Vector256.Create(1);
-        for (int ox = x0; ox < x1; ox += 16)
+        for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
         {
-            int at = Math.Min(ox, x1 - 8), bt = Math.Min(ox + 8, x1 - 8);
-            var (best, index) = Block256S1(p0 + at, p1 + at, p2 + at, c0, c1, c2, one);
-            var (best2, index2) = Block256S1(p0 + bt, p1 + bt, p2 + bt, c0, c1, c2, one);
-            Store256(best, index + lane + Vector256.Create(at), indexBase, yRow + at, aRow + at);
-            Store256(best2, index2 + lane + Vector256.Create(bt), indexBase, yRow + bt, aRow + bt);
+            // Tap offsets relative to the top row: the row's offset o0 joins them in indexBase.
+            float* p0 = xc + o0, p1 = p0 + w, p2 = p1 + w;
+            long rowBase = indexBase + o0;
+            for (int ox = x0; ox < x1; ox += 16)
+            {
+                int at = Math.Min(ox, x1 - 8), bt = Math.Min(ox + 8, x1 - 8);
+                var (best, index) = Block256S1(p0 + at, p1 + at, p2 + at, c0, c1, c2, one);
+                var (best2, index2) = Block256S1(p0 + bt, p1 + bt, p2 + bt, c0, c1, c2, one);
+                Store256(best, index + lane + Vector256.Create(at), rowBase, yRow + at, aRow + at);
+                Store256(best2, index2 + lane + Vector256.Create(bt), rowBase, yRow + bt, aRow + bt);
+            }
         }
     }
 
@@ -414,26 +446,30 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     /// row pointers and the nine taps' index offsets stay in registers across the blocks of the row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Row512S2K3(float* xc, int* rowOff, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    private static void Row512S2K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, long indexBase, float* yRow, long* aRow, int ow)
     {
         var order = Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
         var lane2 = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        int o0 = rowOff[0], o1 = rowOff[1], o2 = rowOff[2];
-        float* p0 = xc + o0, p1 = xc + o1, p2 = xc + o2;
-        var c0 = Vector512.Create(o0);
-        var c1 = Vector512.Create(o1);
-        var c2 = Vector512.Create(o2);
+        var c0 = Vector512.Create(0);
+        var c1 = Vector512.Create(w);
+        var c2 = Vector512.Create(2 * w);
         var one = Vector512.Create(1);
 
         // Two blocks per step (the second may repeat the first's last columns): two independent compare chains.
-        for (int ox = x0; ox < x1; ox += 32)
+        for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
         {
-            int at = Math.Min(ox, x1 - 16), bt = Math.Min(ox + 16, x1 - 16);
-            int c = 2 * at, d = 2 * bt;
-            var (best, index) = Block512(p0 + c, p1 + c, p2 + c, c0, c1, c2, one);
-            var (best2, index2) = Block512(p0 + d, p1 + d, p2 + d, c0, c1, c2, one);
-            Store512(Avx512F.PermuteVar16x32(best, order), Avx512F.PermuteVar16x32(index, order) + lane2 + Vector512.Create(c), indexBase, yRow + at, aRow + at);
-            Store512(Avx512F.PermuteVar16x32(best2, order), Avx512F.PermuteVar16x32(index2, order) + lane2 + Vector512.Create(d), indexBase, yRow + bt, aRow + bt);
+            // Tap offsets relative to the top row: the row's offset o0 joins them in indexBase.
+            float* p0 = xc + o0, p1 = p0 + w, p2 = p1 + w;
+            long rowBase = indexBase + o0;
+            for (int ox = x0; ox < x1; ox += 32)
+            {
+                int at = Math.Min(ox, x1 - 16), bt = Math.Min(ox + 16, x1 - 16);
+                int c = 2 * at, d = 2 * bt;
+                var (best, index) = Block512(p0 + c, p1 + c, p2 + c, c0, c1, c2, one);
+                var (best2, index2) = Block512(p0 + d, p1 + d, p2 + d, c0, c1, c2, one);
+                Store512(Avx512F.PermuteVar16x32(best, order), Avx512F.PermuteVar16x32(index, order) + lane2 + Vector512.Create(c), rowBase, yRow + at, aRow + at);
+                Store512(Avx512F.PermuteVar16x32(best2, order), Avx512F.PermuteVar16x32(index2, order) + lane2 + Vector512.Create(d), rowBase, yRow + bt, aRow + bt);
+            }
         }
     }
 
@@ -461,23 +497,27 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
 
     /// <summary>The AVX2 form of <see cref="Row512S2K3"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Row256S2K3(float* xc, int* rowOff, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    private static void Row256S2K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, long indexBase, float* yRow, long* aRow, int ow)
     {
         var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
-        int o0 = rowOff[0], o1 = rowOff[1], o2 = rowOff[2];
-        float* p0 = xc + o0, p1 = xc + o1, p2 = xc + o2;
-        var c0 = Vector256.Create(o0);
-        var c1 = Vector256.Create(o1);
-        var c2 = Vector256.Create(o2);
+        var c0 = Vector256.Create(0);
+        var c1 = Vector256.Create(w);
+        var c2 = Vector256.Create(2 * w);
         var one = Vector256.Create(1);
-        for (int ox = x0; ox < x1; ox += 16)
+        for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
         {
-            int at = Math.Min(ox, x1 - 8), bt = Math.Min(ox + 8, x1 - 8);
-            int c = 2 * at, d = 2 * bt;
-            var (best, index) = Block256(p0 + c, p1 + c, p2 + c, c0, c1, c2, one);
-            var (best2, index2) = Block256(p0 + d, p1 + d, p2 + d, c0, c1, c2, one);
-            Store256(Avx2.Permute4x64(best.AsDouble(), 0xD8).AsSingle(), Avx2.Permute4x64(index.AsInt64(), 0xD8).AsInt32() + lane2 + Vector256.Create(c), indexBase, yRow + at, aRow + at);
-            Store256(Avx2.Permute4x64(best2.AsDouble(), 0xD8).AsSingle(), Avx2.Permute4x64(index2.AsInt64(), 0xD8).AsInt32() + lane2 + Vector256.Create(d), indexBase, yRow + bt, aRow + bt);
+            // Tap offsets relative to the top row: the row's offset o0 joins them in indexBase.
+            float* p0 = xc + o0, p1 = p0 + w, p2 = p1 + w;
+            long rowBase = indexBase + o0;
+            for (int ox = x0; ox < x1; ox += 16)
+            {
+                int at = Math.Min(ox, x1 - 8), bt = Math.Min(ox + 8, x1 - 8);
+                int c = 2 * at, d = 2 * bt;
+                var (best, index) = Block256(p0 + c, p1 + c, p2 + c, c0, c1, c2, one);
+                var (best2, index2) = Block256(p0 + d, p1 + d, p2 + d, c0, c1, c2, one);
+                Store256(Avx2.Permute4x64(best.AsDouble(), 0xD8).AsSingle(), Avx2.Permute4x64(index.AsInt64(), 0xD8).AsInt32() + lane2 + Vector256.Create(c), rowBase, yRow + at, aRow + at);
+                Store256(Avx2.Permute4x64(best2.AsDouble(), 0xD8).AsSingle(), Avx2.Permute4x64(index2.AsInt64(), 0xD8).AsInt32() + lane2 + Vector256.Create(d), rowBase, yRow + bt, aRow + bt);
+            }
         }
     }
 
