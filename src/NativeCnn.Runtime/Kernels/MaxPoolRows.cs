@@ -217,31 +217,39 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         }
     }
 
-    /// <summary>Interior outputs <c>[x0, x1)</c>, one at a time.</summary>
+    /// <summary>
+    /// Interior outputs <c>[x0, x1)</c> without SIMD: tap by tap over the whole row (the outputs' running maxima and
+    /// indices live in the output row, so consecutive updates do not wait on each other), branch-free: the compare
+    /// becomes an all-ones / zero mask that selects value bits and index (a branch on random data mispredicted about
+    /// every other tap; one output at a time waited on its own compare chain).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowScalar(float* xc, int* rowOff, int rows, int kw, int dw, int sw, int x0, int x1, long indexBase, float* yRow, long* aRow)
     {
-        for (int ox = x0; ox < x1; ox++)
+        for (int ox = x0, i = rowOff[0] + (x0 * sw); ox < x1; ox++, i += sw)
         {
-            int col = ox * sw;
-            float best = xc[rowOff[0] + col];
-            int at = rowOff[0] + col;
-            for (int r = 0; r < rows; r++)
+            yRow[ox] = xc[i];
+            aRow[ox] = i;
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            for (int kx = r == 0 ? 1 : 0; kx < kw; kx++)
             {
-                int o = rowOff[r] + col;
-                for (int kx = r == 0 ? 1 : 0; kx < kw; kx++)
+                for (int ox = x0, i = rowOff[r] + (kx * dw) + (x0 * sw); ox < x1; ox++, i += sw)
                 {
-                    float v = xc[o + (kx * dw)];
-                    if (v > best)
-                    {
-                        best = v;
-                        at = o + (kx * dw);
-                    }
+                    float v = xc[i];
+                    int m = -Convert.ToInt32(v > yRow[ox]);
+                    long lm = m;
+                    yRow[ox] = BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(v) & m) | (BitConverter.SingleToInt32Bits(yRow[ox]) & ~m));
+                    aRow[ox] = (i & lm) | (aRow[ox] & ~lm);
                 }
             }
+        }
 
-            yRow[ox] = best;
-            aRow[ox] = indexBase + at;
+        for (int ox = x0; ox < x1; ox++)
+        {
+            aRow[ox] += indexBase;
         }
     }
 
@@ -719,11 +727,10 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
             for (int kx = r == 0 ? kxa + 1 : kxa; kx < kxb; kx++)
             {
                 int o = rowOff[r] + ix0 + (kx * dw);
-                if (x[o] > bestValue)
-                {
-                    bestValue = x[o];
-                    bestAt = o;
-                }
+                float v = x[o];
+                int m = -Convert.ToInt32(v > bestValue);
+                bestValue = BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(v) & m) | (BitConverter.SingleToInt32Bits(bestValue) & ~m));
+                bestAt = (o & m) | (bestAt & ~m);
             }
         }
 
