@@ -44,9 +44,15 @@ public sealed class MaxPool : Operator
 
         int aux = ctx.AddAuxiliary("argmax", DataType.Int64, yShape, "flat row-major index into the whole (N, C, spatial…) input of each max");
         bool columnMajor = storageOrder == 1;
-        if (t == DataType.Float32 && !withIndices && !ctx.Options.ReferenceKernels && MaxPoolVector.Supports(p))
+        if (t == DataType.Float32 && !withIndices && !ctx.Options.ReferenceKernels && MaxPoolRows.Supports(p))
         {
-            return new MaxPoolVector(p, aux, ctx.Options.Threads);
+            // Column strides 1 and 2 (nearly every CNN) vectorise straight from the rows; larger strides read a
+            // phase-split copy on the vector tiers.
+            var isa = MaxPoolRows.Tier(KernelIsaSupport.Best);
+            int sw = geometry.Strides[2];
+            return isa != KernelIsa.Scalar && sw > 2 && MaxPoolVector.Supports(p)
+                ? new MaxPoolVector(p, aux, ctx.Options.Threads)
+                : new MaxPoolRows(p, aux, ctx.Options.Threads, isa);
         }
 
         return t switch

@@ -1,0 +1,745 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using NativeCnn.Runtime.Planning;
+
+namespace NativeCnn.Runtime.Kernels;
+
+/// <summary>
+/// 2-D float max pooling with argmax, bitwise the <see cref="MaxPoolReference"/> result (values and argmax), one
+/// output row at a time straight from the input rows (no copy). The taps are scanned in the reference's (ky, kx)
+/// order over the rows inside the image; the first tap starts the running maximum and a later tap replaces it only
+/// where strictly greater (an ordered compare: a NaN first tap is kept, a later NaN never wins; ties go to the first).
+/// <para>Interior columns (whole window inside the row) run 16 (AVX-512) or 8 (AVX2) outputs per vector for
+/// column stride 1 (a tap is one load) and 2 (a tap is the even or odd half of two loads, split with
+/// <c>shufps</c>; every vector stays in that lane order until the end, where values and indices are put back in
+/// order once). A tap's index is the same constant offset from each lane's window base, so the running index is
+/// a select of a broadcast constant and the lane base is added once at the end. Loads never leave the windows
+/// (tap kx ≥ 1 of stride 2 reads the odd half starting one column to its left), so no read passes the input.
+/// Undilated 3×3 windows (SqueezeNet, ResNet, Inception) have unrolled kernels that run whole stretches of output
+/// rows whose three input rows are inside, two independent blocks per step. Edge columns (window in the padding)
+/// are branch-free selects in one vector lane; the scalar tier runs tap by tap over a row with mask selects.
+/// Column strides above 2 on the vector tiers go to <see cref="MaxPoolVector"/> (see MaxPool.Plan).</para>
+/// <para>Work items are (plane, band of output rows) with the bands fixed by the shape; each output is computed by
+/// one worker in the same way, so results do not depend on the thread count. Steps under
+/// <see cref="ParallelMinTaps"/> run on the calling thread.</para>
+/// <para>The argmax stays int64 (the <c>#argmax</c> auxiliary the backtracker reads): not storing it at all saved
+/// 6–10 % at SqueezeNet's shapes and ~24 % on VGG's memory-bound 2×2 pool, so int32 would save about half that.</para>
+/// </summary>
+internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
+{
+    /// <summary>
+    /// Below this many window taps (outputs × kernel, ~3 µs of work) the step runs on one thread. SqueezeNet's pools
+    /// (0.4–1.7 M taps) at 2 threads: parallel 0.072 / 0.048 / 0.029 ms, on one thread 0.128 / 0.078 / 0.048 ms.
+    /// </summary>
+    internal const long ParallelMinTaps = 1L << 16;
+
+    private readonly PoolParams _p;
+    private readonly int _aux;
+    private readonly int _threads;
+    private readonly int _bands;
+    private readonly int _rowsPerBand;
+    private readonly KernelIsa _isa;
+    private readonly WorkQueue _queue;
+    private float* _x, _y;
+    private long* _argmax;
+
+    public MaxPoolRows(PoolParams p, int aux, int threads, KernelIsa isa)
+    {
+        _p = p;
+        _aux = aux;
+        _isa = isa;
+        var g = p.Window;
+        int planes = p.Batch * p.Channels, oh = g.Output[1];
+
+        // Shape-only partition: whole planes when there are enough of them, else bands of rows.
+        _bands = planes >= 16 ? 1 : Math.Min(oh, (16 + planes - 1) / planes);
+        _rowsPerBand = (oh + _bands - 1) / _bands;
+        _bands = (oh + _rowsPerBand - 1) / _rowsPerBand;
+        long taps = (long)planes * g.OutputSize * g.KernelSize;
+        _threads = taps < ParallelMinTaps ? 1 : Math.Max(1, threads);
+        _queue = new WorkQueue(Item);
+    }
+
+    public string KernelName => _isa switch
+    {
+        KernelIsa.Vector512 => "MaxPoolArgmaxRows512",
+        KernelIsa.Vector256 => "MaxPoolArgmaxRows256",
+        _ => "MaxPoolArgmaxRowsScalar",
+    };
+
+    /// <summary>2-D (depth trivial), any kernel, stride, dilation and padding.</summary>
+    public static bool Supports(PoolParams p)
+    {
+        var g = p.Window;
+        return g.Input[0] == 1 && g.Kernel[0] == 1 && g.Output[0] == 1 && g.Output[1] > 0 && g.Output[2] > 0;
+    }
+
+    /// <summary>The tier the kernel runs for this process: the vector tiers need the x86 shuffles.</summary>
+    public static KernelIsa Tier(KernelIsa best) => best switch
+    {
+        KernelIsa.Vector512 when Avx512F.IsSupported => KernelIsa.Vector512,
+        KernelIsa.Vector512 or KernelIsa.Vector256 when Avx2.IsSupported => KernelIsa.Vector256,
+        _ => KernelIsa.Scalar,
+    };
+
+    public void Run(KernelArgs args)
+    {
+        _x = (float*)args.Inputs[0].Pointer;
+        _y = (float*)args.Outputs[0].Pointer;
+        _argmax = (long*)args.Auxiliary[_aux].Pointer;
+        _queue.Run(_p.Batch * _p.Channels * _bands, _threads);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Item(int item, int worker)
+    {
+        var g = _p.Window;
+        int plane = item / _bands, band = item - (plane * _bands);
+        int h = g.Input[1], w = g.Input[2], oh = g.Output[1], ow = g.Output[2];
+        int kh = g.Kernel[1], kw = g.Kernel[2], sh = g.Strides[1], sw = g.Strides[2];
+        int ph = g.PadsBegin[1], pw = g.PadsBegin[2], dh = g.Dilations[1], dw = g.Dilations[2];
+        long planeBase = (long)plane * h * w, outBase = (long)plane * oh * ow;
+        float* x = _x + planeBase;
+        float* yPlane = _y + outBase;
+        long* aPlane = _argmax + outBase;
+        var (lo, hi) = WindowGeometry.ValidRange(ow, w - ((kw - 1) * dw), sw, pw, 0, 1);
+        int x0 = Math.Min(lo, ow), x1 = Math.Clamp(hi, x0, ow);
+        int* rowOff = stackalloc int[kh];
+        int oy1 = Math.Min(oh, (band + 1) * _rowsPerBand);
+        float* xc = x - pw;   // column ox·sw + kx·dw of a row starts at xc + rowOff + ox·sw + kx·dw
+
+        // Undilated 3×3 windows of stride 1 or 2 run whole stretches of output rows whose three input rows are all
+        // inside (the unrolled kernels loop over the rows themselves); 0 = none, else which kernel.
+        int n = x1 - x0, k3 = 0;
+        if (kh == 3 && kw == 3 && dh == 1 && dw == 1 && sw <= 2)
+        {
+            k3 = _isa == KernelIsa.Vector512 && n >= 16 ? 1 : _isa != KernelIsa.Scalar && n >= 8 ? 2 : 0;
+        }
+
+        var (ylo, yhi) = WindowGeometry.ValidRange(oh, h - ((kh - 1) * dh), sh, ph, 0, 1);
+        for (int oy = band * _rowsPerBand; oy < oy1; oy++)
+        {
+            float* yRow = yPlane + ((long)oy * ow);
+            long* aRow = aPlane + ((long)oy * ow);
+            int iyBase = (oy * sh) - ph, rows = 0;
+            if (k3 != 0 && oy >= ylo && oy < yhi)
+            {
+                int count = Math.Min(yhi, oy1) - oy;
+                for (int r = 0; r < count; r++)
+                {
+                    int o = ((oy + r) * sh - ph) * w;
+                    rowOff[0] = o;
+                    rowOff[1] = o + w;
+                    rowOff[2] = o + w + w;
+                    for (int ox = 0; ox < x0; ox++)
+                    {
+                        Point(x, rowOff, 3, (ox * sw) - pw, w, kw, dw, planeBase, out yRow[(r * ow) + ox], out aRow[(r * ow) + ox]);
+                    }
+
+                    for (int ox = x1; ox < ow; ox++)
+                    {
+                        Point(x, rowOff, 3, (ox * sw) - pw, w, kw, dw, planeBase, out yRow[(r * ow) + ox], out aRow[(r * ow) + ox]);
+                    }
+                }
+
+                int o0 = iyBase * w, step = sh * w;
+                long ib = planeBase - pw;
+                switch ((k3, sw))
+                {
+                    case (1, 2): Row512S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                    case (1, _): Row512S1K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                    case (_, 2): Row256S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                    default: Row256S1K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                }
+
+                oy += count - 1;
+                continue;
+            }
+
+            for (int ky = 0; ky < kh; ky++)
+            {
+                int iy = iyBase + (ky * dh);
+                if ((uint)iy < (uint)h)
+                {
+                    rowOff[rows++] = iy * w;
+                }
+            }
+
+            if (rows == 0)
+            {
+                for (int ox = 0; ox < ow; ox++)
+                {
+                    yRow[ox] = 0f;
+                    aRow[ox] = -1;
+                }
+
+                continue;
+            }
+
+            for (int ox = 0; ox < x0; ox++)
+            {
+                Point(x, rowOff, rows, (ox * sw) - pw, w, kw, dw, planeBase, out yRow[ox], out aRow[ox]);
+            }
+
+            for (int ox = x1; ox < ow; ox++)
+            {
+                Point(x, rowOff, rows, (ox * sw) - pw, w, kw, dw, planeBase, out yRow[ox], out aRow[ox]);
+            }
+
+            int done = x0;
+            if (_isa == KernelIsa.Vector512 && n >= 16)
+            {
+                if (sw == 2 && kw >= 2)
+                {
+                    Row512S2(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
+                    done = x1;
+                }
+                else if (sw == 1)
+                {
+                    Row512S1(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
+                    done = x1;
+                }
+            }
+            else if (_isa != KernelIsa.Scalar && n >= 8)
+            {
+                if (sw == 2 && kw >= 2)
+                {
+                    Row256S2(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
+                    done = x1;
+                }
+                else if (sw == 1)
+                {
+                    Row256S1(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
+                    done = x1;
+                }
+            }
+
+            if (done < x1)
+            {
+                RowScalar(xc, rowOff, rows, kw, dw, sw, done, x1, planeBase - pw, yRow, aRow);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Interior outputs <c>[x0, x1)</c> without SIMD: tap by tap over the whole row (the outputs' running maxima and
+    /// indices live in the output row, so consecutive updates do not wait on each other), branch-free: the compare
+    /// becomes an all-ones / zero mask that selects value bits and index (a branch on random data mispredicted about
+    /// every other tap; one output at a time waited on its own compare chain).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowScalar(float* xc, int* rowOff, int rows, int kw, int dw, int sw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    {
+        for (int ox = x0, i = rowOff[0] + (x0 * sw); ox < x1; ox++, i += sw)
+        {
+            yRow[ox] = xc[i];
+            aRow[ox] = i;
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            for (int kx = r == 0 ? 1 : 0; kx < kw; kx++)
+            {
+                for (int ox = x0, i = rowOff[r] + (kx * dw) + (x0 * sw); ox < x1; ox++, i += sw)
+                {
+                    float v = xc[i];
+                    int m = -Convert.ToInt32(v > yRow[ox]);
+                    long lm = m;
+                    yRow[ox] = BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(v) & m) | (BitConverter.SingleToInt32Bits(yRow[ox]) & ~m));
+                    aRow[ox] = (i & lm) | (aRow[ox] & ~lm);
+                }
+            }
+        }
+
+        for (int ox = x0; ox < x1; ox++)
+        {
+            aRow[ox] += indexBase;
+        }
+    }
+
+    /// <summary>Values and in-order indices (relative to the row's window bases) out, eight at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store256(Vector256<float> best, Vector256<int> index, long indexBase, float* y, long* a)
+    {
+        best.Store(y);
+        var lower = Vector256.WidenLower(index) + Vector256.Create(indexBase);
+        var upper = Vector256.WidenUpper(index) + Vector256.Create(indexBase);
+        lower.Store(a);
+        upper.Store(a + 4);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store512(Vector512<float> best, Vector512<int> index, long indexBase, float* y, long* a)
+    {
+        best.Store(y);
+        var lower = Vector512.WidenLower(index) + Vector512.Create(indexBase);
+        var upper = Vector512.WidenUpper(index) + Vector512.Create(indexBase);
+        lower.Store(a);
+        upper.Store(a + 8);
+    }
+
+    // ---- stride 1: tap (r, kx) of lanes ox..ox+N−1 is one load at xc + rowOff[r] + ox + kx·dw ----
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row512S1(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    {
+        var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        for (int ox = x0; ox < x1; ox += 16)
+        {
+            int at = Math.Min(ox, x1 - 16);
+            float* s = xc + at;
+            var best = Vector512.Load(s + rowOff[0]);
+            var index = Vector512.Create(rowOff[0]);
+            for (int r = 0; r < rows; r++)
+            {
+                float* row = s + rowOff[r];
+                for (int kx = r == 0 ? 1 : 0; kx < kw; kx++)
+                {
+                    var v = Vector512.Load(row + (kx * dw));
+                    var gt = Vector512.GreaterThan(v, best);
+                    best = Vector512.ConditionalSelect(gt, v, best);
+                    index = Vector512.ConditionalSelect(gt.AsInt32(), Vector512.Create(rowOff[r] + (kx * dw)), index);
+                }
+            }
+
+            Store512(best, index + lane + Vector512.Create(at), indexBase, yRow + at, aRow + at);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row256S1(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    {
+        var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        for (int ox = x0; ox < x1; ox += 8)
+        {
+            int at = Math.Min(ox, x1 - 8);
+            float* s = xc + at;
+            var best = Vector256.Load(s + rowOff[0]);
+            var index = Vector256.Create(rowOff[0]);
+            for (int r = 0; r < rows; r++)
+            {
+                float* row = s + rowOff[r];
+                for (int kx = r == 0 ? 1 : 0; kx < kw; kx++)
+                {
+                    var v = Vector256.Load(row + (kx * dw));
+                    var gt = Vector256.GreaterThan(v, best);
+                    best = Vector256.ConditionalSelect(gt, v, best);
+                    index = Vector256.ConditionalSelect(gt.AsInt32(), Vector256.Create(rowOff[r] + (kx * dw)), index);
+                }
+            }
+
+            Store256(best, index + lane + Vector256.Create(at), indexBase, yRow + at, aRow + at);
+        }
+    }
+
+    /// <summary>3×3 (undilated) windows of stride 1 with all three rows inside the image, two blocks per step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row512S1K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, long indexBase, float* yRow, long* aRow, int ow)
+    {
+        var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var c0 = Vector512.Create(0);
+        var c1 = Vector512.Create(w);
+        var c2 = Vector512.Create(2 * w);
+        var one = Vector512.Create(1);
+        for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
+        {
+            // Tap offsets relative to the top row: the row's offset o0 joins them in indexBase.
+            float* p0 = xc + o0, p1 = p0 + w, p2 = p1 + w;
+            long rowBase = indexBase + o0;
+            for (int ox = x0; ox < x1; ox += 32)
+            {
+                int at = Math.Min(ox, x1 - 16), bt = Math.Min(ox + 16, x1 - 16);
+                var (best, index) = Block512S1(p0 + at, p1 + at, p2 + at, c0, c1, c2, one);
+                var (best2, index2) = Block512S1(p0 + bt, p1 + bt, p2 + bt, c0, c1, c2, one);
+                Store512(best, index + lane + Vector512.Create(at), rowBase, yRow + at, aRow + at);
+                Store512(best2, index2 + lane + Vector512.Create(bt), rowBase, yRow + bt, aRow + bt);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float>, Vector512<int>) Block512S1(float* p0, float* p1, float* p2, Vector512<int> c0, Vector512<int> c1, Vector512<int> c2, Vector512<int> one)
+    {
+        var best = Vector512.Load(p0);
+        var index = c0;
+        Take512(Vector512.Load(p0 + 1), c0 + one, ref best, ref index);
+        Take512(Vector512.Load(p0 + 2), c0 + one + one, ref best, ref index);
+        Take512(Vector512.Load(p1), c1, ref best, ref index);
+        Take512(Vector512.Load(p1 + 1), c1 + one, ref best, ref index);
+        Take512(Vector512.Load(p1 + 2), c1 + one + one, ref best, ref index);
+        Take512(Vector512.Load(p2), c2, ref best, ref index);
+        Take512(Vector512.Load(p2 + 1), c2 + one, ref best, ref index);
+        Take512(Vector512.Load(p2 + 2), c2 + one + one, ref best, ref index);
+        return (best, index);
+    }
+
+    /// <summary>The AVX2 form of <see cref="Row512S1K3"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row256S1K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, long indexBase, float* yRow, long* aRow, int ow)
+    {
+        var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var c0 = Vector256.Create(0);
+        var c1 = Vector256.Create(w);
+        var c2 = Vector256.Create(2 * w);
+        var one = Vector256.Create(1);
+        for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
+        {
+            // Tap offsets relative to the top row: the row's offset o0 joins them in indexBase.
+            float* p0 = xc + o0, p1 = p0 + w, p2 = p1 + w;
+            long rowBase = indexBase + o0;
+            for (int ox = x0; ox < x1; ox += 16)
+            {
+                int at = Math.Min(ox, x1 - 8), bt = Math.Min(ox + 8, x1 - 8);
+                var (best, index) = Block256S1(p0 + at, p1 + at, p2 + at, c0, c1, c2, one);
+                var (best2, index2) = Block256S1(p0 + bt, p1 + bt, p2 + bt, c0, c1, c2, one);
+                Store256(best, index + lane + Vector256.Create(at), rowBase, yRow + at, aRow + at);
+                Store256(best2, index2 + lane + Vector256.Create(bt), rowBase, yRow + bt, aRow + bt);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<int>) Block256S1(float* p0, float* p1, float* p2, Vector256<int> c0, Vector256<int> c1, Vector256<int> c2, Vector256<int> one)
+    {
+        var best = Vector256.Load(p0);
+        var index = c0;
+        Take256(Vector256.Load(p0 + 1), c0 + one, ref best, ref index);
+        Take256(Vector256.Load(p0 + 2), c0 + one + one, ref best, ref index);
+        Take256(Vector256.Load(p1), c1, ref best, ref index);
+        Take256(Vector256.Load(p1 + 1), c1 + one, ref best, ref index);
+        Take256(Vector256.Load(p1 + 2), c1 + one + one, ref best, ref index);
+        Take256(Vector256.Load(p2), c2, ref best, ref index);
+        Take256(Vector256.Load(p2 + 1), c2 + one, ref best, ref index);
+        Take256(Vector256.Load(p2 + 2), c2 + one + one, ref best, ref index);
+        return (best, index);
+    }
+
+    // ---- stride 2: lanes in shufps order; tap kx = 0 is the even half of 2N floats at its column, tap kx ≥ 1 the
+    // odd half of 2N floats one column to its left (which is still inside the window, so nothing past it is read) ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Even512(float* p) => Avx512F.Shuffle(Vector512.Load(p), Vector512.Load(p + 16), 0x88);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Odd512(float* p) => Avx512F.Shuffle(Vector512.Load(p), Vector512.Load(p + 16), 0xDD);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Even256(float* p) => Avx.Shuffle(Vector256.Load(p), Vector256.Load(p + 8), 0x88);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Odd256(float* p) => Avx.Shuffle(Vector256.Load(p), Vector256.Load(p + 8), 0xDD);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take512(Vector512<float> v, int offset, ref Vector512<float> best, ref Vector512<int> index) =>
+        Take512(v, Vector512.Create(offset), ref best, ref index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take512(Vector512<float> v, Vector512<int> offset, ref Vector512<float> best, ref Vector512<int> index)
+    {
+        var gt = Vector512.GreaterThan(v, best);
+        best = Vector512.ConditionalSelect(gt, v, best);
+        index = Vector512.ConditionalSelect(gt.AsInt32(), offset, index);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take256(Vector256<float> v, int offset, ref Vector256<float> best, ref Vector256<int> index) =>
+        Take256(v, Vector256.Create(offset), ref best, ref index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take256(Vector256<float> v, Vector256<int> offset, ref Vector256<float> best, ref Vector256<int> index)
+    {
+        var gt = Vector256.GreaterThan(v, best);
+        best = Vector256.ConditionalSelect(gt, v, best);
+        index = Vector256.ConditionalSelect(gt.AsInt32(), offset, index);
+    }
+
+    /// <summary>
+    /// 3×3 (undilated) windows of stride 2 with all three rows inside the image, the SqueezeNet / ResNet pool: the
+    /// row pointers and the nine taps' index offsets stay in registers across the blocks of the row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row512S2K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, long indexBase, float* yRow, long* aRow, int ow)
+    {
+        var order = Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+        var lane2 = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var c0 = Vector512.Create(0);
+        var c1 = Vector512.Create(w);
+        var c2 = Vector512.Create(2 * w);
+        var one = Vector512.Create(1);
+
+        // Two blocks per step (the second may repeat the first's last columns): two independent compare chains.
+        for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
+        {
+            // Tap offsets relative to the top row: the row's offset o0 joins them in indexBase.
+            float* p0 = xc + o0, p1 = p0 + w, p2 = p1 + w;
+            long rowBase = indexBase + o0;
+            for (int ox = x0; ox < x1; ox += 32)
+            {
+                int at = Math.Min(ox, x1 - 16), bt = Math.Min(ox + 16, x1 - 16);
+                int c = 2 * at, d = 2 * bt;
+                var (best, index) = Block512(p0 + c, p1 + c, p2 + c, c0, c1, c2, one);
+                var (best2, index2) = Block512(p0 + d, p1 + d, p2 + d, c0, c1, c2, one);
+                Store512(Avx512F.PermuteVar16x32(best, order), Avx512F.PermuteVar16x32(index, order) + lane2 + Vector512.Create(c), rowBase, yRow + at, aRow + at);
+                Store512(Avx512F.PermuteVar16x32(best2, order), Avx512F.PermuteVar16x32(index2, order) + lane2 + Vector512.Create(d), rowBase, yRow + bt, aRow + bt);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float>, Vector512<int>) Block512(float* p0, float* p1, float* p2, Vector512<int> c0, Vector512<int> c1, Vector512<int> c2, Vector512<int> one)
+    {
+        var a = Vector512.Load(p0);
+        var b = Vector512.Load(p0 + 16);
+        var best = Avx512F.Shuffle(a, b, 0x88);
+        var index = c0;
+        Take512(Avx512F.Shuffle(a, b, 0xDD), c0 + one, ref best, ref index);
+        Take512(Odd512(p0 + 1), c0 + one + one, ref best, ref index);
+        a = Vector512.Load(p1);
+        b = Vector512.Load(p1 + 16);
+        Take512(Avx512F.Shuffle(a, b, 0x88), c1, ref best, ref index);
+        Take512(Avx512F.Shuffle(a, b, 0xDD), c1 + one, ref best, ref index);
+        Take512(Odd512(p1 + 1), c1 + one + one, ref best, ref index);
+        a = Vector512.Load(p2);
+        b = Vector512.Load(p2 + 16);
+        Take512(Avx512F.Shuffle(a, b, 0x88), c2, ref best, ref index);
+        Take512(Avx512F.Shuffle(a, b, 0xDD), c2 + one, ref best, ref index);
+        Take512(Odd512(p2 + 1), c2 + one + one, ref best, ref index);
+        return (best, index);
+    }
+
+    /// <summary>The AVX2 form of <see cref="Row512S2K3"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row256S2K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, long indexBase, float* yRow, long* aRow, int ow)
+    {
+        var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        var c0 = Vector256.Create(0);
+        var c1 = Vector256.Create(w);
+        var c2 = Vector256.Create(2 * w);
+        var one = Vector256.Create(1);
+        for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
+        {
+            // Tap offsets relative to the top row: the row's offset o0 joins them in indexBase.
+            float* p0 = xc + o0, p1 = p0 + w, p2 = p1 + w;
+            long rowBase = indexBase + o0;
+            for (int ox = x0; ox < x1; ox += 16)
+            {
+                int at = Math.Min(ox, x1 - 8), bt = Math.Min(ox + 8, x1 - 8);
+                int c = 2 * at, d = 2 * bt;
+                var (best, index) = Block256(p0 + c, p1 + c, p2 + c, c0, c1, c2, one);
+                var (best2, index2) = Block256(p0 + d, p1 + d, p2 + d, c0, c1, c2, one);
+                Store256(Avx2.Permute4x64(best.AsDouble(), 0xD8).AsSingle(), Avx2.Permute4x64(index.AsInt64(), 0xD8).AsInt32() + lane2 + Vector256.Create(c), rowBase, yRow + at, aRow + at);
+                Store256(Avx2.Permute4x64(best2.AsDouble(), 0xD8).AsSingle(), Avx2.Permute4x64(index2.AsInt64(), 0xD8).AsInt32() + lane2 + Vector256.Create(d), rowBase, yRow + bt, aRow + bt);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<int>) Block256(float* p0, float* p1, float* p2, Vector256<int> c0, Vector256<int> c1, Vector256<int> c2, Vector256<int> one)
+    {
+        var a = Vector256.Load(p0);
+        var b = Vector256.Load(p0 + 8);
+        var best = Avx.Shuffle(a, b, 0x88);
+        var index = c0;
+        Take256(Avx.Shuffle(a, b, 0xDD), c0 + one, ref best, ref index);
+        Take256(Odd256(p0 + 1), c0 + one + one, ref best, ref index);
+        a = Vector256.Load(p1);
+        b = Vector256.Load(p1 + 8);
+        Take256(Avx.Shuffle(a, b, 0x88), c1, ref best, ref index);
+        Take256(Avx.Shuffle(a, b, 0xDD), c1 + one, ref best, ref index);
+        Take256(Odd256(p1 + 1), c1 + one + one, ref best, ref index);
+        a = Vector256.Load(p2);
+        b = Vector256.Load(p2 + 8);
+        Take256(Avx.Shuffle(a, b, 0x88), c2, ref best, ref index);
+        Take256(Avx.Shuffle(a, b, 0xDD), c2 + one, ref best, ref index);
+        Take256(Odd256(p2 + 1), c2 + one + one, ref best, ref index);
+        return (best, index);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row512S2(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    {
+        // shufps(a, b) lane 4L + m holds output 2L + m (m < 2) or 8 + 2L + m − 2 (m ≥ 2); Order puts them back.
+        var order = Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+        var lane2 = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        bool three = kw == 3 && dw == 1, two = kw == 2 && dw == 1;
+        for (int ox = x0; ox < x1; ox += 16)
+        {
+            int at = Math.Min(ox, x1 - 16);
+            float* s = xc + (2 * at);
+            Vector512<float> best;
+            Vector512<int> index;
+            if (three)
+            {
+                int o = rowOff[0];
+                best = Even512(s + o);
+                index = Vector512.Create(o);
+                Take512(Odd512(s + o), o + 1, ref best, ref index);
+                Take512(Odd512(s + o + 1), o + 2, ref best, ref index);
+                for (int r = 1; r < rows; r++)
+                {
+                    o = rowOff[r];
+                    Take512(Even512(s + o), o, ref best, ref index);
+                    Take512(Odd512(s + o), o + 1, ref best, ref index);
+                    Take512(Odd512(s + o + 1), o + 2, ref best, ref index);
+                }
+            }
+            else if (two)
+            {
+                int o = rowOff[0];
+                var a = Vector512.Load(s + o);
+                var b = Vector512.Load(s + o + 16);
+                best = Avx512F.Shuffle(a, b, 0x88);
+                index = Vector512.Create(o);
+                Take512(Avx512F.Shuffle(a, b, 0xDD), o + 1, ref best, ref index);
+                for (int r = 1; r < rows; r++)
+                {
+                    o = rowOff[r];
+                    a = Vector512.Load(s + o);
+                    b = Vector512.Load(s + o + 16);
+                    Take512(Avx512F.Shuffle(a, b, 0x88), o, ref best, ref index);
+                    Take512(Avx512F.Shuffle(a, b, 0xDD), o + 1, ref best, ref index);
+                }
+            }
+            else
+            {
+                best = Even512(s + rowOff[0]);
+                index = Vector512.Create(rowOff[0]);
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int kx = r == 0 ? 1 : 0; kx < kw; kx++)
+                    {
+                        int o = rowOff[r] + (kx * dw);
+                        Take512(kx == 0 ? Even512(s + o) : Odd512(s + o - 1), o, ref best, ref index);
+                    }
+                }
+            }
+
+            best = Avx512F.PermuteVar16x32(best, order);
+            index = Avx512F.PermuteVar16x32(index, order) + lane2 + Vector512.Create(2 * at);
+            Store512(best, index, indexBase, yRow + at, aRow + at);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row256S2(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    {
+        // shufps(a, b) gives outputs 0 1 4 5 2 3 6 7: swapping the middle 64-bit pairs puts them back.
+        var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        bool three = kw == 3 && dw == 1, two = kw == 2 && dw == 1;
+        for (int ox = x0; ox < x1; ox += 8)
+        {
+            int at = Math.Min(ox, x1 - 8);
+            float* s = xc + (2 * at);
+            Vector256<float> best;
+            Vector256<int> index;
+            if (three)
+            {
+                int o = rowOff[0];
+                best = Even256(s + o);
+                index = Vector256.Create(o);
+                Take256(Odd256(s + o), o + 1, ref best, ref index);
+                Take256(Odd256(s + o + 1), o + 2, ref best, ref index);
+                for (int r = 1; r < rows; r++)
+                {
+                    o = rowOff[r];
+                    Take256(Even256(s + o), o, ref best, ref index);
+                    Take256(Odd256(s + o), o + 1, ref best, ref index);
+                    Take256(Odd256(s + o + 1), o + 2, ref best, ref index);
+                }
+            }
+            else if (two)
+            {
+                int o = rowOff[0];
+                var a = Vector256.Load(s + o);
+                var b = Vector256.Load(s + o + 8);
+                best = Avx.Shuffle(a, b, 0x88);
+                index = Vector256.Create(o);
+                Take256(Avx.Shuffle(a, b, 0xDD), o + 1, ref best, ref index);
+                for (int r = 1; r < rows; r++)
+                {
+                    o = rowOff[r];
+                    a = Vector256.Load(s + o);
+                    b = Vector256.Load(s + o + 8);
+                    Take256(Avx.Shuffle(a, b, 0x88), o, ref best, ref index);
+                    Take256(Avx.Shuffle(a, b, 0xDD), o + 1, ref best, ref index);
+                }
+            }
+            else
+            {
+                best = Even256(s + rowOff[0]);
+                index = Vector256.Create(rowOff[0]);
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int kx = r == 0 ? 1 : 0; kx < kw; kx++)
+                    {
+                        int o = rowOff[r] + (kx * dw);
+                        Take256(kx == 0 ? Even256(s + o) : Odd256(s + o - 1), o, ref best, ref index);
+                    }
+                }
+            }
+
+            best = Avx2.Permute4x64(best.AsDouble(), 0xD8).AsSingle();
+            index = Avx2.Permute4x64(index.AsInt64(), 0xD8).AsInt32() + lane2 + Vector256.Create(2 * at);
+            Store256(best, index, indexBase, yRow + at, aRow + at);
+        }
+    }
+
+    /// <summary>One output whose window may reach into the padding, exactly as <see cref="MaxPoolReference"/>.</summary>
+    /// <remarks>
+    /// Optimised at once like the rest (at tier 0, its first calls and ~100 ms, it cost ResNet-18's pool a third).
+    /// The taps inside the row are one run of kx; on vector hardware the compare-and-keep is a branch-free select in
+    /// one lane (the branch on random data mispredicted about every other tap: half of a 3×3/1 pad-1 pool's time).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Point(float* x, int* rowOff, int rows, int ix0, int w, int kw, int dw, long planeBase, out float value, out long argmax)
+    {
+        int kxa = ix0 >= 0 ? 0 : (-ix0 + dw - 1) / dw;
+        int kxb = ix0 > w - 1 ? 0 : Math.Min(kw, ((w - 1 - ix0) / dw) + 1);
+        if (kxa >= kxb)
+        {
+            value = 0f;
+            argmax = -1;
+            return;
+        }
+
+        int first = rowOff[0] + ix0 + (kxa * dw);
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var best = Vector128.CreateScalarUnsafe(x[first]);
+            var at = Vector128.CreateScalarUnsafe(first);
+            for (int r = 0; r < rows; r++)
+            {
+                for (int kx = r == 0 ? kxa + 1 : kxa; kx < kxb; kx++)
+                {
+                    int o = rowOff[r] + ix0 + (kx * dw);
+                    var v = Vector128.CreateScalarUnsafe(x[o]);
+                    var gt = Vector128.GreaterThan(v, best);
+                    best = Vector128.ConditionalSelect(gt, v, best);
+                    at = Vector128.ConditionalSelect(gt.AsInt32(), Vector128.CreateScalarUnsafe(o), at);
+                }
+            }
+
+            value = best.ToScalar();
+            argmax = planeBase + at.ToScalar();
+            return;
+        }
+
+        float bestValue = x[first];
+        int bestAt = first;
+        for (int r = 0; r < rows; r++)
+        {
+            for (int kx = r == 0 ? kxa + 1 : kxa; kx < kxb; kx++)
+            {
+                int o = rowOff[r] + ix0 + (kx * dw);
+                float v = x[o];
+                int m = -Convert.ToInt32(v > bestValue);
+                bestValue = BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(v) & m) | (BitConverter.SingleToInt32Bits(bestValue) & ~m));
+                bestAt = (o & m) | (bestAt & ~m);
+            }
+        }
+
+        value = bestValue;
+        argmax = planeBase + bestAt;
+    }
+}
