@@ -113,8 +113,9 @@ public static class BenchCommand
             Median(stepMs[st.Index]))).ToList();
 
         Backtrack? back = s.ForwardOnly ? null : TimeBacktrack(store, s);
-        var memory = new MemoryFigures(PlanMemory.Measure(plan), startRss, loadPeakRss, ProcessMemory.PeakResidentBytes(), ProcessMemory.ResidentBytes(),
-            GC.GetGCMemoryInfo().HeapSizeBytes);
+        var planMemory = PlanMemory.Measure(plan);
+        long? rss = ProcessMemory.ResidentBytes();  // before the peak: VmHWM is at least the VmRSS of the same moment
+        var memory = new MemoryFigures(planMemory, startRss, loadPeakRss, ProcessMemory.PeakResidentBytes(), rss, GC.GetTotalMemory(false));
 
         if (s.Json)
         {
@@ -122,8 +123,7 @@ public static class BenchCommand
         }
         else
         {
-            PrintTables(s, plan, totalMacs, peak, runMs, forward, back);
-            PrintMemory(memory);
+            PrintTables(s, plan, totalMacs, peak, runMs, forward, back, memory);
         }
 
         return ExitCodes.Ok;
@@ -150,7 +150,7 @@ public static class BenchCommand
             $"budget {MiB(p.BudgetBytes)} MiB; target ≤ 1.1 × budget = {MiB(m.TargetBytes)} MiB");
         Console.WriteLine($"memory: peak RSS {MiB(m.PeakRss)} MiB (VmHWM)" + (m.PeakRss is { } hwm ? $" = {F((double)hwm / p.BudgetBytes, "F2")} × budget, {(hwm <= m.TargetBytes ? "within" : "over")} target" : "") +
             (m.ModelPeak is { } mp ? $"; less the {MiB(m.StartRss)} MiB the process held before loading: {MiB(mp)} MiB = {F((double)mp / p.BudgetBytes, "F2")} × budget" : ""));
-        Console.WriteLine($"memory: peak after load {MiB(m.LoadPeakRss)} MiB (weights {MiB(p.WeightBytes)}); now RSS {MiB(m.Rss)} MiB, GC heap {MiB(m.GcHeap)} MiB");
+        Console.WriteLine($"memory: peak after load {MiB(m.LoadPeakRss)} MiB (weights {MiB(p.WeightBytes)}); now RSS {MiB(m.Rss)} MiB, managed heap in use {MiB(m.GcHeap)} MiB");
         Console.WriteLine($"memory beyond the budget: kernel-owned weights {MiB(p.KernelWeightBytes)} MiB (packed / transformed copies), " +
             $"kernel scratch {MiB(p.KernelScratchBytes)} MiB, plan-time constants {MiB(p.PlanConstantBytes)} MiB (BN-folded weights, folded values)");
         var byKernel = p.Kernels.Where(k => k.Bytes > 0).GroupBy(k => k.Kernel)
@@ -304,7 +304,8 @@ public static class BenchCommand
 
     private static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
 
-    private static void PrintTables(Settings s, ExecutionPlan plan, long totalMacs, double? peak, double[] runMs, List<StepRow> forward, Backtrack? back)
+    private static void PrintTables(Settings s, ExecutionPlan plan, long totalMacs, double? peak, double[] runMs, List<StepRow> forward, Backtrack? back,
+        MemoryFigures memory)
     {
         Console.WriteLine($"model   {s.Model.FullName}");
         Console.WriteLine($"threads {s.Threads}, fusion {(s.NoFusion ? "off" : "on")}, warmup {s.Warmup}, runs {s.Runs}, arena {plan.ArenaBytes / 1048576.0:F1} MiB");
@@ -334,6 +335,7 @@ public static class BenchCommand
             .OrderByDescending(x => x.Ms).ToList();
         Console.WriteLine("by op: " + string.Join(", ", byOp.Select(x =>
             $"{x.Op}×{x.Count} {F(x.Ms, "F2")} ms ({F(stepSum > 0 ? 100 * x.Ms / stepSum : 0, "F0")} %{(x.Macs > 0 ? $", {F(Gflops(x.Macs, x.Ms), "F1")} GFLOP/s" : "")})")));
+        PrintMemory(memory);
 
         if (back is null)
         {

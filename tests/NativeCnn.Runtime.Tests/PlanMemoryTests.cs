@@ -1,0 +1,83 @@
+using NativeCnn.Runtime.Execution;
+using NativeCnn.Runtime.Graph;
+using NativeCnn.Runtime.Kernels;
+using NativeCnn.Runtime.Planning;
+
+namespace NativeCnn.Runtime.Tests;
+
+/// <summary><see cref="PlanMemory"/> accounts for the budget (weights + arena) and for what kernels keep beside it.</summary>
+public sealed class PlanMemoryTests
+{
+    private static ModelGraph ConvPool(Tensor w)
+    {
+        var graph = new ModelGraph { OpsetVersions = { [""] = 13 } };
+        graph.Inputs.Add(new ValueInfo { Name = "x", DataType = DataType.Float32 });
+        graph.Initializers["w"] = w;
+        var conv = new Node { OpType = "Conv", Name = "c", Inputs = { "x", "w" }, Outputs = { "h" } };
+        conv.SetAttribute(AttributeValue.Of("pads", [1L, 1, 1, 1]));
+        graph.Nodes.Add(conv);
+        var pool = new Node { OpType = "MaxPool", Name = "p", Inputs = { "h" }, Outputs = { "y" } };
+        pool.SetAttribute(AttributeValue.Of("kernel_shape", [2L, 2]));
+        pool.SetAttribute(AttributeValue.Of("strides", [2L, 2]));
+        graph.Nodes.Add(pool);
+        graph.Outputs.Add(new ValueInfo { Name = "y" });
+        return graph;
+    }
+
+    private static PlanMemory Plan(Tensor w, PlanOptions options)
+    {
+        using var s = new InferenceSession(ConvPool(w), options);
+        s.Prepare(new Dictionary<string, int[]> { ["x"] = [1, 64, 24, 24] });
+        return PlanMemory.Measure(s.Plan!);
+    }
+
+    [Fact]
+    public void BudgetIsWeightsPlusArenaWithArgmax()
+    {
+        var w = Tensor.Create(DataType.Float32, [32, 64, 3, 3]);
+        var m = Plan(w, new PlanOptions { Threads = 2, Profile = false });
+        Assert.Equal(32 * 64 * 9 * 4, m.WeightBytes);
+        // x, h, y and the argmax indices (int64, the shape of y), each rounded up to 64 bytes.
+        long x = 64 * 24 * 24 * 4, h = 32 * 24 * 24 * 4, y = 32 * 12 * 12 * 4, argmax = 32 * 12 * 12 * 8;
+        Assert.Equal(x + h + y + argmax, m.ArenaBytes);
+        Assert.Equal(argmax, m.AuxiliaryBytes);
+        Assert.Equal(m.WeightBytes + m.ArenaBytes, m.BudgetBytes);
+        Assert.Equal(0, m.PlanConstantBytes);
+    }
+
+    [Fact]
+    public void WinogradKeepsFourTimesTheWeightsAndLowMemoryDoesNot()
+    {
+        if (KernelIsaSupport.Best == KernelIsa.Scalar)
+        {
+            return;  // no Winograd kernel on the scalar tier
+        }
+
+        var w = Tensor.Create(DataType.Float32, [32, 64, 3, 3]);
+        long wBytes = w.Length * 4;
+        var winograd = Plan(w, new PlanOptions { Threads = 2, Profile = false, WinogradEverywhere = true });
+        Assert.StartsWith("ConvWinogradF4x4", winograd.Kernels[0].Kernel);
+        Assert.InRange(winograd.Kernels[0].WeightBytes, 4 * wBytes, 6 * wBytes);   // 6×6 tiles of 3×3 taps, panels padded
+        Assert.True(winograd.Kernels[0].ScratchBytes > 0, $"scratch {winograd.Kernels[0].ScratchBytes}");
+
+        var options = new PlanOptions { Threads = 2, Profile = false, WinogradEverywhere = true, AllowWinograd = true, LowMemory = true };
+        Assert.False(options.AllowWinograd);
+        var low = Plan(w, options);
+        Assert.DoesNotContain("Winograd", low.Kernels[0].Kernel);
+        Assert.InRange(low.Kernels[0].WeightBytes, wBytes, 2 * wBytes);              // one packed copy
+        
+    }
+
+    [Fact]
+    public void ResidentSetIsReadOnLinux()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        long rss = ProcessMemory.ResidentBytes()!.Value;
+        Assert.True(rss > 1 << 20);
+        Assert.True(ProcessMemory.PeakResidentBytes() >= rss);
+    }
+}
