@@ -80,4 +80,72 @@ public sealed class PlanMemoryTests
         Assert.True(rss > 1 << 20);
         Assert.True(ProcessMemory.PeakResidentBytes() >= rss);
     }
+
+    private static ModelGraph ConvBn(int channels, int group, Random rng)
+    {
+        var graph = new ModelGraph { OpsetVersions = { [""] = 15 } };
+        graph.Inputs.Add(new ValueInfo { Name = "x", DataType = DataType.Float32 });
+        graph.Outputs.Add(new ValueInfo { Name = "y" });
+        graph.Initializers["w"] = Seeded(rng, channels, channels / group, 3, 3);
+        foreach (var name in new[] { "scale", "bias", "mean", "var" })
+        {
+            var t = Seeded(rng, channels);
+            if (name == "var")
+            {
+                foreach (ref var v in t.AsSpan<float>())
+                {
+                    v = Math.Abs(v) + 0.1f;
+                }
+            }
+
+            graph.Initializers[name] = t;
+        }
+
+        var conv = new Node { OpType = "Conv", Name = "c", Inputs = { "x", "w" }, Outputs = { "h" } };
+        conv.SetAttribute(AttributeValue.Of("pads", [1L, 1, 1, 1]));
+        conv.SetAttribute(AttributeValue.Of("group", (long)group));
+        graph.Nodes.Add(conv);
+        graph.Nodes.Add(new Node { OpType = "BatchNormalization", Name = "bn", Inputs = { "h", "scale", "bias", "mean", "var" }, Outputs = { "y" } });
+        return graph;
+    }
+
+    private static Tensor Seeded(Random rng, params int[] shape)
+    {
+        var t = Tensor.Create(DataType.Float32, shape);
+        foreach (ref var v in t.AsSpan<float>())
+        {
+            v = rng.NextSingle() * 2 - 1;
+        }
+
+        return t;
+    }
+
+    /// <summary>
+    /// A kernel that packs the BN-folded weight keeps only its packed copy: the plan does not also hold the folded
+    /// tensor (the step lists the conv's own weight instead). A kernel that reads its weight input when it runs
+    /// (depthwise) keeps it. Both compute what the unfused pair computes.
+    /// </summary>
+    [Theory]
+    [InlineData(16, 1, false)]
+    [InlineData(16, 16, true)]
+    public void FoldedWeightIsKeptOnlyWhenTheKernelReadsIt(int channels, int group, bool kept)
+    {
+        var graph = ConvBn(channels, group, new Random(5));
+        var x = Seeded(new Random(6), 1, channels, 9, 9);
+        using var fused = new InferenceSession(graph, new PlanOptions { Threads = 2, Profile = false });
+        var y = fused.Run(x)["y"].ToDoubleArray();
+        var plan = fused.Plan!;
+        Assert.Single(plan.Steps);
+        Assert.Equal(kept, plan.Values.ContainsKey("y#folded_W"));
+        Assert.True(plan.Values.ContainsKey("y#folded_B"));
+        Assert.Equal(kept ? "y#folded_W" : "w", plan.Steps[0].Inputs[1]);
+        Assert.Equal((kept ? channels * (channels / group) * 9 * 4 : 0) + (channels * 4), PlanMemory.Measure(plan).PlanConstantBytes);
+
+        using var unfused = new InferenceSession(graph, new PlanOptions { Threads = 2, Profile = false, Fusion = false });
+        var expected = unfused.Run(x)["y"].ToDoubleArray();
+        for (int i = 0; i < y.Length; i++)
+        {
+            Assert.True(Math.Abs(y[i] - expected[i]) <= 1e-5 + (1e-5 * Math.Abs(expected[i])), $"y[{i}] = {y[i]}, unfused {expected[i]}");
+        }
+    }
 }
