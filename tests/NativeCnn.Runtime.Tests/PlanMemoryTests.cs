@@ -148,4 +148,37 @@ public sealed class PlanMemoryTests
             Assert.True(Math.Abs(y[i] - expected[i]) <= 1e-5 + (1e-5 * Math.Abs(expected[i])), $"y[{i}] = {y[i]}, unfused {expected[i]}");
         }
     }
+
+    /// <summary>
+    /// A conv that feeds a BatchNormalization is first planned with the reference kernel (it packs nothing, so nothing
+    /// is thrown away when the fold replans it); if the fold fails, the conv still ends with its fast kernel.
+    /// </summary>
+    [Fact]
+    public void ConvBeforeABatchNormThatCannotBeFoldedKeepsItsFastKernel()
+    {
+        var graph = ConvBn(16, 1, new Random(7));
+        var scale = graph.Initializers["scale"];
+        graph.Initializers.Remove("scale");
+        graph.Inputs.Add(new ValueInfo { Name = "scale", DataType = DataType.Float32 });  // not a constant: no fold
+        var x = Seeded(new Random(8), 1, 16, 9, 9);
+        using var s = new InferenceSession(graph, new PlanOptions { Threads = 2, Profile = false });
+        var y = s.Run([new("x", x), new("scale", scale)])["y"].ToDoubleArray();
+        Assert.Equal(2, s.Plan!.Steps.Count);
+        Assert.Equal("Conv", s.Plan.Steps[0].Node.OpType);
+        Assert.IsAssignableFrom<IDescribedKernel>(s.Plan.Steps[0].Kernel);   // a fast kernel, not the reference one
+
+        using var reference = new InferenceSession(graph, new PlanOptions { Threads = 2, Profile = false, ReferenceKernels = true });
+        var expected = reference.Run([new("x", x), new("scale", scale)])["y"].ToDoubleArray();
+        for (int i = 0; i < y.Length; i++)
+        {
+            Assert.True(Math.Abs(y[i] - expected[i]) <= 1e-5 + (1e-5 * Math.Abs(expected[i])), $"y[{i}] = {y[i]}, reference {expected[i]}");
+        }
+
+        graph.Initializers["scale"] = scale;
+        graph.Inputs.RemoveAt(graph.Inputs.Count - 1);
+        using var folded = new InferenceSession(graph, new PlanOptions { Threads = 2, Profile = false });
+        folded.Run(x);
+        Assert.Single(folded.Plan!.Steps);
+        Assert.IsAssignableFrom<IDescribedKernel>(folded.Plan.Steps[0].Kernel);
+    }
 }
