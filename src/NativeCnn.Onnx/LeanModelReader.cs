@@ -27,19 +27,42 @@ internal static class LeanModelReader
 
     private enum Kind { None, Model, Graph, Node, Attribute, Tensor }
 
-    public static (ModelProto Model, RawDataPayloads Payloads) Parse(ModelSource source, string sourceName)
+    /// <summary>
+    /// Tensor data in the typed fields (float_data, int32_data, …) is copied into the small message; past this many bytes
+    /// the pre-pass gives up and Google.Protobuf parses the source directly, so a model with typed-field weights is held
+    /// no more often than before (parsed fields + tensors).
+    /// </summary>
+    internal const long MaxTypedFieldBytes = 4 << 20;
+
+    /// <summary>Parses the model; <c>Payloads</c> is null when the model keeps large tensors in typed fields (parsed whole).</summary>
+    public static (ModelProto Model, RawDataPayloads? Payloads) Parse(ModelSource source, string sourceName)
     {
         var payloads = new RawDataPayloads(source, sourceName);
-        byte[] small;
         var pass = new PrePass(source, sourceName, payloads);
         var output = new MemoryStream();
-        pass.Message(Kind.Model, source.Length, output, 0);
-        small = output.ToArray();
-
         ModelProto model;
         try
         {
-            model = ModelProto.Parser.ParseFrom(small);
+            pass.Message(Kind.Model, source.Length, output, 0);
+        }
+        catch (TypedFieldsTooLargeException)
+        {
+            output = null;
+            try
+            {
+                model = source.ParseWhole();
+            }
+            catch (InvalidProtocolBufferException e)
+            {
+                throw new OnnxFormatException($"'{sourceName}' is not a valid ONNX model (protobuf parse failed: {e.Message})", e);
+            }
+
+            return model.Graph is null ? throw new OnnxFormatException($"'{sourceName}' is not a valid ONNX model: it has no graph") : (model, null);
+        }
+
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(output.GetBuffer(), 0, (int)output.Length);
         }
         catch (InvalidProtocolBufferException e)
         {
@@ -69,8 +92,14 @@ internal static class LeanModelReader
         throw new InvalidOperationException("a truncated field parsed");
     }
 
+    private sealed class TypedFieldsTooLargeException : Exception
+    {
+    }
+
     private sealed class PrePass(ModelSource source, string sourceName, RawDataPayloads payloads)
     {
+        private long _typedBytes;
+
         private readonly byte[] _buffer = new byte[1 << 16];
         private long _bufferStart;
         private int _bufferLength;
@@ -78,6 +107,9 @@ internal static class LeanModelReader
 
         private OnnxFormatException Malformed(string detail) =>
             new($"'{sourceName}' is not a valid ONNX model (protobuf parse failed: {detail} at byte {_pos:N0})", Truncated());
+
+        /// <summary>float_data 4, int32_data 5, int64_data 7, double_data 10, uint64_data 11.</summary>
+        private static bool IsTypedData(int field) => field is 4 or 5 or 7 or 10 or 11;
 
         private static Kind Child(Kind parent, int field) => (parent, field) switch
         {
@@ -109,6 +141,7 @@ internal static class LeanModelReader
                     throw Malformed($"invalid tag {tag}");
                 }
 
+                long fieldStart = _pos;
                 switch (wireType)
                 {
                     case 0:
@@ -137,6 +170,11 @@ internal static class LeanModelReader
                         }
 
                         long length = (long)declared;
+                        if (kind == Kind.Tensor && IsTypedData(field) && _typedBytes + length > MaxTypedFieldBytes)
+                        {
+                            throw new TypedFieldsTooLargeException();   // before copying a packed array into the small message
+                        }
+
                         if (kind == Kind.Tensor && field == 9)
                         {
                             if (length > available)
@@ -188,6 +226,11 @@ internal static class LeanModelReader
 
                     default:
                         throw Malformed($"invalid wire type {wireType} (field {field})");
+                }
+
+                if (kind == Kind.Tensor && IsTypedData(field) && (_typedBytes += _pos - fieldStart) > MaxTypedFieldBytes)
+                {
+                    throw new TypedFieldsTooLargeException();
                 }
             }
 
@@ -411,6 +454,9 @@ internal abstract class ModelSource : IDisposable
     {
     }
 
+    /// <summary>Google.Protobuf's parse of the whole source (raw_data included).</summary>
+    public abstract ModelProto ParseWhole();
+
     public static ModelSource OpenFile(string path) => new FileSource(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess));
 
     public static ModelSource FromMemory(ReadOnlyMemory<byte> bytes) => new MemorySource(bytes);
@@ -422,6 +468,13 @@ internal abstract class ModelSource : IDisposable
         public override long Length { get; } = RandomAccess.GetLength(handle);
 
         public override int ReadAt(long offset, Span<byte> destination) => RandomAccess.Read(handle, destination, offset);
+
+        public override ModelProto ParseWhole()
+        {
+            using var stream = new FileStream(handle, FileAccess.Read, 1 << 16);
+            stream.Position = 0;
+            return ModelProto.Parser.ParseFrom(stream);
+        }
 
         public override void Dispose() => handle.Dispose();
     }
@@ -442,6 +495,8 @@ internal abstract class ModelSource : IDisposable
             s[..n].CopyTo(destination);
             return n;
         }
+
+        public override ModelProto ParseWhole() => ModelProto.Parser.ParseFrom(bytes.Span);
     }
 
     private sealed class StreamSource(Stream stream) : ModelSource
@@ -454,6 +509,12 @@ internal abstract class ModelSource : IDisposable
         {
             stream.Position = _start + offset;
             return stream.Read(destination);
+        }
+
+        public override ModelProto ParseWhole()
+        {
+            stream.Position = _start;
+            return ModelProto.Parser.ParseFrom(stream);
         }
     }
 }
