@@ -113,9 +113,10 @@ public static class BenchCommand
             Median(stepMs[st.Index]))).ToList();
 
         Backtrack? back = s.ForwardOnly ? null : TimeBacktrack(store, s);
-        var planMemory = PlanMemory.Measure(plan);
         long? rss = ProcessMemory.ResidentBytes();  // before the peak: VmHWM is at least the VmRSS of the same moment
-        var memory = new MemoryFigures(planMemory, startRss, loadPeakRss, ProcessMemory.PeakResidentBytes(), rss, GC.GetTotalMemory(false));
+        long? peakRss = ProcessMemory.PeakResidentBytes();
+        long managed = GC.GetTotalMemory(false);
+        var memory = new MemoryFigures(PlanMemory.Measure(plan), startRss, loadPeakRss, peakRss, rss, managed);  // measured after: the walk costs a few MiB
 
         if (s.Json)
         {
