@@ -26,25 +26,46 @@ public static class OnnxModel
     /// <summary>The metadata keys that come from ModelProto fields rather than metadata_props.</summary>
     public static readonly IReadOnlyList<string> FieldMetadataKeys = ["ir_version", "producer_name", "producer_version", "domain", "model_version"];
 
-    /// <summary>Loads a model file; external data is resolved against the file's folder.</summary>
+    /// <summary>
+    /// Loads a model file; external data is resolved against the file's folder. Tensor payloads (raw_data) are
+    /// read straight from the file into the tensors (see <see cref="LeanModelReader"/>), so the weights are held
+    /// once: peak memory while loading is the weights plus the small rest of the model.
+    /// </summary>
     public static ModelGraph Load(string path)
     {
         string full = Path.GetFullPath(path);
-        var proto = ParseFile(full);
-        return FromProto(proto, Path.GetDirectoryName(full), full);
+        using var source = ModelSource.OpenFile(full);
+        return LoadLean(source, Path.GetDirectoryName(full), full);
     }
 
     /// <summary>Loads a model from a stream; <paramref name="baseDirectory"/> resolves external data (null: none allowed).</summary>
+    /// <remarks>A seekable stream is read in place (payloads straight into the tensors); any other is buffered first.</remarks>
     public static ModelGraph Load(Stream stream, string? baseDirectory, string sourceName = "(stream)")
     {
+        if (stream.CanSeek)
+        {
+            using var seekable = ModelSource.FromSeekableStream(stream);
+            return LoadLean(seekable, baseDirectory, sourceName);
+        }
+
         using var ms = new MemoryStream();
         stream.CopyTo(ms);
-        return Load(ms.ToArray(), baseDirectory, sourceName);
+        using var source = ModelSource.FromMemory(ms.GetBuffer().AsMemory(0, (int)ms.Length));
+        return LoadLean(source, baseDirectory, sourceName);
     }
 
     /// <summary>Loads a model from serialized bytes; <paramref name="baseDirectory"/> resolves external data (null: none allowed).</summary>
-    public static ModelGraph Load(byte[] bytes, string? baseDirectory, string sourceName = "(bytes)") =>
-        FromProto(Parse(bytes, sourceName), baseDirectory, sourceName);
+    public static ModelGraph Load(byte[] bytes, string? baseDirectory, string sourceName = "(bytes)")
+    {
+        using var source = ModelSource.FromMemory(bytes);
+        return LoadLean(source, baseDirectory, sourceName);
+    }
+
+    private static ModelGraph LoadLean(ModelSource source, string? baseDirectory, string sourceName)
+    {
+        var (proto, payloads) = LeanModelReader.Parse(source, sourceName);
+        return FromProto(proto, baseDirectory, sourceName, payloads);
+    }
 
     /// <summary>Parses a model file into the generated protobuf classes without converting it.</summary>
     /// <remarks>Reads the file as a stream, so the whole file is never held in memory beside the parsed model.</remarks>
@@ -114,7 +135,10 @@ public static class OnnxModel
     }
 
     /// <summary>Converts a parsed model. <paramref name="sourceName"/> names the model in messages.</summary>
-    public static ModelGraph FromProto(ModelProto model, string? baseDirectory, string sourceName = "(model)")
+    public static ModelGraph FromProto(ModelProto model, string? baseDirectory, string sourceName = "(model)") =>
+        FromProto(model, baseDirectory, sourceName, null);
+
+    private static ModelGraph FromProto(ModelProto model, string? baseDirectory, string sourceName, RawDataPayloads? payloads)
     {
         if (model.Graph is null)
         {
@@ -131,7 +155,7 @@ public static class OnnxModel
             }
         }
 
-        var reader = new Reader(baseDirectory, sourceName);
+        var reader = new Reader(baseDirectory, sourceName, payloads);
         var graph = reader.Graph(model.Graph, opsets);
         if (model.HasIrVersion)
         {
@@ -211,7 +235,7 @@ public static class OnnxModel
         return new ValueInfo { Name = v.Name, DataType = dataType, Shape = shape, DocString = v.DocString ?? "" };
     }
 
-    private sealed class Reader(string? baseDirectory, string sourceName)
+    private sealed class Reader(string? baseDirectory, string sourceName, RawDataPayloads? payloads)
     {
         public ModelGraph Graph(GraphProto g, Dictionary<string, long> opsets)
         {
@@ -228,7 +252,7 @@ public static class OnnxModel
                     throw new OnnxFormatException($"'{sourceName}': graph '{graph.Name}' has an initializer without a name");
                 }
 
-                var t = OnnxTensor.FromProto(init, baseDirectory, sourceName);
+                var t = OnnxTensor.FromProto(init, baseDirectory, sourceName, payloads);
                 if (!graph.Initializers.TryAdd(init.Name, t))
                 {
                     throw new OnnxFormatException($"'{sourceName}': initializer '{init.Name}' is defined twice");
@@ -316,7 +340,7 @@ public static class OnnxModel
                 AttributeProto.Types.AttributeType.Tensor => new AttributeValue
                 {
                     Name = a.Name, Kind = AttributeKind.Tensor,
-                    Tensor = OnnxTensor.FromProto(a.T ?? throw new OnnxFormatException($"'{sourceName}': {where} is a TENSOR without a tensor"), baseDirectory, sourceName),
+                    Tensor = OnnxTensor.FromProto(a.T ?? throw new OnnxFormatException($"'{sourceName}': {where} is a TENSOR without a tensor"), baseDirectory, sourceName, payloads),
                 },
                 AttributeProto.Types.AttributeType.Graph => new AttributeValue
                 {
@@ -331,7 +355,7 @@ public static class OnnxModel
                 },
                 AttributeProto.Types.AttributeType.Tensors => new AttributeValue
                 {
-                    Name = a.Name, Kind = AttributeKind.Tensors, Tensors = a.Tensors.Select(t => OnnxTensor.FromProto(t, baseDirectory, sourceName)).ToArray(),
+                    Name = a.Name, Kind = AttributeKind.Tensors, Tensors = a.Tensors.Select(t => OnnxTensor.FromProto(t, baseDirectory, sourceName, payloads)).ToArray(),
                 },
                 AttributeProto.Types.AttributeType.Graphs => new AttributeValue
                 {

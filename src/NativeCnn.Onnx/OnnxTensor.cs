@@ -71,7 +71,10 @@ public static class OnnxTensor
     /// Converts a TensorProto. <paramref name="baseDirectory"/> is the folder external data is resolved against
     /// (null: external data is an error); <paramref name="context"/> names the file in messages.
     /// </summary>
-    public static Tensor FromProto(TensorProto p, string? baseDirectory = null, string? context = null)
+    public static Tensor FromProto(TensorProto p, string? baseDirectory = null, string? context = null) => FromProto(p, baseDirectory, context, null);
+
+    /// <summary>As the public overload; <paramref name="payloads"/> holds the raw_data a lean parse cut out (see <see cref="LeanModelReader"/>).</summary>
+    internal static Tensor FromProto(TensorProto p, string? baseDirectory, string? context, RawDataPayloads? payloads)
     {
         CheckEndianness();
         string what = $"tensor '{p.Name}'" + (context is null ? "" : $" in {context}");
@@ -94,6 +97,20 @@ public static class OnnxTensor
         {
             var t = Tensor.Create(dataType, shape);
             ReadExternal(p, baseDirectory, what, byteCount, t.AsBytes());
+            NormalizeBool(t);
+            return t;
+        }
+
+        if (payloads is not null && payloads.TryFind(p, out long payloadOffset, out long payloadLength))
+        {
+            if (payloadLength != byteCount)
+            {
+                throw new OnnxFormatException(
+                    $"{what}: raw_data has {payloadLength:N0} bytes but dims {ShapeUtil.Format(shape)} of {dataType} need {byteCount:N0}");
+            }
+
+            var t = Tensor.Create(dataType, shape);
+            payloads.Read(payloadOffset, t.AsBytes(), what);
             NormalizeBool(t);
             return t;
         }

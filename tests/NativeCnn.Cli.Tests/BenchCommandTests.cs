@@ -111,6 +111,28 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public void MemoryIsReportedAgainstWeightsPlusArena()
+    {
+        var (code, output) = Invoke("bench", TinyModel(), "--threads", "1", "--runs", "1", "--forward-only", "--peak", "50");
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Matches(@"memory: weights \d+\.\d MiB \+ arena \d+\.\d MiB .*= budget \d+\.\d MiB; target ≤ 1\.1 × budget", output);
+        Assert.Contains("kernel-owned weights", output);
+
+        (code, output) = Invoke("bench", TinyModel(), "--threads", "1", "--runs", "1", "--forward-only", "--json", "--low-memory");
+        Assert.Equal(ExitCodes.Ok, code);
+        using var doc = JsonDocument.Parse(output);
+        var m = doc.RootElement.GetProperty("memory");
+        Assert.True(doc.RootElement.GetProperty("lowMemory").GetBoolean(), output);
+        Assert.Equal(m.GetProperty("weightBytes").GetInt64() + m.GetProperty("arenaBytes").GetInt64(), m.GetProperty("budgetBytes").GetInt64());
+        Assert.True(m.GetProperty("arenaBytes").GetInt64() > 0, output);
+        Assert.Equal(doc.RootElement.GetProperty("forward").GetProperty("steps").GetArrayLength(), m.GetProperty("kernels").GetArrayLength());
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.True(m.GetProperty("peakRssBytes").GetInt64() >= m.GetProperty("rssBytes").GetInt64(), output);
+        }
+    }
+
+    [Fact]
     public void BadRunCountIsAUsageError()
     {
         var (code, _) = Invoke("bench", TinyModel(), "--runs", "0");

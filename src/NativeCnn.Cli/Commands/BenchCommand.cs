@@ -29,6 +29,7 @@ public static class BenchCommand
         var seed = new Option<int>("--seed") { Description = "seed of the random input", DefaultValueFactory = _ => 1 };
         var peak = new Option<double?>("--peak") { Description = "the machine's peak in GFLOP/s for the % column (default: measured at startup)" };
         var noFusion = new Option<bool>("--no-fusion") { Description = "plan without fusions (every ONNX value computed as defined)" };
+        var lowMemory = new Option<bool>("--low-memory") { Description = "plan for memory over speed (PlanOptions.LowMemory: no Winograd kernels)" };
         var forwardOnly = new Option<bool>("--forward-only") { Description = "time the forward pass only (no backtrack)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object (per-run and per-step times) instead of tables" };
         var serve = new Option<bool>("--serve")
@@ -38,7 +39,7 @@ public static class BenchCommand
         };
         var cmd = new Command("bench", "time a model per op: forward pass (ms, MACs, GFLOP/s, % of peak) and fixation backtrack")
         {
-            model, threads, runs, warmup, shapes, input, seed, peak, noFusion, forwardOnly, json, serve,
+            model, threads, runs, warmup, shapes, input, seed, peak, noFusion, lowMemory, forwardOnly, json, serve,
         };
         cmd.SetAction(p => CliErrors.Guard(() => Run(new Settings(
             p.GetValue(model)!,
@@ -50,6 +51,7 @@ public static class BenchCommand
             p.GetValue(seed),
             p.GetValue(peak),
             p.GetValue(noFusion),
+            p.GetValue(lowMemory),
             p.GetValue(forwardOnly) || p.GetValue(serve),
             p.GetValue(json) || p.GetValue(serve),
             p.GetValue(serve)))));
@@ -58,16 +60,18 @@ public static class BenchCommand
 
     private sealed record Settings(
         FileInfo Model, int Threads, int Runs, int Warmup, string[] Shapes, FileInfo? Input, int Seed, double? Peak,
-        bool NoFusion, bool ForwardOnly, bool Json, bool Serve);
+        bool NoFusion, bool LowMemory, bool ForwardOnly, bool Json, bool Serve);
 
     private static int Positive(int v, string name, int min) =>
         v >= min ? v : throw new CliException($"{name} must be at least {min}, got {v}", ExitCodes.Usage);
 
     private static int Run(Settings s)
     {
+        long? startRss = ProcessMemory.ResidentBytes();
         var graph = ModelLoading.Load(s.Model);
+        long? loadPeakRss = ProcessMemory.PeakResidentBytes();
         var inputs = MakeInputs(graph, s);
-        using var session = new InferenceSession(graph, new PlanOptions { Fusion = !s.NoFusion, Threads = s.Threads, Profile = !s.Serve });
+        using var session = new InferenceSession(graph, new PlanOptions { Fusion = !s.NoFusion, Threads = s.Threads, Profile = !s.Serve, LowMemory = s.LowMemory });
         var store = session.Run(inputs);
         var plan = store.Plan;
         long totalMacs = plan.Steps.Sum(st => st.Macs);
@@ -109,17 +113,62 @@ public static class BenchCommand
             Median(stepMs[st.Index]))).ToList();
 
         Backtrack? back = s.ForwardOnly ? null : TimeBacktrack(store, s);
+        long? rss = ProcessMemory.ResidentBytes();  // before the peak: VmHWM is at least the VmRSS of the same moment
+        long? peakRss = ProcessMemory.PeakResidentBytes();
+        long managed = GC.GetTotalMemory(false);
+        var memory = new MemoryFigures(PlanMemory.Measure(plan), startRss, loadPeakRss, peakRss, rss, managed);  // measured after: the walk costs a few MiB
 
         if (s.Json)
         {
-            PrintJson(s, graph.Name, plan, inputs, totalMacs, peak, runMs, forward, back);
+            PrintJson(s, graph.Name, plan, inputs, totalMacs, peak, runMs, forward, back, memory);
         }
         else
         {
-            PrintTables(s, plan, totalMacs, peak, runMs, forward, back);
+            PrintTables(s, plan, totalMacs, peak, runMs, forward, back, memory);
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Peak RSS against the budget of issue 5 (weights + all activations, target ≤ 1.1×) and where the rest goes.</summary>
+    private sealed record MemoryFigures(PlanMemory Plan, long? StartRss, long? LoadPeakRss, long? PeakRss, long? Rss, long GcHeap)
+    {
+        public long TargetBytes => (long)(Plan.BudgetBytes * 1.1);
+
+        /// <summary>Peak RSS less what the process held before loading the model (the .NET runtime, the CLI).</summary>
+        public long? ModelPeak => PeakRss - StartRss;
+    }
+
+    private static string MiB(long bytes) => F(bytes / 1048576.0, "F1");
+
+    private static string MiB(long? bytes) => bytes is { } b ? MiB(b) : "n/a";
+
+    private static void PrintMemory(MemoryFigures m)
+    {
+        var p = m.Plan;
+        Console.WriteLine();
+        Console.WriteLine($"memory: weights {MiB(p.WeightBytes)} MiB + arena {MiB(p.ArenaBytes)} MiB (of which auxiliary {MiB(p.AuxiliaryBytes)}) = " +
+            $"budget {MiB(p.BudgetBytes)} MiB; target ≤ 1.1 × budget = {MiB(m.TargetBytes)} MiB");
+        Console.WriteLine($"memory: peak RSS {MiB(m.PeakRss)} MiB (VmHWM)" + (m.PeakRss is { } hwm ? $" = {F((double)hwm / p.BudgetBytes, "F2")} × budget, {(hwm <= m.TargetBytes ? "within" : "over")} target" : "") +
+            (m.ModelPeak is { } mp ? $"; less the {MiB(m.StartRss)} MiB the process held before loading: {MiB(mp)} MiB = {F((double)mp / p.BudgetBytes, "F2")} × budget" : ""));
+        Console.WriteLine($"memory: peak after load {MiB(m.LoadPeakRss)} MiB (weights {MiB(p.WeightBytes)}); now RSS {MiB(m.Rss)} MiB, managed heap in use {MiB(m.GcHeap)} MiB");
+        Console.WriteLine($"memory beyond the budget: kernel-owned weights {MiB(p.KernelWeightBytes)} MiB (packed / transformed copies), " +
+            $"kernel scratch {MiB(p.KernelScratchBytes)} MiB, plan-time constants {MiB(p.PlanConstantBytes)} MiB (BN-folded weights, folded values)");
+        var byKernel = p.Kernels.Where(k => k.Bytes > 0).GroupBy(k => k.Kernel)
+            .Select(g => (Kernel: g.Key, Count: g.Count(), Weights: g.Sum(k => k.WeightBytes), Scratch: g.Sum(k => k.ScratchBytes)))
+            .OrderByDescending(x => x.Weights + x.Scratch).ToList();
+        if (byKernel.Count == 0)
+        {
+            return;
+        }
+
+        var table = new TextTable("kernel", "steps", "weights MiB", "scratch MiB");
+        foreach (var k in byKernel)
+        {
+            table.AddRow(Shorten(k.Kernel, 60), k.Count.ToString(CultureInfo.InvariantCulture), MiB(k.Weights), MiB(k.Scratch));
+        }
+
+        table.Print();
     }
 
     private sealed record StepRow(int Index, string Op, string Node, string Shape, long Macs, double MedianMs);
@@ -256,7 +305,8 @@ public static class BenchCommand
 
     private static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
 
-    private static void PrintTables(Settings s, ExecutionPlan plan, long totalMacs, double? peak, double[] runMs, List<StepRow> forward, Backtrack? back)
+    private static void PrintTables(Settings s, ExecutionPlan plan, long totalMacs, double? peak, double[] runMs, List<StepRow> forward, Backtrack? back,
+        MemoryFigures memory)
     {
         Console.WriteLine($"model   {s.Model.FullName}");
         Console.WriteLine($"threads {s.Threads}, fusion {(s.NoFusion ? "off" : "on")}, warmup {s.Warmup}, runs {s.Runs}, arena {plan.ArenaBytes / 1048576.0:F1} MiB");
@@ -286,6 +336,7 @@ public static class BenchCommand
             .OrderByDescending(x => x.Ms).ToList();
         Console.WriteLine("by op: " + string.Join(", ", byOp.Select(x =>
             $"{x.Op}×{x.Count} {F(x.Ms, "F2")} ms ({F(stepSum > 0 ? 100 * x.Ms / stepSum : 0, "F0")} %{(x.Macs > 0 ? $", {F(Gflops(x.Macs, x.Ms), "F1")} GFLOP/s" : "")})")));
+        PrintMemory(memory);
 
         if (back is null)
         {
@@ -315,14 +366,16 @@ public static class BenchCommand
     }
 
     private static void PrintJson(Settings s, string modelName, ExecutionPlan plan, List<KeyValuePair<string, Tensor>> inputs, long totalMacs, double? peak,
-        double[] runMs, List<StepRow> forward, Backtrack? back)
+        double[] runMs, List<StepRow> forward, Backtrack? back, MemoryFigures memory)
     {
+        var pm = memory.Plan;
         var doc = new
         {
             model = modelName,
             file = s.Model.FullName,
             threads = s.Threads,
             fusion = !s.NoFusion,
+            lowMemory = s.LowMemory,
             warmup = s.Warmup,
             runs = s.Runs,
             peakGflops = peak,
@@ -333,6 +386,24 @@ public static class BenchCommand
                 medianMs = Median(runMs),
                 runMs,
                 steps = forward.Select(r => new { index = r.Index, op = r.Op, node = r.Node, shape = r.Shape, macs = r.Macs, medianMs = r.MedianMs, kernel = plan.Steps[r.Index].Kernel.GetType().Name }),
+            },
+            memory = new
+            {
+                weightBytes = pm.WeightBytes,
+                arenaBytes = pm.ArenaBytes,
+                auxiliaryBytes = pm.AuxiliaryBytes,
+                budgetBytes = pm.BudgetBytes,
+                targetBytes = memory.TargetBytes,
+                peakRssBytes = memory.PeakRss,
+                modelPeakRssBytes = memory.ModelPeak,
+                startRssBytes = memory.StartRss,
+                loadPeakRssBytes = memory.LoadPeakRss,
+                rssBytes = memory.Rss,
+                gcHeapBytes = memory.GcHeap,
+                planConstantBytes = pm.PlanConstantBytes,
+                kernelWeightBytes = pm.KernelWeightBytes,
+                kernelScratchBytes = pm.KernelScratchBytes,
+                kernels = pm.Kernels.Select(k => new { step = k.Step, op = k.Op, node = k.Node, kernel = k.Kernel, weightBytes = k.WeightBytes, scratchBytes = k.ScratchBytes }),
             },
             backtrack = back is null ? null : new
             {
