@@ -39,3 +39,45 @@ internal struct TwoEndedItems
         }
     }
 }
+
+/// <summary>
+/// Work items over <c>rows</c> rows of <c>rowLength</c> elements (the channels of an image tensor) in the order that
+/// matches a conv's split over two cores: each row is cut into a first half and a second half (the cut on a multiple
+/// of <c>align</c> elements), items <c>[0, count/2)</c> are the first halves and <c>[count/2, count)</c> the second
+/// halves, each half in pieces of at most <c>chunk</c> elements, and halves shorter than that grouped several rows an
+/// item. Taken from both ends (<see cref="TwoEndedItems"/>), the caller gets the first half of every row and a helper
+/// the second.
+/// </summary>
+internal struct HalvedRows
+{
+    private long _rowLength, _half, _pieceLength;
+    private int _rows, _pieces, _rowsPerGroup, _groups;
+
+    /// <summary>Sets the shape; returns the number of items.</summary>
+    public int Set(int rows, long rowLength, long chunk, int align)
+    {
+        _rows = rows;
+        _rowLength = rowLength;
+        _half = Math.Min(rowLength, (rowLength / 2) + align - 1) / align * align;
+        long longer = Math.Max(_half, rowLength - _half);
+        _pieces = (int)Math.Max(1, (longer + chunk - 1) / chunk);
+        _pieceLength = (longer + _pieces - 1) / _pieces;
+        _rowsPerGroup = _pieces > 1 ? 1 : (int)Math.Clamp(chunk / Math.Max(1, longer), 1, Math.Max(1, rows));
+        _groups = (rows + _rowsPerGroup - 1) / _rowsPerGroup;
+        return 2 * _groups * _pieces;
+    }
+
+    /// <summary>Item <paramref name="item"/>: rows <c>[row0, row1)</c>, elements <c>[begin, end)</c> of each.</summary>
+    public readonly void Item(int item, out int row0, out int row1, out long begin, out long end)
+    {
+        int perHalf = _groups * _pieces;
+        bool second = item >= perHalf;
+        int k = second ? item - perHalf : item;
+        int group = k / _pieces, piece = k % _pieces;
+        long lo = second ? _half : 0, hi = second ? _rowLength : _half;
+        begin = Math.Min(hi, lo + (piece * _pieceLength));
+        end = Math.Min(hi, begin + _pieceLength);
+        row0 = group * _rowsPerGroup;
+        row1 = Math.Min(_rows, row0 + _rowsPerGroup);
+    }
+}
