@@ -15,6 +15,16 @@ namespace NativeCnn.Runtime.Kernels;
 /// thirty-odd parallel steps each waited for it. Items have fixed results, so which thread runs a worker, or
 /// whether a helper joins at all, never changes a result.
 /// </para>
+/// <para>
+/// On the shared 2-vCPU VM the cost of moving data between the two threads is not fixed: for seconds to tens of
+/// seconds at a time the hypervisor runs the two vCPUs on cores far apart, and a cache line written on one and
+/// read on the other takes ~190 ns one way instead of ~40–60 (a ping-pong between CPUs 0 and 1: ~400 ns round
+/// trip instead of 75–130; streaming another core's freshly written buffer: 6.3 ns a line instead of 2.1). An
+/// FMA loop still scales 2× then, but a two-thread inference that hands every activation back and forth between
+/// the cores ran at the one-thread speed (SqueezeNet 4.0–4.3 ms instead of 2.4, in whole processes, since a process
+/// lasts less than such a period; not the JIT, the GC, a wake-up or another busy thread). So the work is split
+/// so that each core keeps to the same part of the data layer after layer (<see cref="TwoEndedItems"/>).
+/// </para>
 /// </summary>
 internal static class ComputeThreads
 {

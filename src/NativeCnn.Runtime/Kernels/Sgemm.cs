@@ -409,8 +409,8 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
     private float* _bias;
     private float* _c;
     private long _ldc;
-    private int _next;
     private FusedActivation _epilogue;
+    private TwoEndedItems _items;
 
     public SgemmPacked(int m, int n, int k, int threads)
     {
@@ -456,7 +456,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         _bias = bias;
         _c = c;
         _ldc = ldc;
-        _next = 0;
+        _items.Reset(Partition.Items);
         _nextBlock = 0;
         _useSharedB = _sharedB is not null && _source.DirectEnd(0, Partition.N, TMicro.NR) < Partition.N;
         if (_useSharedB)
@@ -497,8 +497,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
             }
         }
 
-        int item;
-        while ((item = Interlocked.Increment(ref _next) - 1) < Partition.Items)
+        while (_items.TryTake(w, out int item))
         {
             RunItem(item, scratch);
         }
@@ -510,8 +509,10 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         var p = Partition;
         var a = _a!;
         int mr = TMicro.MR, nr = TMicro.NR;
-        int i0 = item / p.NChunks * p.MChunkPanels, i1 = Math.Min(p.MPanels, i0 + p.MChunkPanels);
-        int n0 = item % p.NChunks * p.NChunkPanels * nr, n1 = Math.Min(p.N, n0 + (p.NChunkPanels * nr));
+        // Items run column chunk by column chunk, so the two ends of the items (TwoEndedItems) are the low and the
+        // high columns: on a conv, the first and the last part of the image, as in the layers before and after.
+        int i0 = item % p.MChunks * p.MChunkPanels, i1 = Math.Min(p.MPanels, i0 + p.MChunkPanels);
+        int n0 = item / p.MChunks * p.NChunkPanels * nr, n1 = Math.Min(p.N, n0 + (p.NChunkPanels * nr));
         float* tile = stackalloc float[mr * nr];
         float* init = stackalloc float[mr];     // row start values of an edge tile (bias, zero past M)
         float* zeros = stackalloc float[mr];

@@ -117,16 +117,15 @@ internal static unsafe class Sgemv
 }
 
 /// <summary>
-/// Runs work items <c>[0, count)</c> on up to <c>threads</c> workers (<see cref="ComputeThreads"/>) that take the next
-/// item in turn; each item is computed wholly by one worker, so results do not depend on which worker or how many. The item body and the
+/// Runs work items <c>[0, count)</c> on up to <c>threads</c> workers (<see cref="ComputeThreads"/>) that take items
+/// from both ends (<see cref="TwoEndedItems"/>: the caller from the front, helpers from the back); each item is computed wholly by one worker, so results do not depend on which worker or how many. The item body and the
 /// state it reads are fixed at plan time; one run at a time.
 /// </summary>
 internal sealed class WorkQueue
 {
     private readonly Action<int> _worker;
     private readonly Action<int, int> _body;
-    private int _count;
-    private int _next;
+    private TwoEndedItems _items;
 
     /// <param name="body">Called as <c>body(item, worker)</c>; worker in <c>[0, threads)</c> picks per-worker scratch.</param>
     public WorkQueue(Action<int, int> body)
@@ -137,8 +136,7 @@ internal sealed class WorkQueue
 
     public void Run(int count, int threads)
     {
-        _count = count;
-        _next = 0;
+        _items.Reset(count);
         int workers = Math.Min(threads, count);
         if (workers <= 1)
         {
@@ -152,8 +150,7 @@ internal sealed class WorkQueue
 
     private void Worker(int w)
     {
-        int item;
-        while ((item = Interlocked.Increment(ref _next) - 1) < _count)
+        while (_items.TryTake(w, out int item))
         {
             _body(item, w);
         }

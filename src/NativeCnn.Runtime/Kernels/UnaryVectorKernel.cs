@@ -4,20 +4,25 @@ namespace NativeCnn.Runtime.Kernels;
 
 /// <summary>
 /// Float Relu / LeakyRelu over a whole tensor with <see cref="ElementwiseVector"/>, split over the helper threads
-/// into fixed chunks of <see cref="Chunk"/> elements when the tensor is large enough to pay for a helper round
-/// (each element is computed alone, so the split never changes a result).
+/// when the tensor is large enough to pay for a helper round (each element is computed alone, so the split never
+/// changes a result). The split follows the layout of the conv that wrote the input: every channel (row of
+/// <c>N·C</c> rows) is cut into a first and a second half of its positions, and the items run all first halves, then
+/// all second halves, in pieces of at most <see cref="Chunk"/> elements. Taken from both ends
+/// (<see cref="TwoEndedItems"/>), the caller gets the first half of every channel and the helper the second,
+/// the same parts of the image the two took in the conv before (its items run column chunk by column chunk), so
+/// each core mostly reads what it wrote itself.
 /// </summary>
 internal sealed unsafe class UnaryVectorKernel : IKernel
 {
-    /// <summary>Elements per work item (256 KiB of input).</summary>
-    public const int Chunk = 1 << 16;
+    /// <summary>Most elements per work item (64 KiB of input).</summary>
+    public const int Chunk = 1 << 14;
 
     /// <summary>
-    /// Smallest tensor split over threads: 16 chunks (about 0.1 ms on one core). Measured on the shared 2-core
-    /// machine: VGG-16's 1.6 M and 3.2 M element Relus got faster split; Tiny Darknet's 0.4 M and 0.8 M element
-    /// LeakyRelus got slower (0.077 → 0.085 ms), the helper round costing more than the half it takes.
+    /// Smallest tensor split over threads: 256 Ki elements. SqueezeNet's 0.8 M element Relu after conv0 went from
+    /// 0.058 to 0.043 ms split (0.166 → 0.080 while the two vCPUs sat far apart); its 0.05–0.2 M element Relus did
+    /// not get faster split, nor did the Concats and MaxPools after them when split the same way.
     /// </summary>
-    public const long SplitFrom = 16L * Chunk;
+    public const long SplitFrom = 1L << 18;
 
     private readonly bool _leaky;
     private readonly float _alpha;
@@ -25,6 +30,8 @@ internal sealed unsafe class UnaryVectorKernel : IKernel
     private readonly WorkQueue _queue;
     private float* _x, _y;
     private long _n;
+    private HalvedRows _split;
+    private long _rowLength;
 
     public UnaryVectorKernel(bool leaky, float alpha, int threads)
     {
@@ -47,13 +54,20 @@ internal sealed unsafe class UnaryVectorKernel : IKernel
             return;
         }
 
-        _queue.Run((int)((_n + Chunk - 1) / Chunk), _threads);
+        // Rows: N·C channels of a rank ≥ 3 tensor, else one row; the cut of each row on a cache line.
+        var shape = args.Inputs[0].Shape;
+        int rows = shape.Length >= 3 ? shape[0] * shape[1] : 1;
+        _rowLength = _n / rows;
+        _queue.Run(_split.Set(rows, _rowLength, Chunk, align: 16), _threads);
     }
 
     private void Item(int item, int worker)
     {
-        long start = (long)item * Chunk;
-        Apply(start, Math.Min(Chunk, _n - start));
+        _split.Item(item, out int row0, out int row1, out long begin, out long end);
+        for (int r = row0; r < row1; r++)
+        {
+            Apply((r * _rowLength) + begin, end - begin);
+        }
     }
 
     private void Apply(long start, long count)

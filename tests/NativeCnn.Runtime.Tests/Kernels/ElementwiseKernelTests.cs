@@ -52,6 +52,27 @@ public unsafe class ElementwiseKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 37, 91, 97)]     // short channels: several rows an item, the cut off a row's middle
+    [InlineData(2, 3, 300, 301)]    // long channels: each half in pieces
+    public void UnaryVectorKernelSplitByChannelHalvesIsBitwiseTheReference(int n, int c, int h, int w)
+    {
+        var rng = new Random(63 + c);
+        int count = n * c * h * w;
+        Assert.True(count >= UnaryVectorKernel.SplitFrom);
+        var x = Values(rng, count);
+        var expected = new float[count];
+        var got = new float[count];
+        LeakyReluReference.Run<float>(x, expected, 0.1f);
+        fixed (float* xp = x, gp = got)
+        {
+            new UnaryVectorKernel(leaky: true, 0.1f, threads: 2).Run(new Planning.KernelArgs(
+                [new TensorView(DataType.Float32, [n, c, h, w], (nint)xp)], [new TensorView(DataType.Float32, [n, c, h, w], (nint)gp)], [], 2));
+        }
+
+        AssertBitwise(expected, got, $"LeakyRelu [{n},{c},{h},{w}]");
+    }
+
     [Fact]
     public void ReluIsBitwiseTheReference()
     {

@@ -1,0 +1,83 @@
+namespace NativeCnn.Runtime.Kernels;
+
+/// <summary>
+/// Work items <c>[0, count)</c> taken from both ends: worker 0 (the caller) takes the next item from the front,
+/// every other worker the last untaken item from the back, until the two ends meet. Any worker can still take
+/// every item (worker 0 alone finishes a run no helper joins), but on two cores each keeps to one end of the
+/// items: the low columns of every GEMM and the first half of every channel for worker 0, the high ones for the
+/// helper, run after run and layer after layer. So a layer mostly reads what the same core wrote one layer (or one
+/// run) before, instead of pulling every activation across from the other core's cache, which costs 3–4× more
+/// when the hypervisor places the two vCPUs far apart (see <see cref="ComputeThreads"/>). Which worker runs an
+/// item never changes its result.
+/// </summary>
+internal struct TwoEndedItems
+{
+    private long _range;    // low 32 bits: next item from the front; high 32 bits: end of the untaken items
+
+    /// <summary>Makes items <c>[0, count)</c> available (before the workers start).</summary>
+    public void Reset(int count) => Volatile.Write(ref _range, (long)count << 32);
+
+    /// <summary>Takes the next item for <paramref name="worker"/> (front for worker 0, back for the others); false when none is left.</summary>
+    public bool TryTake(int worker, out int item)
+    {
+        while (true)
+        {
+            long r = Volatile.Read(ref _range);
+            int front = (int)r, end = (int)(r >> 32);
+            if (front >= end)
+            {
+                item = -1;
+                return false;
+            }
+
+            long next = worker == 0 ? r + 1 : r - (1L << 32);
+            if (Interlocked.CompareExchange(ref _range, next, r) == r)
+            {
+                item = worker == 0 ? front : end - 1;
+                return true;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Work items over <c>rows</c> rows of <c>rowLength</c> elements (the channels of an image tensor) in the order that
+/// matches a conv's split over two cores: each row is cut into a first half and a second half (the cut on a multiple
+/// of <c>align</c> elements), items <c>[0, count/2)</c> are the first halves and <c>[count/2, count)</c> the second
+/// halves, each half in pieces of at most <c>chunk</c> elements, and halves shorter than that grouped several rows an
+/// item. Taken from both ends (<see cref="TwoEndedItems"/>), the caller gets the first half of every row and a helper
+/// the second.
+/// </summary>
+internal struct HalvedRows
+{
+    private long _rowLength, _half, _pieceLength;
+    private int _rows, _pieces, _rowsPerGroup, _groups;
+
+    /// <summary>Sets the shape; returns the number of items.</summary>
+    public int Set(int rows, long rowLength, long chunk, int align)
+    {
+        _rows = rows;
+        _rowLength = rowLength;
+        _half = Math.Min(rowLength, (rowLength / 2) + align - 1) / align * align;
+        long longer = Math.Max(_half, rowLength - _half);
+        _pieces = (int)Math.Max(1, (longer + chunk - 1) / chunk);
+        _pieceLength = (longer + _pieces - 1) / _pieces;
+        _rowsPerGroup = _pieces > 1 ? 1 : (int)Math.Clamp(chunk / Math.Max(1, longer), 1, Math.Max(1, rows));
+        _groups = (rows + _rowsPerGroup - 1) / _rowsPerGroup;
+        return 2 * _groups * _pieces;
+    }
+
+    /// <summary>Item <paramref name="item"/>: rows <c>[row0, row1)</c>, elements <c>[begin, end)</c> of each.</summary>
+    public readonly void Item(int item, out int row0, out int row1, out long begin, out long end)
+    {
+        int perHalf = _groups * _pieces;
+        bool second = item >= perHalf;
+        int k = second ? item - perHalf : item;
+        int group = k / _pieces, piece = k % _pieces;
+        long lo = second ? _half : 0, hi = second ? _rowLength : _half;
+        begin = Math.Min(hi, lo + (piece * _pieceLength));
+        end = Math.Min(hi, begin + _pieceLength);
+        row0 = group * _rowsPerGroup;
+        row1 = Math.Min(_rows, row0 + _rowsPerGroup);
+    }
+}
