@@ -148,8 +148,11 @@ public class FusionTests
         { "im2col-2t", [1, 32, 21, 21], 24, 3, 2, 1, 1, 2, "ConvIm2colSgemm" },
         { "winograd", [1, 64, 26, 26], 32, 3, 1, 1, 1, 1, "ConvWinogradF4x4" },
         { "winograd-2t", [1, 64, 26, 26], 32, 3, 1, 1, 1, 2, "ConvWinogradF4x4" },
-        { "smallplane", [1, 32, 13, 13], 64, 3, 1, 1, 1, 1, "ConvSmallPlane" },
-        { "smallplane-2t", [1, 32, 13, 13], 64, 3, 1, 1, 1, 2, "ConvSmallPlane" },
+        { "smallplane", [1, 32, 13, 13], 96, 3, 1, 1, 1, 1, "ConvSmallPlane" },
+        { "smallplane-2t", [1, 32, 13, 13], 96, 3, 1, 1, 1, 2, "ConvSmallPlane" },
+        { "rowtile", [1, 32, 13, 13], 64, 3, 1, 1, 1, 1, "ConvRowTile" },
+        { "rowtile-2t", [1, 32, 13, 13], 128, 3, 1, 1, 1, 2, "ConvRowTile" },
+        { "rowtile-1x1s2-2t", [1, 32, 14, 14], 64, 1, 2, 0, 1, 2, "ConvRowTile" },
         { "directsmallk", [1, 3, 40, 100], 12, 3, 1, 1, 1, 1, "ConvDirectSmallK" },
         { "directsmallk-s2-2t", [1, 3, 41, 41], 16, 3, 2, 0, 1, 2, "ConvDirectSmallK" },
         { "depthwise", [1, 24, 19, 37], 24, 3, 1, 1, 24, 1, "ConvDepthwise" },
@@ -160,7 +163,7 @@ public class FusionTests
     [MemberData(nameof(ConvPaths))]
     public void ConvReluIsOneStepAndKeepsEveryOtherValueBitwise(string name, int[] shape, int cout, int k, int stride, int pad, int group, int threads, string kernel)
     {
-        if (kernel == "ConvDirectSmallK" && !System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        if (kernel is "ConvDirectSmallK" or "ConvRowTile" or "ConvSmallPlane" && !System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
         {
             return;     // an AVX-512 kernel; other tiers take another path, still checked below
         }
