@@ -117,12 +117,11 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     /// <summary>
     /// Where it beat the packed SGEMMs (tools/kernel-probe rowtile, one core and two, same minutes): every window
     /// wider than 1×1 that Winograd and the direct small-K kernel do not take (ResNet-18 layer4 3×3 0.98 → 0.89 ms hot,
-    /// 1.23 → 0.94 ms with the weights coming from memory; the 3×3 stride-2 convs 5–25 % faster), and a strided
-    /// 1×1 onto a small plane (≤ 256 positions). A strided 1×1 onto a large plane (56² → 28²) was slower: K = C_in
-    /// is short, so the scalar transpose into NCHW costs as much as the products.
+    /// 1.23 → 0.94 ms with the weights coming from memory; the 3×3 stride-2 convs 5–25 % faster). Not the strided
+    /// 1×1s (ResNet's downsample): K = C_in is short, so the scalar transpose into NCHW costs about what the
+    /// im2col SGEMM pads and packs (in ResNet-18 0.077 → 0.083–0.093 ms).
     /// </summary>
-    public static bool Worthwhile(ConvParams p) =>
-        Supports(p) && !ConvSgemm.IsPointwise(p) && (p.Window.KernelSize > 1 || p.Window.OutputSize <= 256);
+    public static bool Worthwhile(ConvParams p) => Supports(p) && p.Window.KernelSize > 1;
 
     /// <summary>No padding and whole tiles: X is read in place (every read lies inside its plane).</summary>
     public static bool ReadsInPlace(ConvParams p)
@@ -215,13 +214,18 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
         WriteOutput(panel, t0, t1);
     }
 
-    /// <summary><c>Y[co, oy·OW + ox0 + r] = Yᵀ[t·7 + r, co] + B[co]</c> for the item's tiles and panel, then the activation.</summary>
+    /// <summary>
+    /// <c>Y[co, oy·OW + ox0 + r] = Yᵀ[t·7 + r, co] + B[co]</c> for the item's tiles and panel; then the activation
+    /// over each channel's run of positions (the item's tiles cover consecutive positions), vectorized while it is in
+    /// L1 (a per-element Relu branch mispredicted on half the values: 0.15 ms on ResNet-18 layer2.0.conv1).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteOutput(int panel, int t0, int t1)
     {
         var g = _p.Window;
         int cout = _p.OutChannels, ow = g.Output[2], n = g.OutputSize;
-        bool relu = _activation.Kind == ActivationKind.Relu;
+        int p0 = (t0 / _tilesPerRow * ow) + (t0 % _tilesPerRow * MR);
+        int pLast = ((t1 - 1) / _tilesPerRow * ow) + Math.Min(ow, ((t1 - 1) % _tilesPerRow * MR) + MR);
         float* c = _c.Pointer;
         for (int co = panel * NR; co < (panel + 1) * NR; co++)
         {
@@ -232,24 +236,13 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
                 int oy = t / _tilesPerRow, ox0 = t % _tilesPerRow * MR, rows = Math.Min(MR, ow - ox0);
                 float* src = c + ((long)t * MR * cout) + co;
                 float* dst = yc + (oy * ow) + ox0;
-                if (relu)
+                for (int r = 0; r < rows; r++)
                 {
-                    for (int r = 0; r < rows; r++)
-                    {
-                        float v = src[r * cout] + bias;
-                        dst[r] = float.IsNaN(v) ? v : v > 0f ? v : 0f;     // the fused Relu, as ElementwiseVector.Relu
-                    }
-                }
-                else
-                {
-                    for (int r = 0; r < rows; r++)
-                    {
-                        dst[r] = src[r * cout] + bias;
-                    }
-
-                    _activation.Apply(dst, rows);
+                    dst[r] = src[r * cout] + bias;
                 }
             }
+
+            _activation.Apply(yc + p0, pLast - p0);
         }
     }
 

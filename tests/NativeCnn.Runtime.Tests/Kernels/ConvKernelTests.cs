@@ -207,7 +207,7 @@ public unsafe class ConvKernelTests
         CheckRowTile(rng, 1, 3, 64, 11, 12, 3, 1, 2, 2, 2, 1);      // dilation 2
         CheckRowTile(rng, 1, 4, 64, 9, 10, 5, 1, 2, 1, 1, 2);       // 5×5, OW = 7 (padded: an uneven pad)
         CheckRowTile(rng, 1, 300, 192, 4, 4, 3, 1, 1, 1, 1, 2);     // K = 2700: 22 K blocks (a short last one), three panels, 4-wide tiles
-        CheckRowTile(rng, 1, 40, 128, 14, 14, 1, 2, 0, 0, 1, 2);    // 1×1 stride 2, read in place (OW = 7)
+        CheckRowTile(rng, 1, 40, 128, 14, 14, 1, 2, 0, 0, 1, 2);    // 1×1 stride 2, read in place (OW = 7; the plan keeps these on the im2col SGEMM)
         CheckRowTile(rng, 1, 20, 64, 30, 29, 3, 2, 0, 0, 1, 1);     // stride 2 unpadded, read in place (OW = 14), 14 rows
         CheckRowTile(rng, 1, 16, 64, 31, 33, 3, 1, 1, 1, 1, 2);     // 31×33 plane: 5 tiles per row, the last 5 wide; several tiles per item
         Assert.False(ConvRowTile.Supports(Params(1, 16, 96, 14, 14, 3, 1, 1, 1, 1, 1)));  // C_out not a multiple of 64
