@@ -70,6 +70,21 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "rowtile2")
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                foreach (var (cin, cout, hw, k, stride) in new[] { (512, 512, 7, 3, 1), (256, 256, 14, 3, 1), (64, 128, 56, 3, 2), (32, 128, 27, 3, 1), (64, 256, 13, 3, 1) })
+                {
+                    Conv(cin, cout, hw, k, threads, reps, "probe", "rowtile", stride);
+                }
+
+                _evict = new AlignedFloats(16L << 20);
+                Conv(512, 512, 7, 3, threads, reps, "layer4 cold", "rowtile");
+                _evict = null;
+            }
+        }
+
         if (what is "pack")
         {
             int hw = 56, c = 256;
