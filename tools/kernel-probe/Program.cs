@@ -74,7 +74,7 @@ internal static unsafe class Program
         {
             foreach (int threads in new[] { 1, 2 })
             {
-                foreach (var (cin, cout, hw, k, stride) in new[] { (512, 512, 7, 3, 1), (256, 256, 14, 3, 1), (64, 128, 56, 3, 2), (32, 128, 27, 3, 1), (64, 256, 13, 3, 1) })
+                foreach (var (cin, cout, hw, k, stride) in new[] { (512, 512, 7, 3, 1), (256, 256, 14, 3, 1), (64, 128, 56, 3, 2), (32, 128, 27, 3, 1), (64, 256, 13, 3, 1), (48, 192, 13, 3, 1) })
                 {
                     Conv(cin, cout, hw, k, threads, reps, "probe", "rowtile", stride);
                 }
