@@ -46,6 +46,45 @@ internal static unsafe class Program
             Conv(64, 256, 13, 3, 1, reps, "SqueezeNet fire9", null);
         }
 
+        if (what is "rowtile")
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                foreach (var (cin, cout, hw, k, stride) in new[] { (512, 512, 7, 3, 1), (256, 256, 14, 3, 1), (256, 512, 14, 3, 2), (128, 256, 28, 3, 2), (64, 128, 56, 3, 2), (256, 512, 14, 1, 2), (64, 128, 56, 1, 2) })
+                {
+                    foreach (string? choice in new[] { null, "smallplane", "rowtile" })
+                    {
+                        if (choice == "smallplane" && (k == 1 || hw / stride > 16))
+                        {
+                            continue;
+                        }
+
+                        Conv(cin, cout, hw, k, threads, reps, "probe", choice, stride);
+                    }
+                }
+
+                _evict = new AlignedFloats(16L << 20);
+                Conv(512, 512, 7, 3, threads, reps, "layer4 cold", "smallplane");
+                Conv(512, 512, 7, 3, threads, reps, "layer4 cold", "rowtile");
+                _evict = null;
+            }
+        }
+
+        if (what is "rowtile2")
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                foreach (var (cin, cout, hw, k, stride) in new[] { (512, 512, 7, 3, 1), (256, 256, 14, 3, 1), (64, 128, 56, 3, 2), (32, 128, 27, 3, 1), (64, 256, 13, 3, 1), (48, 192, 13, 3, 1) })
+                {
+                    Conv(cin, cout, hw, k, threads, reps, "probe", "rowtile", stride);
+                }
+
+                _evict = new AlignedFloats(16L << 20);
+                Conv(512, 512, 7, 3, threads, reps, "layer4 cold", "rowtile");
+                _evict = null;
+            }
+        }
+
         if (what is "pack")
         {
             int hw = 56, c = 256;
@@ -465,6 +504,8 @@ internal static unsafe class Program
     private static IKernel Choose(ConvParams p, float* w, int threads, string? choice) => choice switch
     {
         "winograd" => new ConvWinogradF4x4(p, w, KernelIsaSupport.Best, threads),
+        "smallplane" => new ConvSmallPlane(p, w, threads, "SgemmPackedAvx512_14x32"),
+        "rowtile" => new ConvRowTile(p, w, threads),
         _ => new ConvSgemm(p, w, KernelIsaSupport.Best, threads),
     };
 

@@ -87,6 +87,11 @@ public sealed class Conv : Operator
                 return new ConvWinogradF4x4(p, w, isa, Math.Max(1, threads));
             }
 
+            if (isa == KernelIsa.Vector512 && ConvRowTile.Worthwhile(p))
+            {
+                return new ConvRowTile(p, w, Math.Max(1, threads));
+            }
+
             if (isa == KernelIsa.Vector512 && ConvSmallPlane.Worthwhile(p))
             {
                 return new ConvSmallPlane(p, w, Math.Max(1, threads), "SgemmPackedAvx512_14x32");

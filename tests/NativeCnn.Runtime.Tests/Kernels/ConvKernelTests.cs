@@ -190,6 +190,65 @@ public unsafe class ConvKernelTests
         Check(sgemm, rng, 1, 300, 64, 4, 4, 3, 1, 1, 1, 1, 1, 2, smallPlane: true);      // K = 2700: several K blocks
     }
 
+    [Fact]
+    public void RowTileConvMatchesReferenceAndIsBitwiseTheSmallPlaneKernel()
+    {
+        if (!ConvRowTile.Supports(Params(1, 8, 64, 7, 7, 3, 1, 1, 1, 1, 1)))
+        {
+            return;    // an AVX-512 kernel: below it the plan takes the packed SGEMMs (checked above on every tier)
+        }
+
+        var rng = new Random(12);
+        //          batch cin cout h   w  k  s  pb pe dil threads
+        CheckRowTile(rng, 1, 64, 64, 7, 7, 3, 1, 1, 1, 1, 2);       // ResNet layer4-like (one tile per row)
+        CheckRowTile(rng, 2, 5, 128, 14, 14, 3, 1, 1, 1, 1, 1);     // batch 2, two channel panels, K = 45 (one short K block)
+        CheckRowTile(rng, 1, 7, 64, 13, 13, 3, 1, 1, 1, 1, 2);      // SqueezeNet-like 13×13: a 6-wide last tile per row
+        CheckRowTile(rng, 1, 9, 64, 15, 13, 3, 2, 1, 0, 1, 2);      // stride 2, uneven pads, OW = 7
+        CheckRowTile(rng, 1, 3, 64, 11, 12, 3, 1, 2, 2, 2, 1);      // dilation 2
+        CheckRowTile(rng, 1, 4, 64, 9, 10, 5, 1, 2, 1, 1, 2);       // 5×5, OW = 7 (padded: an uneven pad)
+        CheckRowTile(rng, 1, 300, 192, 4, 4, 3, 1, 1, 1, 1, 2);     // K = 2700: 22 K blocks (a short last one), three panels, 4-wide tiles
+        CheckRowTile(rng, 1, 40, 128, 14, 14, 1, 2, 0, 0, 1, 2);    // 1×1 stride 2, read in place (OW = 7; the plan keeps these on the im2col SGEMM)
+        CheckRowTile(rng, 1, 20, 64, 30, 29, 3, 2, 0, 0, 1, 1);     // stride 2 unpadded, read in place (OW = 14), 14 rows
+        CheckRowTile(rng, 1, 16, 64, 31, 33, 3, 1, 1, 1, 1, 2);     // 31×33 plane: 5 tiles per row, the last 5 wide; several tiles per item
+        Assert.False(ConvRowTile.Supports(Params(1, 16, 96, 14, 14, 3, 1, 1, 1, 1, 1)));  // C_out not a multiple of 64
+        Assert.False(ConvRowTile.Supports(Params(1, 16, 64, 21, 21, 3, 3, 1, 1, 1, 1)));  // stride 3
+    }
+
+    private static void CheckRowTile(Random rng, int batch, int cin, int cout, int h, int w, int k, int stride, int padBegin, int padEnd, int dil, int threads)
+    {
+        var p = Params(batch, cin, cout, h, w, k, stride, padBegin, padEnd, dil, 1);
+        string what = $"rowtile N={batch} Cin={cin} Cout={cout} H={h} W={w} k={k} s={stride} p={padBegin}/{padEnd} d={dil} threads={threads}";
+        Assert.True(ConvRowTile.Supports(p), what);
+        Assert.Equal(padBegin == 0 && padEnd == 0 && p.Window.Output[2] % ConvRowTile.MR == 0, ConvRowTile.ReadsInPlace(p));
+        var x = SgemmTests.RandomArray(rng, batch * cin * h * w);
+        var wt = SgemmTests.RandomArray(rng, cout * cin * k * k);
+        var b = SgemmTests.RandomArray(rng, cout);
+        int outLen = batch * cout * p.Window.OutputSize;
+        var expected = new float[outLen];
+        var got = new float[outLen];
+        var again = new float[outLen];
+        var smallPlane = new float[outLen];
+        var bound = new float[outLen];
+        var absW = wt.Select(Math.Abs).ToArray();
+        var absX = x.Select(Math.Abs).ToArray();
+        fixed (float* xp = x, wp = wt, bp = b, ep = expected, gp = got, ap = again, sp = smallPlane, awp = absW, axp = absX, bnd = bound)
+        {
+            ConvReference.Run(p, xp, wp, bp, ep, 1);
+            ConvReference.Run(p, axp, awp, (float*)null, bnd, 1);
+            new ConvRowTile(p, wp, threads).Run(Args(p, xp, wp, bp, gp, threads));
+            new ConvRowTile(p, wp, 3 - threads).Run(Args(p, xp, wp, bp, ap, 3 - threads));
+            new ConvSmallPlane(p, wp, threads, "SgemmPackedAvx512_14x32").Run(Args(p, xp, wp, bp, sp, threads));
+        }
+
+        Assert.True(got.AsSpan().SequenceEqual(again), $"{what}: 1 vs 2 threads differ");
+        Assert.True(got.AsSpan().SequenceEqual(smallPlane), $"{what}: differs from the small-plane SGEMM (same summation order)");
+        for (int i = 0; i < outLen; i++)
+        {
+            double tol = Atol + (TwoUlp * (1 + (k * k * cin)) * (bound[i] + Math.Abs(b[i / p.Window.OutputSize % cout])));
+            Assert.True(Math.Abs(expected[i] - got[i]) <= tol, $"{what}: element {i}: expected {expected[i]}, got {got[i]}");
+        }
+    }
+
     private static void Check(string sgemm, Random rng, int batch, int cin, int cout, int h, int w, int k, int stride, int padBegin, int padEnd, int dil, int group, int threads, bool smallPlane = false)
     {
         var p = Params(batch, cin, cout, h, w, k, stride, padBegin, padEnd, dil, group);

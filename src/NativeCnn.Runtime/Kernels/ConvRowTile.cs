@@ -1,0 +1,379 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using NativeCnn.Runtime.Planning;
+
+namespace NativeCnn.Runtime.Kernels;
+
+/// <summary>Column stride of a <see cref="ConvRowTile"/> micro-kernel, a JIT-time constant.</summary>
+internal interface IColumnStride
+{
+    static abstract int S { get; }
+}
+
+internal struct ColumnStride1 : IColumnStride
+{
+    public static int S => 1;
+}
+
+internal struct ColumnStride2 : IColumnStride
+{
+    public static int S => 2;
+}
+
+/// <summary>
+/// 2-D convolution (float32, constant weights, one group, AVX-512) as the transposed GEMM
+/// <c>Yᵀ = im2col(X)ᵀ · Wᵀ</c> with no im2col: a 7 × 64 register tile holds 7 consecutive output positions of one
+/// output row × 64 output channels (28 Vector512 accumulators); per k = (ci·KH + ky)·KW + kx it broadcasts the 7
+/// input pixels straight from the (zero-padded, or in-place) input plane, <c>Xp[base + kOffset[k] + r·sw]</c>, and
+/// multiplies them by one row of Wᵀ (64 channels, packed at plan time). So nothing is packed per call (the old
+/// <see cref="ConvSmallPlane"/> gathered K × N im2col values per call), no position is padding on planes of width
+/// 7, 14, 28, 56 (a row of width OW is ceil(OW/7) tiles; the last one computes and drops the positions past OW),
+/// and the 64-wide side runs over C_out (a multiple of 64 here).
+/// <c>Y[n, co, i] = B[co] + Σ_k W[co, k] · im2col(X[n])[k, i]</c>, summed from zero in ascending k (K blocks of
+/// <see cref="KcBlock"/>), the bias added last — the same order as <see cref="ConvSmallPlane"/>, so the results are
+/// bitwise equal to it. Work items: (64-channel panel, run of tiles), fixed by the shape. Oracle: <see cref="ConvReference"/>.
+/// </summary>
+internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivationEpilogue
+{
+    public const int MR = 7;
+    public const int NR = 64;
+
+    /// <summary>K block: a KC × 64 block of Wᵀ (32 KiB) stays in L1 while the item's tiles stream past it.</summary>
+    public const int KcBlock = 128;
+
+    /// <summary>Tiles per work item at most: the item's Yᵀ block (tiles·7·64 floats) stays in L2.</summary>
+    private const int MaxTilesPerItem = 128;
+
+    private const int TargetItems = 8;
+
+    private readonly ConvParams _p;
+    private readonly AlignedFloats _weights;         // Wᵀ per 64-channel panel, [panel][K][64]: one contiguous stream per item
+    private readonly AlignedFloats? _padded;         // (C_in, Hp, Wp) zero-padded copy of one image (+ slack), or null: X read in place
+    private readonly AlignedFloats _c;               // Yᵀ: (OH · tilesPerRow · 7) × C_out
+    private readonly int[] _kOffset;                 // per k: ci·Hp·Wp + ky·dh·Wp + kx·dw
+    private readonly int _hp, _wp, _k, _tilesPerRow, _tiles, _panels, _tileChunk, _chunks;
+    private readonly int _threads;
+    private readonly WorkQueue _queue, _padQueue;
+    private readonly string _name;
+    private FusedActivation _activation;
+    private float* _x, _y, _b;
+
+    public ConvRowTile(ConvParams p, float* w, int threads)
+    {
+        var g = p.Window;
+        _p = p;
+        _threads = Math.Max(1, threads);
+        bool inPlace = ReadsInPlace(p);
+        _hp = g.Input[1] + (inPlace ? 0 : g.PadsBegin[1] + g.PadsEnd[1]);
+        _wp = g.Input[2] + (inPlace ? 0 : g.PadsBegin[2] + g.PadsEnd[2]);
+        _k = p.InChannels * g.KernelSize;
+        _tilesPerRow = (g.Output[2] + MR - 1) / MR;
+        _tiles = g.Output[1] * _tilesPerRow;
+        _panels = p.OutChannels / NR;
+        int chunks = Math.Clamp((TargetItems + _panels - 1) / _panels, 1, _tiles);
+        chunks = Math.Max(chunks, (_tiles + MaxTilesPerItem - 1) / MaxTilesPerItem);
+        _tileChunk = (_tiles + chunks - 1) / chunks;
+        _chunks = (_tiles + _tileChunk - 1) / _tileChunk;
+        for (int more = _chunks + 1; _panels * _chunks % 2 != 0 && more <= _tiles; more++)
+        {
+            // An even item count, so two threads get the same work (13×13 × 192: 9 items ran as 5 + 4).
+            int tileChunk = (_tiles + more - 1) / more, count = (_tiles + tileChunk - 1) / tileChunk;
+            if (_panels * count % 2 == 0)
+            {
+                _tileChunk = tileChunk;
+                _chunks = count;
+            }
+        }
+        _weights = new AlignedFloats((long)_panels * _k * NR);
+        for (int co = 0; co < p.OutChannels; co++)
+        {
+            float* dst = _weights.Pointer + ((long)co / NR * _k * NR) + (co % NR);
+            for (int q = 0; q < _k; q++)
+            {
+                dst[(long)q * NR] = w[((long)co * _k) + q];    // B[q, co] = W[co, q]
+            }
+        }
+        if (!inPlace)
+        {
+            // Slack: the dropped positions of a row's last tile read up to 6·sw floats past the plane's end.
+            _padded = new AlignedFloats(((long)p.InChannels * _hp * _wp) + (MR * g.Strides[2]) + 16);
+        }
+
+        _c = new AlignedFloats((long)_tiles * MR * p.OutChannels);
+        _kOffset = new int[_k];
+        int kh = g.Kernel[1], kw = g.Kernel[2];
+        for (int q = 0; q < _k; q++)
+        {
+            int ci = q / (kh * kw), ky = q / kw % kh, kx = q % kw;
+            _kOffset[q] = (ci * _hp * _wp) + (ky * g.Dilations[1] * _wp) + (kx * g.Dilations[2]);
+        }
+
+        _queue = new WorkQueue(RunItem);
+        _padQueue = new WorkQueue(PadChannels);
+        _name = $"ConvRowTile(7x64{(inPlace ? "" : ",padded")})";
+    }
+
+    public string KernelName => _name + _activation.Suffix;
+
+    /// <summary>The activation is applied where the item's Yᵀ block is transposed into NCHW.</summary>
+    public void SetActivation(FusedActivation activation) => _activation = activation;
+
+    /// <summary>One group, C_out a multiple of 64, column stride 1 or 2, AVX-512.</summary>
+    public static bool Supports(ConvParams p) =>
+        Vector512.IsHardwareAccelerated && p.Group == 1 && ConvSgemm.Supports(p) && p.OutChannels % NR == 0
+        && (p.Window.Strides[2] == 1 || p.Window.Strides[2] == 2);
+
+    /// <summary>
+    /// Where it beat the packed SGEMMs (tools/kernel-probe rowtile, one core and two, same minutes): every window
+    /// wider than 1×1 that Winograd and the direct small-K kernel do not take (ResNet-18 layer4 3×3 0.98 → 0.89 ms hot,
+    /// 1.23 → 0.94 ms with the weights coming from memory; the 3×3 stride-2 convs 5–25 % faster). Not the strided
+    /// 1×1s (ResNet's downsample): K = C_in is short, so the scalar transpose into NCHW costs about what the
+    /// im2col SGEMM pads and packs (in ResNet-18 0.077 → 0.083–0.093 ms).
+    /// </summary>
+    public static bool Worthwhile(ConvParams p) => Supports(p) && p.Window.KernelSize > 1;
+
+    /// <summary>No padding and whole tiles: X is read in place (every read lies inside its plane).</summary>
+    public static bool ReadsInPlace(ConvParams p)
+    {
+        var g = p.Window;
+        return g.PadsBegin[1] == 0 && g.PadsBegin[2] == 0 && g.PadsEnd[1] == 0 && g.PadsEnd[2] == 0 && g.Output[2] % MR == 0;
+    }
+
+    public void Run(KernelArgs args)
+    {
+        var g = _p.Window;
+        _b = args.Inputs.Length > 2 && !args.Inputs[2].IsNull ? (float*)args.Inputs[2].Pointer : null;
+        int items = _panels * _chunks;
+        for (int n = 0; n < _p.Batch; n++)
+        {
+            _x = (float*)args.Inputs[0].Pointer + ((long)n * _p.InChannels * g.InputSize);
+            _y = (float*)args.Outputs[0].Pointer + ((long)n * _p.OutChannels * g.OutputSize);
+            if (_padded is not null)
+            {
+                _padQueue.Run((_p.InChannels + 15) / 16, _threads);
+                _x = _padded.Pointer;
+            }
+
+            _queue.Run(items, _threads);
+        }
+    }
+
+    /// <summary>
+    /// Channels <c>[16·item, …)</c> into the interior of the padded buffer. Its borders (and slack) are zero from
+    /// allocation and nothing else writes them, so they are not rewritten (clearing them row by row cost more than
+    /// the copy on 7×7 planes: 0.07 of 0.89 ms on ResNet-18 layer4).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PadChannels(int item, int worker)
+    {
+        var g = _p.Window;
+        int h = g.Input[1], w = g.Input[2], pt = g.PadsBegin[1], pl = g.PadsBegin[2];
+        int c1 = Math.Min(_p.InChannels, (item + 1) * 16);
+        for (int ci = item * 16; ci < c1; ci++)
+        {
+            float* src = _x + ((long)ci * h * w);
+            float* dst = _padded!.Pointer + ((long)ci * _hp * _wp) + ((long)pt * _wp) + pl;
+            for (int y = 0; y < h; y++, src += w, dst += _wp)
+            {
+                if (w >= 8)
+                {
+                    Floats.Copy(src, dst, w);
+                }
+                else
+                {
+                    for (int i = 0; i < w; i++)
+                    {
+                        dst[i] = src[i];
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunItem(int item, int worker)
+    {
+        if (_p.Window.Strides[2] == 1)
+        {
+            RunItem<ColumnStride1>(item);
+        }
+        else
+        {
+            RunItem<ColumnStride2>(item);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunItem<TS>(int item) where TS : struct, IColumnStride
+    {
+        var g = _p.Window;
+        int panel = item / _chunks, t0 = item % _chunks * _tileChunk, t1 = Math.Min(_tiles, t0 + _tileChunk);
+        int cout = _p.OutChannels, sh = g.Strides[1], sw = g.Strides[2];
+        float* c = _c.Pointer + (panel * NR);
+        fixed (int* kOffset = _kOffset)
+        {
+            for (int k0 = 0; k0 < _k; k0 += KcBlock)
+            {
+                int kc = Math.Min(KcBlock, _k - k0);
+                float* b = _weights.Pointer + (((long)panel * _k) + k0) * NR;
+                for (int t = t0; t < t1; t++)
+                {
+                    int oy = t / _tilesPerRow, ox0 = t % _tilesPerRow * MR;
+                    float* x = _x + ((long)oy * sh * _wp) + ((long)ox0 * sw);
+
+                    // The first tile of the block pulls the next K block of Wᵀ (weights stream from memory) into L2;
+                    // in the last block, the next panel's first block (the next item's weights, likely).
+                    float* pf = t != t0 ? null : k0 + kc < _k ? b + (kc * NR) : panel + 1 < _panels ? b + (kc * NR) : null;
+                    Micro<TS>(kc, kOffset + k0, x, b, c + ((long)t * MR * cout), cout, k0 == 0, pf);
+                }
+            }
+        }
+
+        WriteOutput(panel, t0, t1);
+    }
+
+    /// <summary>
+    /// <c>Y[co, oy·OW + ox0 + r] = Yᵀ[t·7 + r, co] + B[co]</c> for the item's tiles and panel, 8 × 8 blocks transposed
+    /// in registers (the scalar strided copy was a fifth of a 32→128 3×3 conv on 27×27); then the activation
+    /// over each channel's run of positions (the item's tiles cover consecutive positions), vectorized while it is in
+    /// L1 (a per-element Relu branch mispredicted on half the values: 0.15 ms on ResNet-18 layer2.0.conv1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void WriteOutput(int panel, int t0, int t1)
+    {
+        var g = _p.Window;
+        int cout = _p.OutChannels, ow = g.Output[2], n = g.OutputSize;
+        int p0 = (t0 / _tilesPerRow * ow) + (t0 % _tilesPerRow * MR);
+        int pLast = ((t1 - 1) / _tilesPerRow * ow) + Math.Min(ow, ((t1 - 1) % _tilesPerRow * MR) + MR);
+        float* c = _c.Pointer;
+        float* cols = stackalloc float[64];
+        for (int co0 = panel * NR; co0 < (panel + 1) * NR; co0 += 8)
+        {
+            var bias = _b == null ? Vector256<float>.Zero : Vector256.Load(_b + co0);
+            float* y0 = _y + ((long)co0 * n);
+            for (int t = t0; t < t1; t++)
+            {
+                int oy = t / _tilesPerRow, ox0 = t % _tilesPerRow * MR, rows = Math.Min(MR, ow - ox0);
+                float* src = c + ((long)t * MR * cout) + co0;
+                long pos = (oy * ow) + ox0;
+
+                // 8 positions (the 8th a dummy) × 8 channels, transposed to 8 channels × 8 positions.
+                var r0 = Vector256.Load(src) + bias;
+                var r1 = Vector256.Load(src + cout) + bias;
+                var r2 = Vector256.Load(src + (2 * cout)) + bias;
+                var r3 = Vector256.Load(src + (3 * cout)) + bias;
+                var r4 = Vector256.Load(src + (4 * cout)) + bias;
+                var r5 = Vector256.Load(src + (5 * cout)) + bias;
+                var r6 = Vector256.Load(src + (6 * cout)) + bias;
+                var r7 = r6;
+                var u0 = Avx.UnpackLow(r0, r1); var u1 = Avx.UnpackHigh(r0, r1);
+                var u2 = Avx.UnpackLow(r2, r3); var u3 = Avx.UnpackHigh(r2, r3);
+                var u4 = Avx.UnpackLow(r4, r5); var u5 = Avx.UnpackHigh(r4, r5);
+                var u6 = Avx.UnpackLow(r6, r7); var u7 = Avx.UnpackHigh(r6, r7);
+                var s0 = Avx.Shuffle(u0, u2, 0x44); var s1 = Avx.Shuffle(u0, u2, 0xEE);
+                var s2 = Avx.Shuffle(u1, u3, 0x44); var s3 = Avx.Shuffle(u1, u3, 0xEE);
+                var s4 = Avx.Shuffle(u4, u6, 0x44); var s5 = Avx.Shuffle(u4, u6, 0xEE);
+                var s6 = Avx.Shuffle(u5, u7, 0x44); var s7 = Avx.Shuffle(u5, u7, 0xEE);
+                var col0 = Avx.Permute2x128(s0, s4, 0x20); var col4 = Avx.Permute2x128(s0, s4, 0x31);
+                var col1 = Avx.Permute2x128(s1, s5, 0x20); var col5 = Avx.Permute2x128(s1, s5, 0x31);
+                var col2 = Avx.Permute2x128(s2, s6, 0x20); var col6 = Avx.Permute2x128(s2, s6, 0x31);
+                var col3 = Avx.Permute2x128(s3, s7, 0x20); var col7 = Avx.Permute2x128(s3, s7, 0x31);
+                if (rows == MR && t + 1 < t1)
+                {
+                    // The dummy 8th lane lands on the next tile's first position, which this item writes next.
+                    col0.Store(y0 + pos); col1.Store(y0 + n + pos); col2.Store(y0 + (2 * n) + pos); col3.Store(y0 + (3 * n) + pos);
+                    col4.Store(y0 + (4 * n) + pos); col5.Store(y0 + (5 * n) + pos); col6.Store(y0 + (6 * n) + pos); col7.Store(y0 + (7 * n) + pos);
+                }
+                else
+                {
+                    col0.Store(cols); col1.Store(cols + 8); col2.Store(cols + 16); col3.Store(cols + 24);
+                    col4.Store(cols + 32); col5.Store(cols + 40); col6.Store(cols + 48); col7.Store(cols + 56);
+                    for (int j = 0; j < 8; j++)
+                    {
+                        for (int r = 0; r < rows; r++)
+                        {
+                            y0[(j * n) + pos + r] = cols[(j * 8) + r];
+                        }
+                    }
+                }
+            }
+        }
+
+        for (int co = panel * NR; co < (panel + 1) * NR; co++)
+        {
+            _activation.Apply(_y + ((long)co * n) + p0, pLast - p0);
+        }
+    }
+
+    /// <summary>
+    /// <c>C[r, 0..64] (+)= Σ_q Xp[x + kOffset[q] + r·S] · B[q, 0..64]</c> for r &lt; 7, from zero when
+    /// <paramref name="zero"/>, else adding to C (rows ldc apart).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Micro<TS>(int kc, int* kOffset, float* x, float* b, float* c, long ldc, bool zero, float* pf) where TS : struct, IColumnStride
+    {
+        int s = TS.S;
+        float* r0 = c, r1 = c + ldc, r2 = c + (2 * ldc), r3 = c + (3 * ldc), r4 = c + (4 * ldc), r5 = c + (5 * ldc), r6 = c + (6 * ldc);
+        Vector512<float> c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
+        Vector512<float> c40, c41, c42, c43, c50, c51, c52, c53, c60, c61, c62, c63;
+        if (zero)
+        {
+            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = c30 = c31 = c32 = c33 = Vector512<float>.Zero;
+            c40 = c41 = c42 = c43 = c50 = c51 = c52 = c53 = c60 = c61 = c62 = c63 = Vector512<float>.Zero;
+        }
+        else
+        {
+            c00 = Vector512.Load(r0); c01 = Vector512.Load(r0 + 16); c02 = Vector512.Load(r0 + 32); c03 = Vector512.Load(r0 + 48);
+            c10 = Vector512.Load(r1); c11 = Vector512.Load(r1 + 16); c12 = Vector512.Load(r1 + 32); c13 = Vector512.Load(r1 + 48);
+            c20 = Vector512.Load(r2); c21 = Vector512.Load(r2 + 16); c22 = Vector512.Load(r2 + 32); c23 = Vector512.Load(r2 + 48);
+            c30 = Vector512.Load(r3); c31 = Vector512.Load(r3 + 16); c32 = Vector512.Load(r3 + 32); c33 = Vector512.Load(r3 + 48);
+            c40 = Vector512.Load(r4); c41 = Vector512.Load(r4 + 16); c42 = Vector512.Load(r4 + 32); c43 = Vector512.Load(r4 + 48);
+            c50 = Vector512.Load(r5); c51 = Vector512.Load(r5 + 16); c52 = Vector512.Load(r5 + 32); c53 = Vector512.Load(r5 + 48);
+            c60 = Vector512.Load(r6); c61 = Vector512.Load(r6 + 16); c62 = Vector512.Load(r6 + 32); c63 = Vector512.Load(r6 + 48);
+        }
+
+        // pf: the next block (prefetched to L2 row by row, 256 bytes per k), or null: the next rows of this one to L1.
+        long pfStep = pf == null ? 0 : NR;
+
+        for (int q = 0; q < kc; q++, b += NR, pf += pfStep)
+        {
+            if (pfStep == 0)
+            {
+                Sse.Prefetch0(b + (NR * 8));
+            }
+            else
+            {
+                Sse.Prefetch1(pf);
+                Sse.Prefetch1(pf + 16);
+                Sse.Prefetch1(pf + 32);
+                Sse.Prefetch1(pf + 48);
+            }
+
+            float* p = x + kOffset[q];
+            var b0 = Vector512.Load(b); var b1 = Vector512.Load(b + 16); var b2 = Vector512.Load(b + 32); var b3 = Vector512.Load(b + 48);
+            var a = Vector512.Create(p[0]);
+            c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01); c02 = Vector512.FusedMultiplyAdd(a, b2, c02); c03 = Vector512.FusedMultiplyAdd(a, b3, c03);
+            a = Vector512.Create(p[s]);
+            c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11); c12 = Vector512.FusedMultiplyAdd(a, b2, c12); c13 = Vector512.FusedMultiplyAdd(a, b3, c13);
+            a = Vector512.Create(p[2 * s]);
+            c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21); c22 = Vector512.FusedMultiplyAdd(a, b2, c22); c23 = Vector512.FusedMultiplyAdd(a, b3, c23);
+            a = Vector512.Create(p[3 * s]);
+            c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31); c32 = Vector512.FusedMultiplyAdd(a, b2, c32); c33 = Vector512.FusedMultiplyAdd(a, b3, c33);
+            a = Vector512.Create(p[4 * s]);
+            c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41); c42 = Vector512.FusedMultiplyAdd(a, b2, c42); c43 = Vector512.FusedMultiplyAdd(a, b3, c43);
+            a = Vector512.Create(p[5 * s]);
+            c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51); c52 = Vector512.FusedMultiplyAdd(a, b2, c52); c53 = Vector512.FusedMultiplyAdd(a, b3, c53);
+            a = Vector512.Create(p[6 * s]);
+            c60 = Vector512.FusedMultiplyAdd(a, b0, c60); c61 = Vector512.FusedMultiplyAdd(a, b1, c61); c62 = Vector512.FusedMultiplyAdd(a, b2, c62); c63 = Vector512.FusedMultiplyAdd(a, b3, c63);
+        }
+
+        c00.Store(r0); c01.Store(r0 + 16); c02.Store(r0 + 32); c03.Store(r0 + 48);
+        c10.Store(r1); c11.Store(r1 + 16); c12.Store(r1 + 32); c13.Store(r1 + 48);
+        c20.Store(r2); c21.Store(r2 + 16); c22.Store(r2 + 32); c23.Store(r2 + 48);
+        c30.Store(r3); c31.Store(r3 + 16); c32.Store(r3 + 32); c33.Store(r3 + 48);
+        c40.Store(r4); c41.Store(r4 + 16); c42.Store(r4 + 32); c43.Store(r4 + 48);
+        c50.Store(r5); c51.Store(r5 + 16); c52.Store(r5 + 32); c53.Store(r5 + 48);
+        c60.Store(r6); c61.Store(r6 + 16); c62.Store(r6 + 32); c63.Store(r6 + 48);
+    }
+}
