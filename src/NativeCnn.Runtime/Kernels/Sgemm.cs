@@ -347,7 +347,13 @@ internal sealed unsafe class SgemmPackedA
     }
 
     /// <summary>The <c>[kc][MR]</c> panel of rows <c>ir·MR…</c> in the K block starting at <c>k0</c>.</summary>
-    public float* Panel(int k0, int kc, int ir) => _data.Pointer + ((long)k0 * Panels * MR) + ((long)ir * MR * kc);
+    public float* Panel(int k0, int kc, int ir) => Panel(_data.Pointer, k0, kc, ir);
+
+    /// <summary>The packed data (resolve once per call: scratch lives in the plan's shared block).</summary>
+    public float* Data => _data.Pointer;
+
+    /// <summary><see cref="Panel(int, int, int)"/> from <see cref="Data"/> resolved by the caller.</summary>
+    public float* Panel(float* data, int k0, int kc, int ir) => data + ((long)k0 * Panels * MR) + ((long)ir * MR * kc);
 }
 
 /// <summary>
@@ -512,6 +518,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
     {
         var p = Partition;
         var a = _a!;
+        float* aData = a.Data;
         int mr = TMicro.MR, nr = TMicro.NR;
         int i0 = item / p.NChunks * p.MChunkPanels, i1 = Math.Min(p.MPanels, i0 + p.MChunkPanels);
         int n0 = item % p.NChunks * p.NChunkPanels * nr, n1 = Math.Min(p.N, n0 + (p.NChunkPanels * nr));
@@ -555,7 +562,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
                 {
                     int row0 = ir * mr, rows = Math.Min(mr, p.M - row0);
                     float* ct = _c + ((long)row0 * _ldc) + n;
-                    float* ap = a.Panel(k0, kc, ir);
+                    float* ap = a.Panel(aData, k0, kc, ir);
                     if (rows == mr && cols == nr)
                     {
                         TMicro.Run(kc, ap, bPanel, ldb, ct, _ldc, k0 > 0 ? null : _bias == null ? zeros : _bias + row0, last ? _epilogue : default);

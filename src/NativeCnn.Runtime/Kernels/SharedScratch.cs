@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NativeCnn.Runtime.Kernels;
@@ -89,6 +90,7 @@ internal sealed unsafe class SharedScratch
     /// <summary>The block; valid between <see cref="Allocate"/> and <see cref="Free"/>.</summary>
     public byte* Base
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
             if (_block == null)
@@ -121,6 +123,7 @@ internal sealed unsafe class SharedScratch
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowNotAllocated() =>
         throw new InvalidOperationException("the plan's shared scratch is not allocated (the plan is still being built, or its session was disposed)");
 
@@ -140,7 +143,8 @@ internal sealed unsafe class ScratchFloats
 {
     private readonly SharedScratch? _pool;
     private readonly long _offset;
-    private readonly AlignedFloats? _own;
+    private readonly AlignedFloats? _own;           // keeps an own buffer alive
+    private readonly float* _ownPointer;            // its pointer (null for a slice of the shared block)
 
     private ScratchFloats(SharedScratch pool, long offset, long length)
     {
@@ -152,6 +156,7 @@ internal sealed unsafe class ScratchFloats
     private ScratchFloats(AlignedFloats own)
     {
         _own = own;
+        _ownPointer = own.Pointer;
         Length = own.Length;
     }
 
@@ -163,7 +168,11 @@ internal sealed unsafe class ScratchFloats
     public static ScratchFloats Owned(long length) => new(new AlignedFloats(length));
 
     /// <summary>The buffer (64-byte aligned); only for use while the kernel runs.</summary>
-    public float* Pointer => _own is not null ? _own.Pointer : (float*)(_pool!.Base + _offset);
+    public float* Pointer
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _ownPointer != null ? _ownPointer : (float*)(_pool!.Base + _offset);
+    }
 
     public long Length { get; }
 
