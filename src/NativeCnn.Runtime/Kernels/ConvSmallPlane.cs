@@ -102,7 +102,7 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActiva
         }
     }
 
-    /// <summary>Copies the image into the zero-padded buffer (the borders are written every call: the buffer is shared by plans' runs only through this kernel).</summary>
+    /// <summary>Copies the image into the zero-padded buffer (the borders are written every call: the buffer is the plan's shared scratch, which other steps overwrite).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Pad()
     {
