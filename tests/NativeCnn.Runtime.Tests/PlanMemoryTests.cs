@@ -58,14 +58,65 @@ public sealed class PlanMemoryTests
         var winograd = Plan(w, new PlanOptions { Threads = 2, Profile = false, WinogradEverywhere = true });
         Assert.StartsWith("ConvWinogradF4x4", winograd.Kernels[0].Kernel);
         Assert.InRange(winograd.Kernels[0].WeightBytes, 4 * wBytes, 6 * wBytes);   // 6×6 tiles of 3×3 taps, panels padded
-        Assert.True(winograd.Kernels[0].ScratchBytes > 0, $"scratch {winograd.Kernels[0].ScratchBytes}");
+        // V and M (36 × channels × tiles floats each) live in the plan's shared scratch block, not in the kernel.
+        long tiles = 6 * 6, vm = 36L * (64 + 32) * tiles * 4;
+        Assert.InRange(winograd.SharedScratchBytes, vm, 2 * vm + (1 << 20));
+        Assert.True(winograd.Kernels[0].ScratchBytes < 16 * 1024, $"kernel-owned scratch {winograd.Kernels[0].ScratchBytes}");
+        Assert.Equal(winograd.BudgetBytes + winograd.PlanConstantBytes + winograd.KernelBytes + winograd.SharedScratchBytes, winograd.TotalBytes);
 
         var options = new PlanOptions { Threads = 2, Profile = false, WinogradEverywhere = true, AllowWinograd = true, LowMemory = true };
         Assert.False(options.AllowWinograd);
         var low = Plan(w, options);
         Assert.DoesNotContain("Winograd", low.Kernels[0].Kernel);
         Assert.InRange(low.Kernels[0].WeightBytes, wBytes, 2 * wBytes);              // one packed copy
-        
+    }
+
+    [Fact]
+    public unsafe void SharedScratchLaysOutOneStepsBuffersApartAndStepsOverEachOther()
+    {
+        var pool = new SharedScratch();
+        ScratchFloats a, b, c;
+        using (SharedScratch.Step(pool))
+        {
+            a = ScratchFloats.Reserve(100);        // 400 bytes
+            b = ScratchFloats.Reserve(10);
+        }
+
+        using (SharedScratch.Step(pool))
+        {
+            c = ScratchFloats.Reserve(1000);
+        }
+
+        var own = ScratchFloats.Reserve(5);       // no step open: a buffer of its own
+        Assert.True(a.IsShared && b.IsShared && c.IsShared);
+        Assert.False(own.IsShared);
+        Assert.Equal(4032 + 64, pool.Bytes);      // the larger step (rounded to 64 bytes, plus the guard), not the sum
+        Assert.Throws<InvalidOperationException>(() => (nint)a.Pointer);
+        pool.Allocate();
+        try
+        {
+            Assert.Equal(0, (nint)a.Pointer % 64);
+            Assert.Equal(0, (nint)b.Pointer % 64);
+            Assert.True((byte*)b.Pointer >= (byte*)(a.Pointer + 100));                  // one step: apart
+            Assert.Equal((nint)a.Pointer, (nint)c.Pointer);                              // steps: over each other
+            Assert.True(own.Pointer != null && (nint)own.Pointer % 64 == 0);
+        }
+        finally
+        {
+            pool.Free();
+        }
+    }
+
+    [Fact]
+    public void PlanAllocatesItsSharedScratchAndTheSessionReleasesIt()
+    {
+        var w = Tensor.Create(DataType.Float32, [32, 64, 3, 3]);
+        var s = new InferenceSession(ConvPool(w), new PlanOptions { Threads = 2, Profile = false });
+        var plan = s.Prepare(new Dictionary<string, int[]> { ["x"] = [1, 64, 24, 24] });
+        Assert.True(plan.ScratchBytes > 0);
+        Assert.True(plan.Scratch!.IsAllocated);
+        s.Dispose();
+        Assert.False(plan.Scratch.IsAllocated);
     }
 
     [Fact]

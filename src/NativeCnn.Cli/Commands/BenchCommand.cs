@@ -153,7 +153,8 @@ public static class BenchCommand
             (m.ModelPeak is { } mp ? $"; less the {MiB(m.StartRss)} MiB the process held before loading: {MiB(mp)} MiB = {F((double)mp / p.BudgetBytes, "F2")} × budget" : ""));
         Console.WriteLine($"memory: peak after load {MiB(m.LoadPeakRss)} MiB (weights {MiB(p.WeightBytes)}); now RSS {MiB(m.Rss)} MiB, managed heap in use {MiB(m.GcHeap)} MiB");
         Console.WriteLine($"memory beyond the budget: kernel-owned weights {MiB(p.KernelWeightBytes)} MiB (packed / transformed copies), " +
-            $"kernel scratch {MiB(p.KernelScratchBytes)} MiB, plan-time constants {MiB(p.PlanConstantBytes)} MiB (BN-folded weights, folded values)");
+            $"shared scratch {MiB(p.SharedScratchBytes)} MiB (one block, the largest step's need), kernel-owned scratch {MiB(p.KernelScratchBytes)} MiB, " +
+            $"plan-time constants {MiB(p.PlanConstantBytes)} MiB (BN-folded weights, folded values)");
         var byKernel = p.Kernels.Where(k => k.Bytes > 0).GroupBy(k => k.Kernel)
             .Select(g => (Kernel: g.Key, Count: g.Count(), Weights: g.Sum(k => k.WeightBytes), Scratch: g.Sum(k => k.ScratchBytes)))
             .OrderByDescending(x => x.Weights + x.Scratch).ToList();
@@ -403,6 +404,8 @@ public static class BenchCommand
                 planConstantBytes = pm.PlanConstantBytes,
                 kernelWeightBytes = pm.KernelWeightBytes,
                 kernelScratchBytes = pm.KernelScratchBytes,
+                sharedScratchBytes = pm.SharedScratchBytes,
+                planningGcMs = plan.PlanningGcMilliseconds,
                 kernels = pm.Kernels.Select(k => new { step = k.Step, op = k.Op, node = k.Node, kernel = k.Kernel, weightBytes = k.WeightBytes, scratchBytes = k.ScratchBytes }),
             },
             backtrack = back is null ? null : new

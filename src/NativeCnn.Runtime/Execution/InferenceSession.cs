@@ -45,6 +45,7 @@ public sealed class InferenceSession : IDisposable
         }
 
         var plan = Planner.Build(Graph, inputShapes, Options);
+        _store?.Plan.ReleaseScratch();
         _store?.Dispose();
         _store = null;
         _store = new ActivationStore(plan);
@@ -156,6 +157,7 @@ public sealed class InferenceSession : IDisposable
 
     public void Dispose()
     {
+        _store?.Plan.ReleaseScratch();
         _store?.Dispose();
         _store = null;
     }

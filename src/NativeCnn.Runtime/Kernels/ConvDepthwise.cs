@@ -21,7 +21,7 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivat
     private readonly WorkQueue _queue;
     private readonly int _phaseLength;              // ceil(W / sw)
     private readonly long _scratchPerWorker;
-    private readonly AlignedFloats? _scratch;       // per worker: the phase-split input plane of a strided conv
+    private readonly ScratchFloats? _scratch;       // per worker: the phase-split input plane of a strided conv
     private float* _x, _w, _b, _y;
 
     public ConvDepthwise(ConvParams p, KernelIsa isa, int threads)
@@ -36,7 +36,7 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivat
         if (sw > 1)
         {
             _scratchPerWorker = ((long)g.Input[1] * sw * _phaseLength) + 16;
-            _scratch = new AlignedFloats(_scratchPerWorker * _threads);
+            _scratch = ScratchFloats.Reserve(_scratchPerWorker * _threads);
         }
 
         _name = isa switch

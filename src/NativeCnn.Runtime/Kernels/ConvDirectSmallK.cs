@@ -22,8 +22,8 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
     private readonly AlignedFloats _w;               // [co block][tap][8], zero past C_out
     private readonly AlignedFloats _bias;            // [co blocks·8]
     private readonly int[] _tapOffset;               // per tap: offset in P at output (0, 0)
-    private readonly AlignedFloats _phase;           // P for one image
-    private readonly AlignedFloats _rowScratch;      // one padded input row per worker
+    private readonly ScratchFloats _phase;           // P for one image
+    private readonly ScratchFloats _rowScratch;      // one padded input row per worker
     private readonly int _threads;
     private readonly WorkQueue _queue;
     private float* _x, _y, _b;
@@ -58,8 +58,8 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
             _tapOffset[t] = ((((ci * _hp) + (ky * g.Dilations[1])) * _sw) + r) * _q + m;
         }
 
-        _phase = new AlignedFloats((long)cin * _hp * _sw * _q);
-        _rowScratch = new AlignedFloats((long)_threads * (_wp + 16));
+        _phase = ScratchFloats.Reserve((long)cin * _hp * _sw * _q);
+        _rowScratch = ScratchFloats.Reserve((long)_threads * (_wp + 16));
         _queue = new WorkQueue(Row);
     }
 

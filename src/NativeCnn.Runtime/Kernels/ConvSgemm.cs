@@ -109,7 +109,7 @@ internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationE
     private readonly SgemmPackedA[] _weights;       // per group: (C_out/group) × (C_in/group · KH · KW)
     private readonly ISgemm<DenseRowsPanelSource>? _pointwise;
     private readonly ISgemm<Im2colPanelSource>? _im2col;
-    private readonly AlignedFloats? _phase;         // phase-split copy of one image group's input (strided windows)
+    private readonly ScratchFloats? _phase;         // phase-split copy of one image group's input (strided windows)
 
     /// <param name="sgemm">An SGEMM kernel name from <see cref="SgemmFactory.KernelsFor"/>; default: the best for the tier and shape.</param>
     public ConvSgemm(ConvParams p, float* w, KernelIsa isa, int threads, string? sgemm = null)
@@ -131,7 +131,7 @@ internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationE
             packer = _im2col;
             if (UsesPhaseSplit(p))
             {
-                _phase = new AlignedFloats((long)p.InPerGroup * g.Input[1] * g.Strides[2] * PhaseLength(g));
+                _phase = ScratchFloats.Reserve((long)p.InPerGroup * g.Input[1] * g.Strides[2] * PhaseLength(g));
             }
 
             _name = $"ConvIm2colSgemm({sgemm})";

@@ -23,8 +23,8 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActiva
     private readonly ISgemm<PrepackedPanelSource> _gemm;
     private readonly SgemmPackedA _weights;          // Wᵀ (K × C_out) in the B panel layout
     private readonly SgemmPackedA _a;                // im2col(X)ᵀ, packed per call
-    private readonly AlignedFloats _padded;          // (C_in, Hp, Wp) zero-padded copy of one image
-    private readonly AlignedFloats _c;               // Yᵀ: N × C_out
+    private readonly ScratchFloats _padded;          // (C_in, Hp, Wp) zero-padded copy of one image
+    private readonly ScratchFloats _c;               // Yᵀ: N × C_out
     private readonly int[] _rowOffset;               // per GEMM row (spatial position, padded to the panels): window origin in a padded plane
     private readonly int[] _kOffset;                 // per k: ci·Hp·Wp + ky·dh·Wp + kx·dw
     private readonly int _hp, _wp, _n, _k, _blocks;
@@ -46,8 +46,8 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActiva
         _gemm = SgemmFactory.Create<PrepackedPanelSource>(sgemm, _n, cout, _k, _threads);
         _weights = _gemm.PackB(_k, cout, w, 1, _k);       // B[q, co] = W[co, q]
         _a = _gemm.AllocateA(_n, _k);
-        _padded = new AlignedFloats((long)p.InChannels * _hp * _wp);
-        _c = new AlignedFloats((long)_n * cout);
+        _padded = ScratchFloats.Reserve((long)p.InChannels * _hp * _wp);
+        _c = ScratchFloats.Reserve((long)_n * cout);
         _rowOffset = new int[_a.Panels * _a.MR];
         for (int i = 0; i < _rowOffset.Length; i++)
         {
@@ -102,7 +102,7 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActiva
         }
     }
 
-    /// <summary>Copies the image into the zero-padded buffer (the borders are written every call: the buffer is shared by plans' runs only through this kernel).</summary>
+    /// <summary>Copies the image into the zero-padded buffer (the borders are written every call: the buffer is the plan's shared scratch, which other steps overwrite).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Pad()
     {

@@ -22,14 +22,14 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
     private readonly int _tilesH, _tilesW, _tiles;
     private readonly SgemmPackedA[] _u;              // per ξ: C_out × C_in
     private readonly ISgemm<DenseRowsPanelSource>[] _gemm;   // one single-threaded SGEMM per worker
-    private readonly AlignedFloats _v;               // (C_in, 36, tiles): a channel's 36 rows are near each other
-    private readonly AlignedFloats _m;               // (C_out, 36, tiles); [36][C][tiles] would put a tile's 36
+    private readonly ScratchFloats _v;               // (C_in, 36, tiles): a channel's 36 rows are near each other
+    private readonly ScratchFloats _m;               // (C_out, 36, tiles); [36][C][tiles] would put a tile's 36
                                                      // values C·tiles·4 bytes apart, often a multiple of 4 KiB (L1 set aliasing)
     private readonly WorkQueue _inputQueue, _gemmQueue, _outputQueue;
     private readonly int _threads;
     private readonly int _phaseLength;               // row length of the per-tile-row scratch (tiles + 1, rounded up)
     private readonly long _inputScratchPerWorker, _outputScratchPerWorker;
-    private readonly AlignedFloats _inputScratch, _outputScratch;
+    private readonly ScratchFloats _inputScratch, _outputScratch;
     private float* _x, _y, _b;
 
     public ConvWinogradF4x4(ConvParams p, float* w, KernelIsa isa, int threads)
@@ -81,13 +81,13 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
             }
         }
 
-        _v = new AlignedFloats((long)Points * cin * _tiles);
-        _m = new AlignedFloats(((long)Points * cout * _tiles) + 8);        // vector loads run up to 7 floats past the last tile
+        _v = ScratchFloats.Reserve((long)Points * cin * _tiles);
+        _m = ScratchFloats.Reserve(((long)Points * cout * _tiles) + 8);        // vector loads run up to 7 floats past the last tile
         _phaseLength = ((_tilesW + 8) / 8 * 8) + 8;                         // ≥ tiles + 1, whole vectors, +8 for the j + 1 loads
         _inputScratchPerWorker = ((24 + 24 + 36) * _phaseLength) + 16;
         _outputScratchPerWorker = (4 * 6 * 8) + (16 * _phaseLength) + 16;
-        _inputScratch = new AlignedFloats(_inputScratchPerWorker * _threads);
-        _outputScratch = new AlignedFloats(_outputScratchPerWorker * _threads);
+        _inputScratch = ScratchFloats.Reserve(_inputScratchPerWorker * _threads);
+        _outputScratch = ScratchFloats.Reserve(_outputScratchPerWorker * _threads);
         _inputQueue = new WorkQueue(InputTransform);
         _gemmQueue = new WorkQueue(Gemm);
         _outputQueue = new WorkQueue(OutputTransform);

@@ -18,7 +18,7 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
     private readonly int _threads;
     private readonly int _phaseLength;              // ceil(W / sw)
     private readonly long _scratchPerWorker;
-    private readonly AlignedFloats? _scratch;
+    private readonly ScratchFloats? _scratch;
     private readonly WorkQueue _queue;
     private readonly int _aux;
     private float* _x, _y;
@@ -35,7 +35,7 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
         if (sw > 1)
         {
             _scratchPerWorker = ((long)g.Input[1] * sw * _phaseLength) + 16;
-            _scratch = new AlignedFloats(_scratchPerWorker * _threads);
+            _scratch = ScratchFloats.Reserve(_scratchPerWorker * _threads);
         }
 
         _queue = new WorkQueue(Plane);

@@ -286,16 +286,16 @@ internal sealed unsafe class AlignedFloats
 /// </summary>
 internal sealed unsafe class SgemmPackedA
 {
-    private readonly AlignedFloats _data;
+    private readonly ScratchFloats _data;           // its own buffer for packed weights; shared scratch when filled per call
 
-    private SgemmPackedA(int m, int k, int mr, int kcBlock)
+    private SgemmPackedA(int m, int k, int mr, int kcBlock, bool scratch)
     {
         M = m;
         K = k;
         MR = mr;
         KC = kcBlock;
         Panels = (m + mr - 1) / mr;
-        _data = new AlignedFloats((long)Panels * mr * k);
+        _data = scratch ? ScratchFloats.Reserve((long)Panels * mr * k) : ScratchFloats.Owned((long)Panels * mr * k);
     }
 
     public int M { get; }
@@ -311,13 +311,16 @@ internal sealed unsafe class SgemmPackedA
     /// <summary>Packs <c>A[i, q] = a[i·rowStride + q·colStride]</c>.</summary>
     public static SgemmPackedA Pack(int mr, int kcBlock, int m, int k, float* a, long rowStride, long colStride)
     {
-        var p = new SgemmPackedA(m, k, mr, kcBlock);
+        var p = new SgemmPackedA(m, k, mr, kcBlock, scratch: false);
         p.Fill(a, rowStride, colStride);
         return p;
     }
 
-    /// <summary>An empty packed matrix to <see cref="Fill"/> at run time (activations as the A operand).</summary>
-    public static SgemmPackedA Allocate(int mr, int kcBlock, int m, int k) => new(m, k, mr, kcBlock);
+    /// <summary>
+    /// An empty packed matrix to <see cref="Fill"/> at run time (activations as the A operand): scratch (the plan's
+    /// shared block when built in a planner step), so it must be filled in the call that reads it.
+    /// </summary>
+    public static SgemmPackedA Allocate(int mr, int kcBlock, int m, int k) => new(m, k, mr, kcBlock, scratch: true);
 
     /// <summary>(Re)packs <c>A[i, q] = a[i·rowStride + q·colStride]</c> into this buffer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -344,7 +347,13 @@ internal sealed unsafe class SgemmPackedA
     }
 
     /// <summary>The <c>[kc][MR]</c> panel of rows <c>ir·MR…</c> in the K block starting at <c>k0</c>.</summary>
-    public float* Panel(int k0, int kc, int ir) => _data.Pointer + ((long)k0 * Panels * MR) + ((long)ir * MR * kc);
+    public float* Panel(int k0, int kc, int ir) => Panel(_data.Pointer, k0, kc, ir);
+
+    /// <summary>The packed data (resolve once per call: scratch lives in the plan's shared block).</summary>
+    public float* Data => _data.Pointer;
+
+    /// <summary><see cref="Panel(int, int, int)"/> from <see cref="Data"/> resolved by the caller.</summary>
+    public float* Panel(float* data, int k0, int kc, int ir) => data + ((long)k0 * Panels * MR) + ((long)ir * MR * kc);
 }
 
 /// <summary>
@@ -388,7 +397,7 @@ internal sealed record SgemmPartition(int M, int N, int K, int MR, int NR, int K
 /// <summary>
 /// Packed SGEMM driver: <c>C[i, j] = bias[i] + Σ_k A[i,k] · B[k,j]</c> (C row-major with row stride ldc), A packed
 /// at plan time (<see cref="SgemmPackedA"/>), B packed per call panel by panel from <typeparamref name="TSource"/>
-/// into per-worker scratch allocated at plan time. Loop order per work item (GotoBLAS): K blocks of KC; pack
+/// into per-worker scratch reserved at plan time (<see cref="ScratchFloats"/>: the plan's shared block). Loop order per work item (GotoBLAS): K blocks of KC; pack
 /// the item's B panels; for each B panel (kept in L1) run the micro-kernel over the item's A panels (in L2).
 /// C starts as the bias and each K block adds to it, so every element is summed in ascending k order.
 /// One instance per call site; not re-entrant (set the operands, then <see cref="Run"/>).
@@ -397,8 +406,8 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
     where TMicro : ISgemmMicroKernel
     where TSource : struct, ISgemmPanelSource
 {
-    private readonly AlignedFloats _scratch;
-    private readonly AlignedFloats? _sharedB;       // all of B packed once per call when M is split into chunks
+    private readonly ScratchFloats _scratch;
+    private readonly ScratchFloats? _sharedB;      // all of B packed once per call when M is split into chunks
     private readonly int[] _blockPacked;            // per K block of the shared B: 1 once packed (this call)
     private bool _useSharedB;
     private int _nextBlock;
@@ -416,13 +425,13 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
     {
         Partition = SgemmPartition.Create(m, n, k, TMicro.MR, TMicro.NR, KcBlock);
         _workers = Math.Max(1, Math.Min(threads, Partition.Items));
-        _scratch = new AlignedFloats(Partition.ScratchPerWorker * _workers);
+        _scratch = ScratchFloats.Reserve(Partition.ScratchPerWorker * _workers);
         _worker = Worker;
         _blockPacked = [];
         if (Partition.MChunks > 1 && typeof(TSource) != typeof(PrepackedPanelSource))   // prepacked B is read in place
         {
             // Several row chunks would each pack the same B columns: pack B once, shared (small N: 7×7, 14×14 planes).
-            _sharedB = new AlignedFloats((long)k * Partition.NPanels * TMicro.NR);
+            _sharedB = ScratchFloats.Reserve((long)k * Partition.NPanels * TMicro.NR);
             _blockPacked = new int[Math.Max(1, (k + KcBlock - 1) / KcBlock)];
         }
     }
@@ -508,6 +517,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
     {
         var p = Partition;
         var a = _a!;
+        float* aData = a.Data;
         int mr = TMicro.MR, nr = TMicro.NR;
         // Items run column chunk by column chunk, so the two ends of the items (TwoEndedItems) are the low and the
         // high columns: on a conv, the first and the last part of the image, as in the layers before and after.
@@ -553,7 +563,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
                 {
                     int row0 = ir * mr, rows = Math.Min(mr, p.M - row0);
                     float* ct = _c + ((long)row0 * _ldc) + n;
-                    float* ap = a.Panel(k0, kc, ir);
+                    float* ap = a.Panel(aData, k0, kc, ir);
                     if (rows == mr && cols == nr)
                     {
                         TMicro.Run(kc, ap, bPanel, ldb, ct, _ldc, k0 > 0 ? null : _bias == null ? zeros : _bias + row0, last ? _epilogue : default);

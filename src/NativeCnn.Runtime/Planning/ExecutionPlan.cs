@@ -128,4 +128,19 @@ public sealed class ExecutionPlan
 
     /// <summary>Value names in plan order: inputs, then each step's outputs and auxiliary values.</summary>
     public required IReadOnlyList<string> ValueOrder { get; init; }
+
+    /// <summary>
+    /// The scratch block every step's kernels share (sized to the largest need of one step, allocated at the end of
+    /// planning; see <see cref="Kernels.SharedScratch"/>).
+    /// </summary>
+    internal Kernels.SharedScratch? Scratch { get; init; }
+
+    /// <summary>Bytes of the shared scratch block (the largest scratch one step needs).</summary>
+    public long ScratchBytes => Scratch?.Bytes ?? 0;
+
+    /// <summary>Cost of the one compacting garbage collection at the end of planning, in milliseconds.</summary>
+    public double PlanningGcMilliseconds { get; init; }
+
+    /// <summary>Returns the shared scratch block to the OS; the plan cannot run afterwards (its session is done with it).</summary>
+    public void ReleaseScratch() => Scratch?.Free();
 }

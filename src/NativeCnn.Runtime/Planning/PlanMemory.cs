@@ -22,9 +22,10 @@ public sealed record KernelMemory(int Step, string Op, string Node, string Kerne
 /// (<see cref="ArenaBytes"/>: inputs, activations and auxiliary values such as argmax indices). Everything
 /// else is overhead: constants made at plan time (<see cref="PlanConstantBytes"/>: BatchNormalization-folded
 /// weights, folded values) and what each kernel owns (<see cref="Kernels"/>: packed SGEMM panels, Winograd-
-/// transformed weights, per-worker scratch). Kernel bytes are the managed arrays reachable from the kernel
-/// object that are not model or plan constants (every kernel allocation is such an array; the arena is the
-/// only native block); an array shared by two kernels counts for the first.
+/// transformed weights, scratch a kernel still owns) and the scratch block all steps share
+/// (<see cref="SharedScratchBytes"/>). Kernel bytes are the managed arrays reachable from the kernel
+/// object that are not model or plan constants (every kernel allocation is such an array; the arena and the shared scratch are the
+/// only native blocks, counted apart); an array shared by two kernels counts for the first.
 /// </summary>
 public sealed class PlanMemory
 {
@@ -40,6 +41,12 @@ public sealed class PlanMemory
 
     public required IReadOnlyList<KernelMemory> Kernels { get; init; }
 
+    /// <summary>
+    /// The scratch block all steps share (<see cref="ExecutionPlan.ScratchBytes"/>: the largest need of one step).
+    /// Kernels' <see cref="KernelMemory.ScratchBytes"/> count only scratch they still own.
+    /// </summary>
+    public long SharedScratchBytes { get; init; }
+
     public long KernelBytes => Kernels.Sum(k => k.Bytes);
 
     public long KernelWeightBytes => Kernels.Sum(k => k.WeightBytes);
@@ -50,7 +57,7 @@ public sealed class PlanMemory
     public long BudgetBytes => WeightBytes + ArenaBytes;
 
     /// <summary>What the plan holds in all: budget + plan constants + kernel-owned bytes.</summary>
-    public long TotalBytes => BudgetBytes + PlanConstantBytes + KernelBytes;
+    public long TotalBytes => BudgetBytes + PlanConstantBytes + KernelBytes + SharedScratchBytes;
 
     public static PlanMemory Measure(ExecutionPlan plan)
     {
@@ -76,6 +83,11 @@ public sealed class PlanMemory
         shared.Add(plan);
         shared.Add(plan.Graph);
         shared.Add(plan.Options);
+        if (plan.Scratch is not null)
+        {
+            shared.Add(plan.Scratch);
+        }
+
         var kernels = new List<KernelMemory>();
         foreach (var s in plan.Steps)
         {
@@ -91,6 +103,7 @@ public sealed class PlanMemory
             AuxiliaryBytes = plan.Values.Values.Where(v => v.Kind == ValueKind.Auxiliary).Sum(v => v.ByteSize),
             PlanConstantBytes = planConstants,
             Kernels = kernels,
+            SharedScratchBytes = plan.ScratchBytes,
         };
     }
 

@@ -44,9 +44,10 @@ public sealed record PlanOptions
     /// <summary>
     /// Choose the memory target over the speed one: no Winograd kernels. A Winograd F(4×4, 3×3) layer keeps its
     /// weights transformed to 6×6 tiles (4× the layer's weights, beside the originals that fixations read) plus
-    /// its own V and M planes (36 × channels × tiles floats each); the exact kernels keep one packed copy of the
-    /// weights and smaller scratch. VGG-16 at 224×224, 2 threads (AVX-512 machine): peak RSS 1027 MiB → 799 MiB
-    /// against a budget (weights + arena) of 649 MiB, forward pass 56 → 72 ms. Each BatchNormalization fold is
+    /// V and M planes (36 × channels × tiles floats each, in the plan's shared scratch block, which the largest layer
+    /// sizes); the exact kernels keep one packed copy of the weights and smaller scratch. VGG-16 at 224×224, 2 threads
+    /// (AVX-512 machine): peak RSS 838 MiB → 707 MiB against a budget (weights + arena) of 598 MiB, forward pass
+    /// ~53 → ~81 ms. Each BatchNormalization fold is
     /// followed by a collection, so the folded weight a kernel has packed does not linger (ResNet-18: 225 → 205 MiB).
     /// Results are those of <c>AllowWinograd = false</c>.
     /// </summary>

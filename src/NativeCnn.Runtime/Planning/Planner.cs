@@ -57,6 +57,7 @@ public static partial class Planner
         var steps = new List<PlanStep>();
         var provisional = ConvsBeforeBatchNorm(graph, consumerCount, graphOutputs, options);
         var provisionalKernels = new HashSet<IKernel>(ReferenceEqualityComparer.Instance);
+        var scratch = new SharedScratch();
 
         foreach (var node in order)
         {
@@ -67,7 +68,7 @@ public static partial class Planner
                 throw new UnsupportedOperatorException($"operator '{node.OpType}' (domain {domain}, opset {opset}) of node '{node.DisplayName}' is not supported");
             }
 
-            if (options.Fusion && kind == OpKind.BatchNormalization && TryFoldIntoConv(node, steps, values, constants, consumerCount, graphOutputs, opset, options))
+            if (options.Fusion && kind == OpKind.BatchNormalization && TryFoldIntoConvStep(node, steps, values, constants, consumerCount, graphOutputs, opset, options, scratch))
             {
                 // The folded conv now produces the BN output: it needs a type for later nodes and a slot in the arena.
                 types[node.Outputs[0]] = values[node.Outputs[0]].Type;
@@ -86,6 +87,12 @@ public static partial class Planner
 
             var ctx = MakeContext(node, opset, types, constants, options);
             ctx = provisional.Contains(node) && !constants.ContainsKey(node.Inputs[0]) ? MakeContext(node, opset, types, constants, options with { ReferenceKernels = true }) : ctx;
+            bool allConstant = Enumerable.Range(0, node.Inputs.Count).All(i => !node.HasInput(i) || constants.ContainsKey(node.Inputs[i]));
+            bool folds = (allConstant || op.NeedsOnlyInputShapes) && op.CanFold;
+
+            // The kernel reserves its scratch in the plan's shared block, starting at offset 0 (steps run one at a time); a
+            // node folded now runs at plan time, before the block exists, so its kernel allocates its own (garbage after).
+            using var scratchStep = SharedScratch.Step(folds ? null : scratch);
             IKernel kernel;
             try
             {
@@ -118,9 +125,8 @@ public static partial class Planner
             }
 
             string auxBase = node.Outputs.FirstOrDefault(o => o.Length > 0) ?? node.DisplayName;
-            bool allConstant = Enumerable.Range(0, node.Inputs.Count).All(i => !node.HasInput(i) || constants.ContainsKey(node.Inputs[i]));
             // Shape-only operators (Shape) fold whatever their inputs are, which lets Shape→Gather→Concat→Reshape fold.
-            if ((allConstant || op.NeedsOnlyInputShapes) && op.CanFold)
+            if (folds)
             {
                 Fold(node, ctx, kernel, types, constants, values, valueOrder, auxBase);
                 continue;
@@ -180,6 +186,7 @@ public static partial class Planner
             {
                 var st = steps[i];
                 var ctx = MakeContext(st.Node, opset, types, constants, options);
+                using var scratchStep = SharedScratch.Step(scratch);
                 steps[i] = new PlanStep
                 {
                     Index = st.Index, Node = st.Node, Kind = st.Kind, Kernel = OperatorRegistry.Get(st.Kind)!.Plan(ctx), Inputs = st.Inputs,
@@ -219,12 +226,14 @@ public static partial class Planner
             }
         }
 
+        var consumerLists = consumers.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<int>)kv.Value, StringComparer.Ordinal);
+        double gcMs = CompactAfterPlanning();
+        scratch.Allocate();
         return new ExecutionPlan
         {
             Graph = graph, Options = options, Steps = steps, Values = values, InputNames = inputNames,
             OutputNames = graph.Outputs.Select(o => o.Name).ToList(), ArenaBytes = arena,
-            Consumers = consumers.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<int>)kv.Value, StringComparer.Ordinal),
-            ValueOrder = valueOrder,
+            Consumers = consumerLists, ValueOrder = valueOrder, Scratch = scratch, PlanningGcMilliseconds = gcMs,
         };
     }
 
