@@ -30,6 +30,7 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
     private readonly int _phaseLength;               // row length of the per-tile-row scratch (tiles + 1, rounded up)
     private readonly int _band;                      // tile rows per input-transform band (≈ 256 tiles)
     private readonly long _qStride;                  // one column-phase plane of a band: (band + 1) tile rows, + 16 for the vector overrun
+    private readonly long _oStride;                  // one output phase plane of a band (AVX-512 output transform)
     private readonly int _rowBuffer;                 // one zero-padded input row, 16 tiles per vector plus the next tile
     private readonly long _inputScratchPerWorker, _outputScratchPerWorker;
     private readonly AlignedFloats _inputScratch, _outputScratch;
@@ -85,13 +86,14 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
         }
 
         _v = new AlignedFloats((long)Points * cin * _tiles);
-        _m = new AlignedFloats(((long)Points * cout * _tiles) + 8);        // vector loads run up to 7 floats past the last tile
+        _m = new AlignedFloats(((long)Points * cout * _tiles) + 16);       // vector loads run up to 15 floats past the last tile
         _phaseLength = ((_tilesW + 8) / 8 * 8) + 8;                         // ≥ tiles + 1, whole vectors, +8 for the j + 1 loads
         _band = Math.Max(1, Math.Min(_tilesH, 256 / _tilesW));
         _qStride = ((((_band + 1) * _tilesW) + 15) & ~15) + 16;
         _rowBuffer = (4 * ((_tilesW + 15) & ~15)) + 16;
         _inputScratchPerWorker = _rowBuffer + (24 * _qStride) + (2 * Points * 16) + 16;
-        _outputScratchPerWorker = (4 * 6 * 8) + (16 * _phaseLength) + 16;
+        _oStride = (((_band * _tilesW) + 15) & ~15) + 16;
+        _outputScratchPerWorker = Math.Max((4 * 6 * 8) + (16 * _phaseLength), (4 * 6 * 16) + (16 * _oStride)) + 16;
         _inputScratch = new AlignedFloats(_inputScratchPerWorker * _threads);
         _outputScratch = new AlignedFloats(_outputScratchPerWorker * _threads);
         _inputQueue = new WorkQueue(InputTransform);
@@ -335,6 +337,12 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OutputTransform(int co, int worker)
     {
+        if (Avx512F.IsSupported)
+        {
+            OutputTransform512(co, worker);
+            return;
+        }
+
         var g = _p.Window;
         int oh = g.Output[1], ow = g.Output[2], tw = _tilesW, q = _phaseLength;
         var bias = Vector256.Create(_b == null ? 0f : _b[co]);
@@ -408,6 +416,122 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
 
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="OutputTransform"/> with AVX-512: sixteen consecutive tiles per vector whatever the tile-row length,
+    /// a band of tile rows at a time. Aᵀ down the six rows, then across with the bias and the activation, into sixteen
+    /// output phase planes <c>O[a, b, t] = Y[4ty + a, 4tx + b]</c> (same operations, in the same order, as the eight-lane
+    /// path); then each output row interleaves its four phase planes, sixteen tiles (64 columns) per step, the last
+    /// step's stores masked at the right edge.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void OutputTransform512(int co, int worker)
+    {
+        var g = _p.Window;
+        int oh = g.Output[1], ow = g.Output[2], tw = _tilesW, tiles = _tiles;
+        long os = _oStride;
+        var bias = Vector512.Create(_b == null ? 0f : _b[co]);
+        var kind = _activation.Kind;
+        var (ap, aq) = _activation.Parameters512;
+        float* plane = _y + ((long)co * g.OutputSize);
+        float* m = _m.Pointer + ((long)co * Points * tiles);
+        float* tmp = _outputScratch.Pointer + ((long)worker * _outputScratchPerWorker);   // (4, 6, 16): Aᵀ down the rows
+        float* o = tmp + (4 * 6 * 16);                                                       // (4, 4, os)
+        for (int ty0 = 0; ty0 < _tilesH; ty0 += _band)
+        {
+            int rowsT = Math.Min(_band, _tilesH - ty0);
+            int t0 = ty0 * tw, t1 = t0 + (rowsT * tw);
+            for (int t = t0; t < t1; t += 16)
+            {
+                for (int c = 0; c < 6; c++)
+                {
+                    float* src = m + (c * (long)tiles) + t;
+                    long rs = 6L * tiles;
+                    AT512(Vector512.Load(src), Vector512.Load(src + rs), Vector512.Load(src + (2 * rs)), Vector512.Load(src + (3 * rs)),
+                        Vector512.Load(src + (4 * rs)), Vector512.Load(src + (5 * rs)), tmp + (c * 16), 6 * 16, default, ActivationKind.None, default, default);
+                }
+
+                for (int r = 0; r < 4; r++)
+                {
+                    float* src = tmp + (r * 6 * 16);
+                    AT512(Vector512.Load(src), Vector512.Load(src + 16), Vector512.Load(src + 32), Vector512.Load(src + 48),
+                        Vector512.Load(src + 64), Vector512.Load(src + 80), o + (r * 4 * os) + (t - t0), os, bias, kind, ap, aq);
+                }
+            }
+
+            for (int tyl = 0; tyl < rowsT; tyl++)
+            {
+                int y0 = (ty0 + tyl) * 4;
+                int rows = Math.Min(4, oh - y0);
+                for (int r = 0; r < rows; r++)
+                {
+                    float* dst = plane + ((long)(y0 + r) * ow);
+                    float* src = o + (r * 4 * os) + (tyl * tw);
+                    for (int tx = 0; tx < tw; tx += 16)
+                    {
+                        var p0 = Vector512.Load(src + tx);
+                        var p1 = Vector512.Load(src + os + tx);
+                        var p2 = Vector512.Load(src + (2 * os) + tx);
+                        var p3 = Vector512.Load(src + (3 * os) + tx);
+                        var lo02 = Avx512F.PermuteVar16x32x2(p0, InterleaveLow, p2);
+                        var hi02 = Avx512F.PermuteVar16x32x2(p0, InterleaveHigh, p2);
+                        var lo13 = Avx512F.PermuteVar16x32x2(p1, InterleaveLow, p3);
+                        var hi13 = Avx512F.PermuteVar16x32x2(p1, InterleaveHigh, p3);
+                        var y0v = Avx512F.PermuteVar16x32x2(lo02, InterleaveLow, lo13);
+                        var y1v = Avx512F.PermuteVar16x32x2(lo02, InterleaveHigh, lo13);
+                        var y2v = Avx512F.PermuteVar16x32x2(hi02, InterleaveLow, hi13);
+                        var y3v = Avx512F.PermuteVar16x32x2(hi02, InterleaveHigh, hi13);
+                        float* d = dst + (4 * tx);
+                        int left = ow - (4 * tx);
+                        if (left >= 64)
+                        {
+                            y0v.Store(d);
+                            y1v.Store(d + 16);
+                            y2v.Store(d + 32);
+                            y3v.Store(d + 48);
+                        }
+                        else
+                        {
+                            var n = Vector512.Create((float)left);
+                            Avx512F.MaskStore(d, Vector512.LessThan(Lanes, n), y0v);
+                            Avx512F.MaskStore(d + 16, Vector512.LessThan(Lanes + Sixteen, n), y1v);
+                            Avx512F.MaskStore(d + 32, Vector512.LessThan(Lanes + (2 * Sixteen), n), y2v);
+                            Avx512F.MaskStore(d + 48, Vector512.LessThan(Lanes + (3 * Sixteen), n), y3v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static readonly Vector512<float> Lanes = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    private static readonly Vector512<float> Sixteen = Vector512.Create(16f);
+
+    /// <summary><see cref="AT"/> on sixteen lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AT512(Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3, Vector512<float> m4, Vector512<float> m5, float* y, long ys, Vector512<float> add, ActivationKind kind, Vector512<float> ap, Vector512<float> aq)
+    {
+        var a = m1 + m2;
+        var b = m1 - m2;
+        var c = m3 + m4;
+        var e = m3 - m4;
+        var y0 = m0 + a + c + add;
+        var y1 = b + (e * 2f) + add;
+        var y2 = a + (c * 4f) + add;
+        var y3 = b + (e * 8f) + m5 + add;
+        if (kind != ActivationKind.None)
+        {
+            y0 = FusedActivation.Apply(y0, kind, ap, aq);
+            y1 = FusedActivation.Apply(y1, kind, ap, aq);
+            y2 = FusedActivation.Apply(y2, kind, ap, aq);
+            y3 = FusedActivation.Apply(y3, kind, ap, aq);
+        }
+
+        y0.Store(y);
+        y1.Store(y + ys);
+        y2.Store(y + (2 * ys));
+        y3.Store(y + (3 * ys));
     }
 
     private static readonly Vector512<int> Even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
