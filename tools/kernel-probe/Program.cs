@@ -294,8 +294,8 @@ internal static unsafe class Program
         if (what is "winophase")
         {
             // Winograd phases and the direct alternatives on the shapes of ResNet-18, SqueezeNet 1.1, Tiny Darknet and VGG-16.
-            string only = args.Length > 2 ? args[2] : "";
-            foreach (int threads in new[] { 1, 2 })
+            string only = args.Length > 2 && args[2] != "all" ? args[2] : "";
+            foreach (int threads in args.Length > 3 ? new[] { int.Parse(args[3]) } : new[] { 1, 2 })
             {
                 foreach (var (cin, cout, hw) in WinoShapes)
                 {
@@ -527,6 +527,7 @@ internal static unsafe class Program
         (16, 64, 55), (32, 128, 27), (48, 192, 13), (64, 256, 13),          // SqueezeNet 1.1 expand3x3
         (16, 128, 56), (32, 256, 28), (64, 512, 14),                        // Tiny Darknet
         (64, 64, 224), (128, 128, 112), (256, 256, 56), (512, 512, 28), (512, 512, 14), // VGG-16
+        (3, 64, 224), (3, 16, 224), (16, 32, 112), (32, 64, 56), (16, 32, 28), (32, 32, 28), (64, 32, 28), (64, 64, 21),   // small C_in / C_out, 7×7 and 6×6 tiles
     ];
 
     private static IKernel Choose(ConvParams p, float* w, int threads, string? choice) => choice switch

@@ -131,21 +131,24 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
     }
 
     /// <summary>
-    /// Whether Winograd beats the im2col SGEMM (measured with tools/kernel-probe, AVX-512, one core, same run):
-    /// from 64 channels up on planes of 28² and more it did (1.5× at 64→64 56², 1.9× at 256→256 56², 1.9× at
-    /// 512→512 28², 1.6× at 128→128 28²); on 14² and smaller it did not pay inside a network: 16 or fewer tiles
-    /// reuse each transformed weight (36·C_in·C_out floats, 4× the kernel) too little, and streaming it from
-    /// memory made ResNet-18's 256→256 14² layers 1.75 ms against 1.2 ms by im2col; at 13² (SqueezeNet) the two
-    /// tie and at 7² Winograd is 3.5× slower. With 32 input channels the im2col SGEMM won inside the networks
-    /// (SqueezeNet 32→128 27²: 0.28–0.33 ms against 0.38–0.50; Tiny Darknet 32→256 28²: 0.51 against 0.55):
-    /// too few channels per transformed tile. So: ≥ 64 input and ≥ 32 output channels and ≥ 36 tiles (output
-    /// ≥ 21×21-ish).
+    /// Whether Winograd beats the direct kernels (ConvRowTile, ConvDirectSmallK, the im2col SGEMM) inside the networks.
+    /// Measured after the 16-tile transforms (AVX-512; <c>nativecnn bench --forward-only</c>, per-layer medians, builds
+    /// alternated in the same minutes; ms at 1 | 2 threads): ResNet-18 64→64 56² 0.68 | 0.36 against 0.98 | 0.51;
+    /// 256→256 14² (16 tiles) 0.74 | 0.41 against 0.90 | 0.46. Not worth it inside the networks although faster on hot
+    /// caches in <c>tools/kernel-probe winophase</c>: 64→256 13² (16 tiles) 0.25 against 0.21, 64→512 14² 0.47 against
+    /// 0.46 (each transformed weight, 36·C_in·C_out floats = 4× the kernel, serves only 16 tiles; the GEMM's K is short);
+    /// from fewer than 64 input channels: 16→64 55² 0.28 | 0.34 against 0.24 | 0.17 (ConvDirectSmallK), 16→32 112²
+    /// 0.67 against 0.43, 16→128 56² 0.61–0.63 against 0.48, 32→128 27² 0.22 | 0.27 against 0.22 | 0.16, 32→256 28²
+    /// 0.45 | 0.44 against 0.47 | 0.44 (M = C_out·36·tiles floats, 2.25× the output, makes them memory bound; the
+    /// two-thread numbers in a slow cross-core period, see tools/core-to-core, where the three phase rounds hurt).
+    /// So: ≥ 64 input and ≥ 32 output channels with ≥ 36 tiles (output ≥ 21×21-ish), or ≥ 256 input channels with ≥ 16
+    /// tiles (output ≥ 13×13).
     /// </summary>
     public static bool Worthwhile(ConvParams p)
     {
         var g = p.Window;
         long tiles = (long)((g.Output[1] + 3) / 4) * ((g.Output[2] + 3) / 4);
-        return Supports(p) && p.InChannels >= 64 && p.OutChannels >= 32 && tiles >= 36;
+        return Supports(p) && p.OutChannels >= 32 && ((p.InChannels >= 64 && tiles >= 36) || (p.InChannels >= 256 && tiles >= 16));
     }
 
     public void Run(KernelArgs args)
