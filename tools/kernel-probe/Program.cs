@@ -291,6 +291,25 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "winophase")
+        {
+            // Winograd phases and the direct alternatives on the shapes of ResNet-18, SqueezeNet 1.1, Tiny Darknet and VGG-16.
+            string only = args.Length > 2 && args[2] != "all" ? args[2] : "";
+            foreach (int threads in args.Length > 3 ? new[] { int.Parse(args[3]) } : new[] { 1, 2 })
+            {
+                foreach (var (cin, cout, hw) in WinoShapes)
+                {
+                    if (only != "" && only != $"{cin}-{cout}-{hw}")
+                    {
+                        continue;
+                    }
+
+                    Conv(cin, cout, hw, 3, threads, reps, "3x3", "winograd");
+                    Conv(cin, cout, hw, 3, threads, reps, "3x3", "direct");
+                }
+            }
+        }
+
         if (what is "conv" or "all")
         {
             foreach (var (cin, cout, hw, k, label) in new[] { (256, 256, 56, 3, "VGG conv3_x"), (64, 64, 224, 3, "VGG conv1_2"), (512, 512, 28, 3, "VGG conv4_x"), (512, 512, 14, 3, "VGG conv5_x"), (128, 128, 28, 3, "ResNet 3x3 @28"), (256, 256, 14, 3, "ResNet 3x3 @14"), (256, 64, 56, 1, "ResNet 1x1 256->64"), (64, 256, 56, 1, "ResNet 1x1 64->256"), (1024, 512, 14, 1, "ResNet 1x1 1024->512") })
@@ -501,8 +520,19 @@ internal static unsafe class Program
         }
     }
 
+    /// <summary>3×3 stride-1 pad-1 shapes (C_in, C_out, H = W) of the four benchmark models.</summary>
+    private static readonly (int, int, int)[] WinoShapes =
+    [
+        (64, 64, 56), (128, 128, 28), (256, 256, 14),                      // ResNet-18 layer1-3
+        (16, 64, 55), (32, 128, 27), (48, 192, 13), (64, 256, 13),          // SqueezeNet 1.1 expand3x3
+        (16, 128, 56), (32, 256, 28), (64, 512, 14),                        // Tiny Darknet
+        (64, 64, 224), (128, 128, 112), (256, 256, 56), (512, 512, 28), (512, 512, 14), // VGG-16
+        (3, 64, 224), (3, 16, 224), (16, 32, 112), (32, 64, 56), (16, 32, 28), (32, 32, 28), (64, 32, 28), (64, 64, 21),   // small C_in / C_out, 7×7 and 6×6 tiles
+    ];
+
     private static IKernel Choose(ConvParams p, float* w, int threads, string? choice) => choice switch
     {
+        "direct" => ConvDirectSmallK.Supports(p) ? new ConvDirectSmallK(p, w, threads) : ConvRowTile.Worthwhile(p) ? new ConvRowTile(p, w, threads) : new ConvSgemm(p, w, KernelIsaSupport.Best, threads),
         "winograd" => new ConvWinogradF4x4(p, w, KernelIsaSupport.Best, threads),
         "smallplane" => new ConvSmallPlane(p, w, threads, "SgemmPackedAvx512_14x32"),
         "rowtile" => new ConvRowTile(p, w, threads),

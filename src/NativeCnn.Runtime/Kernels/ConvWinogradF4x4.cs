@@ -28,6 +28,10 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
     private readonly WorkQueue _inputQueue, _gemmQueue, _outputQueue;
     private readonly int _threads;
     private readonly int _phaseLength;               // row length of the per-tile-row scratch (tiles + 1, rounded up)
+    private readonly int _band;                      // tile rows per input-transform band (≈ 256 tiles)
+    private readonly long _qStride;                  // one column-phase plane of a band: (band + 1) tile rows, + 16 for the vector overrun
+    private readonly long _oStride;                  // one output phase plane of a band (AVX-512 output transform)
+    private readonly int _rowBuffer;                 // one zero-padded input row, 16 tiles per vector plus the next tile
     private readonly long _inputScratchPerWorker, _outputScratchPerWorker;
     private readonly ScratchFloats _inputScratch, _outputScratch;
     private float* _x, _y, _b;
@@ -82,10 +86,14 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
         }
 
         _v = ScratchFloats.Reserve((long)Points * cin * _tiles);
-        _m = ScratchFloats.Reserve(((long)Points * cout * _tiles) + 8);        // vector loads run up to 7 floats past the last tile
+        _m = ScratchFloats.Reserve(((long)Points * cout * _tiles) + 16);       // vector loads run up to 15 floats past the last tile
         _phaseLength = ((_tilesW + 8) / 8 * 8) + 8;                         // ≥ tiles + 1, whole vectors, +8 for the j + 1 loads
-        _inputScratchPerWorker = ((24 + 24 + 36) * _phaseLength) + 16;
-        _outputScratchPerWorker = (4 * 6 * 8) + (16 * _phaseLength) + 16;
+        _band = Math.Max(1, Math.Min(_tilesH, 256 / _tilesW));
+        _qStride = ((((_band + 1) * _tilesW) + 15) & ~15) + 16;
+        _rowBuffer = (4 * ((_tilesW + 15) & ~15)) + 16;
+        _inputScratchPerWorker = _rowBuffer + (24 * _qStride) + (2 * Points * 16) + 16;
+        _oStride = (((_band * _tilesW) + 15) & ~15) + 16;
+        _outputScratchPerWorker = Math.Max((4 * 6 * 8) + (16 * _phaseLength), (4 * 6 * 16) + (16 * _oStride)) + 16;
         _inputScratch = ScratchFloats.Reserve(_inputScratchPerWorker * _threads);
         _outputScratch = ScratchFloats.Reserve(_outputScratchPerWorker * _threads);
         _inputQueue = new WorkQueue(InputTransform);
@@ -123,21 +131,24 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
     }
 
     /// <summary>
-    /// Whether Winograd beats the im2col SGEMM (measured with tools/kernel-probe, AVX-512, one core, same run):
-    /// from 64 channels up on planes of 28² and more it did (1.5× at 64→64 56², 1.9× at 256→256 56², 1.9× at
-    /// 512→512 28², 1.6× at 128→128 28²); on 14² and smaller it did not pay inside a network: 16 or fewer tiles
-    /// reuse each transformed weight (36·C_in·C_out floats, 4× the kernel) too little, and streaming it from
-    /// memory made ResNet-18's 256→256 14² layers 1.75 ms against 1.2 ms by im2col; at 13² (SqueezeNet) the two
-    /// tie and at 7² Winograd is 3.5× slower. With 32 input channels the im2col SGEMM won inside the networks
-    /// (SqueezeNet 32→128 27²: 0.28–0.33 ms against 0.38–0.50; Tiny Darknet 32→256 28²: 0.51 against 0.55):
-    /// too few channels per transformed tile. So: ≥ 64 input and ≥ 32 output channels and ≥ 36 tiles (output
-    /// ≥ 21×21-ish).
+    /// Whether Winograd beats the direct kernels (ConvRowTile, ConvDirectSmallK, the im2col SGEMM) inside the networks.
+    /// Measured after the 16-tile transforms (AVX-512; <c>nativecnn bench --forward-only</c>, per-layer medians, builds
+    /// alternated in the same minutes; ms at 1 | 2 threads): ResNet-18 64→64 56² 0.68 | 0.36 against 0.98 | 0.51;
+    /// 256→256 14² (16 tiles) 0.74 | 0.41 against 0.90 | 0.46. Not worth it inside the networks although faster on hot
+    /// caches in <c>tools/kernel-probe winophase</c>: 64→256 13² (16 tiles) 0.25 against 0.21, 64→512 14² 0.47 against
+    /// 0.46 (each transformed weight, 36·C_in·C_out floats = 4× the kernel, serves only 16 tiles; the GEMM's K is short);
+    /// from fewer than 64 input channels: 16→64 55² 0.28 | 0.34 against 0.24 | 0.17 (ConvDirectSmallK), 16→32 112²
+    /// 0.67 against 0.43, 16→128 56² 0.61–0.63 against 0.48, 32→128 27² 0.22 | 0.27 against 0.22 | 0.16, 32→256 28²
+    /// 0.45 | 0.44 against 0.47 | 0.44 (M = C_out·36·tiles floats, 2.25× the output, makes them memory bound; the
+    /// two-thread numbers in a slow cross-core period, see tools/core-to-core, where the three phase rounds hurt).
+    /// So: ≥ 64 input and ≥ 32 output channels with ≥ 36 tiles (output ≥ 21×21-ish), or ≥ 256 input channels with ≥ 16
+    /// tiles (output ≥ 13×13).
     /// </summary>
     public static bool Worthwhile(ConvParams p)
     {
         var g = p.Window;
         long tiles = (long)((g.Output[1] + 3) / 4) * ((g.Output[2] + 3) / 4);
-        return Supports(p) && p.InChannels >= 64 && p.OutChannels >= 32 && tiles >= 36;
+        return Supports(p) && p.OutChannels >= 32 && ((p.InChannels >= 64 && tiles >= 36) || (p.InChannels >= 256 && tiles >= 16));
     }
 
     public void Run(KernelArgs args)
@@ -177,94 +188,148 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
             _m.Pointer + ((long)xi * _tiles), Points * _tiles);
 
     /// <summary>
-    /// <c>V[ci, ξ, t] = (Bᵀ d B)[ξ]</c> for every tile t of input channel ci, one row of tiles at a time and eight
-    /// tiles per vector: the six input rows are split by column phase (<c>P[r, c, j] = X[iy0 + r, 4j + c − padL]</c>,
-    /// c = 0…3, zero outside; columns 4 and 5 of tile j are phases 0 and 1 of tile j + 1), Bᵀ is applied down the
-    /// rows, then across the phases, and each of the 36 results is a contiguous run of tiles.
+    /// <c>V[ci, ξ, t] = (Bᵀ d B)[ξ]</c> for every tile t of input channel ci, sixteen tiles per vector (eight without
+    /// AVX-512) whatever the tile-row length, a band of tile rows at a time (its scratch stays in L1). Each padded
+    /// input row (zero outside the plane) is split into six column phases <c>Q[r mod 4, c, ⌊r/4⌋, tx] = X[4ty + r − padT,
+    /// 4tx + c − padL]</c> (c = 4, 5 are phases 0, 1 of the next tile) stored with the tile row stride: the 6×6 patch
+    /// point (r, c) of the tiles t … t + 15 is then one contiguous load <c>Q[r mod 4, c] + t + ⌊r/4⌋·tilesW</c>, and each of
+    /// the 36 results is a contiguous run of V. Bᵀ is applied down the rows, then across (the same operations, in the
+    /// same order, as the row-at-a-time version it replaced).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void InputTransform(int ci, int worker)
     {
         var g = _p.Window;
         int h = g.Input[1], w = g.Input[2], padT = g.PadsBegin[1], padL = g.PadsBegin[2];
-        int tw = _tilesW, q = _phaseLength;
+        int tw = _tilesW, tiles = _tiles;
+        long qs = _qStride;
         float* plane = _x + ((long)ci * g.InputSize);
-        float* v = _v.Pointer + ((long)ci * Points * _tiles);
-        float* ph = _inputScratch.Pointer + ((long)worker * _inputScratchPerWorker);   // (6 rows, 4 phases, q)
-        float* tph = ph + (24 * q);                                                     // Bᵀ down the rows, same shape
-        float* res = tph + (24 * q);                                                    // (36, q)
-        for (int ty = 0; ty < _tilesH; ty++)
+        float* v = _v.Pointer + ((long)ci * Points * tiles);
+        float* rb = _inputScratch.Pointer + ((long)worker * _inputScratchPerWorker);   // one padded input row
+        float* qp = rb + _rowBuffer;                                                    // 24 phase planes of a band
+        float* tmp = qp + (24 * qs);                                                    // (6, 6, 16): Bᵀ down the rows
+        float* tail = tmp + (Points * 16);                                              // (36, 16): the last partial vector
+        bool wide = Avx512F.IsSupported;
+        int vl = wide ? 16 : 8;
+        Floats.Clear(rb, _rowBuffer);
+        for (int ty0 = 0; ty0 < _tilesH; ty0 += _band)
         {
-            int iy0 = (ty * 4) - padT;
-            for (int r = 0; r < 6; r++)
+            int rowsT = Math.Min(_band, _tilesH - ty0);
+            for (int py = 0; py < 4 * (rowsT + 1); py++)
             {
-                int iy = iy0 + r;
-                float* dst = ph + (r * 4 * q);
+                int rp = py & 3, tyl = py >> 2;
+                if (rp >= 2 && tyl == rowsT)
+                {
+                    continue;                        // below the band only its tiles' rows 4 and 5 (phases 0 and 1) are read
+                }
+
+                int iy = (ty0 * 4) + py - padT;
+                float* dst = qp + (rp * 6 * qs) + (tyl * tw);
                 if ((uint)iy >= (uint)h)
                 {
-                    Floats.Clear(dst, 4 * q);
+                    for (int c = 0; c < 6; c++)
+                    {
+                        Floats.Clear(dst + (c * qs), tw);
+                    }
+
                     continue;
                 }
 
-                float* row = plane + ((long)iy * w);
-                int j = 0;
-                if (Avx512F.IsSupported)
+                Floats.Copy(plane + ((long)iy * w), rb + padL, w);
+                if (wide)
                 {
-                    // Sixteen tiles' columns (64 floats) at once, split into the four phases by two rounds of permutes.
-                    for (; j < q && (4 * j) - padL < 0; j++)
+                    SplitPhases512(rb, dst, tw, qs);
+                }
+                else
+                {
+                    for (int tx = 0; tx < tw; tx++)
                     {
-                        PhasesScalar(row, w, (4 * j) - padL, dst + j, q);
-                    }
-
-                    for (; j + 16 <= q && (4 * j) - padL + 64 <= w; j += 16)
-                    {
-                        float* sp = row + ((4 * j) - padL);
-                        var v0 = Vector512.Load(sp);
-                        var v1 = Vector512.Load(sp + 16);
-                        var v2 = Vector512.Load(sp + 32);
-                        var v3 = Vector512.Load(sp + 48);
-                        var e01 = Avx512F.PermuteVar16x32x2(v0, Even, v1);
-                        var o01 = Avx512F.PermuteVar16x32x2(v0, Odd, v1);
-                        var e23 = Avx512F.PermuteVar16x32x2(v2, Even, v3);
-                        var o23 = Avx512F.PermuteVar16x32x2(v2, Odd, v3);
-                        Avx512F.PermuteVar16x32x2(e01, Even, e23).Store(dst + j);
-                        Avx512F.PermuteVar16x32x2(o01, Even, o23).Store(dst + q + j);
-                        Avx512F.PermuteVar16x32x2(e01, Odd, e23).Store(dst + (2 * q) + j);
-                        Avx512F.PermuteVar16x32x2(o01, Odd, o23).Store(dst + (3 * q) + j);
+                        for (int c = 0; c < 6; c++)
+                        {
+                            dst[(c * qs) + tx] = rb[(4 * tx) + c];
+                        }
                     }
                 }
+            }
 
-                for (; j < q; j++)
+            int t0 = ty0 * tw, t1 = t0 + (rowsT * tw);
+            for (int t = t0; t < t1; t += vl)
+            {
+                float* d = qp + (t - t0);
+                bool partial = t + vl > tiles;       // stores past t1 inside V land on the next band's tiles, written later
+                float* dst = partial ? tail : v + t;
+                long ds = partial ? 16 : tiles;
+                if (wide)
                 {
-                    PhasesScalar(row, w, (4 * j) - padL, dst + j, q);
+                    for (int c = 0; c < 6; c++)
+                    {
+                        float* s = d + (c * qs);
+                        BT512(Vector512.Load(s), Vector512.Load(s + (6 * qs)), Vector512.Load(s + (12 * qs)), Vector512.Load(s + (18 * qs)),
+                            Vector512.Load(s + tw), Vector512.Load(s + (6 * qs) + tw), tmp + (c * 16), 6 * 16);
+                    }
+
+                    for (int i = 0; i < 6; i++)
+                    {
+                        float* s = tmp + (i * 6 * 16);
+                        BT512(Vector512.Load(s), Vector512.Load(s + 16), Vector512.Load(s + 32), Vector512.Load(s + 48),
+                            Vector512.Load(s + 64), Vector512.Load(s + 80), dst + (i * 6 * ds), ds);
+                    }
+                }
+                else
+                {
+                    for (int c = 0; c < 6; c++)
+                    {
+                        float* s = d + (c * qs);
+                        BT(Vector256.Load(s), Vector256.Load(s + (6 * qs)), Vector256.Load(s + (12 * qs)), Vector256.Load(s + (18 * qs)),
+                            Vector256.Load(s + tw), Vector256.Load(s + (6 * qs) + tw), tmp + (c * 16), 6 * 16);
+                    }
+
+                    for (int i = 0; i < 6; i++)
+                    {
+                        float* s = tmp + (i * 6 * 16);
+                        BT(Vector256.Load(s), Vector256.Load(s + 16), Vector256.Load(s + 32), Vector256.Load(s + 48),
+                            Vector256.Load(s + 64), Vector256.Load(s + 80), dst + (i * 6 * ds), ds);
+                    }
+                }
+
+                if (partial)
+                {
+                    for (int xi = 0; xi < Points; xi++)
+                    {
+                        Floats.Copy(tail + (xi * 16), v + ((long)xi * tiles) + t, tiles - t);
+                    }
                 }
             }
+        }
+    }
 
-            for (int c = 0; c < 4; c++)
-            {
-                for (int j = 0; j < q; j += 8)
-                {
-                    float* src = ph + (c * q) + j;
-                    long rs = 4 * q;
-                    BT(Vector256.Load(src), Vector256.Load(src + rs), Vector256.Load(src + (2 * rs)), Vector256.Load(src + (3 * rs)),
-                        Vector256.Load(src + (4 * rs)), Vector256.Load(src + (5 * rs)), tph + (c * q) + j, rs);
-                }
-            }
-
-            for (int r = 0; r < 6; r++)
-            {
-                float* src = tph + (r * 4 * q);
-                for (int j = 0; j < tw; j += 8)
-                {
-                    BT(Vector256.Load(src + j), Vector256.Load(src + q + j), Vector256.Load(src + (2 * q) + j), Vector256.Load(src + (3 * q) + j),
-                        Vector256.Load(src + j + 1), Vector256.Load(src + q + j + 1), res + (r * 6 * q) + j, q);
-                }
-            }
-
-            for (int xi = 0; xi < Points; xi++)
-            {
-                Floats.Copy(res + (xi * q), v + ((long)xi * _tiles) + (ty * tw), tw);
-            }
+    /// <summary>
+    /// The six column phases of one padded row: <c>dst[c·qs + tx] = rb[4tx + c]</c>, c = 0…5, tx &lt; tw (sixteen tiles
+    /// per step; the stores run up to 15 floats past tw).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SplitPhases512(float* rb, float* dst, int tw, long qs)
+    {
+        for (int j = 0; j < tw; j += 16)
+        {
+            float* sp = rb + (4 * j);
+            var v0 = Vector512.Load(sp);
+            var v1 = Vector512.Load(sp + 16);
+            var v2 = Vector512.Load(sp + 32);
+            var v3 = Vector512.Load(sp + 48);
+            var next = Vector512.Load(sp + 64);
+            var e01 = Avx512F.PermuteVar16x32x2(v0, Even, v1);
+            var o01 = Avx512F.PermuteVar16x32x2(v0, Odd, v1);
+            var e23 = Avx512F.PermuteVar16x32x2(v2, Even, v3);
+            var o23 = Avx512F.PermuteVar16x32x2(v2, Odd, v3);
+            var p0 = Avx512F.PermuteVar16x32x2(e01, Even, e23);
+            var p1 = Avx512F.PermuteVar16x32x2(o01, Even, o23);
+            p0.Store(dst + j);
+            p1.Store(dst + qs + j);
+            Avx512F.PermuteVar16x32x2(e01, Odd, e23).Store(dst + (2 * qs) + j);
+            Avx512F.PermuteVar16x32x2(o01, Odd, o23).Store(dst + (3 * qs) + j);
+            Avx512F.PermuteVar16x32x2(p0, NextTile0, next).Store(dst + (4 * qs) + j);
+            Avx512F.PermuteVar16x32x2(p1, NextTile1, next).Store(dst + (5 * qs) + j);
         }
     }
 
@@ -275,6 +340,12 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OutputTransform(int co, int worker)
     {
+        if (Avx512F.IsSupported)
+        {
+            OutputTransform512(co, worker);
+            return;
+        }
+
         var g = _p.Window;
         int oh = g.Output[1], ow = g.Output[2], tw = _tilesW, q = _phaseLength;
         var bias = Vector256.Create(_b == null ? 0f : _b[co]);
@@ -350,20 +421,128 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
         }
     }
 
-    private static readonly Vector512<int> Even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    private static readonly Vector512<int> Odd = Even + Vector512<int>.One;
-    private static readonly Vector512<int> InterleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    private static readonly Vector512<int> InterleaveHigh = InterleaveLow + Vector512.Create(8);
-
-    /// <summary>The four phases of one tile column group: <c>dst[c·q] = row[ix0 + c]</c>, 0 outside the row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PhasesScalar(float* row, int w, int ix0, float* dst, int q)
+    /// <summary>
+    /// <see cref="OutputTransform"/> with AVX-512: sixteen consecutive tiles per vector whatever the tile-row length,
+    /// a band of tile rows at a time. Aᵀ down the six rows, then across with the bias and the activation, into sixteen
+    /// output phase planes <c>O[a, b, t] = Y[4ty + a, 4tx + b]</c> (same operations, in the same order, as the eight-lane
+    /// path); then each output row interleaves its four phase planes, sixteen tiles (64 columns) per step, the last
+    /// step's stores masked at the right edge.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void OutputTransform512(int co, int worker)
     {
-        for (int c = 0, ix = ix0; c < 4; c++, ix++)
+        var g = _p.Window;
+        int oh = g.Output[1], ow = g.Output[2], tw = _tilesW, tiles = _tiles;
+        long os = _oStride;
+        var bias = Vector512.Create(_b == null ? 0f : _b[co]);
+        var kind = _activation.Kind;
+        var (ap, aq) = _activation.Parameters512;
+        float* plane = _y + ((long)co * g.OutputSize);
+        float* m = _m.Pointer + ((long)co * Points * tiles);
+        float* tmp = _outputScratch.Pointer + ((long)worker * _outputScratchPerWorker);   // (4, 6, 16): Aᵀ down the rows
+        float* o = tmp + (4 * 6 * 16);                                                       // (4, 4, os)
+        for (int ty0 = 0; ty0 < _tilesH; ty0 += _band)
         {
-            dst[c * q] = (uint)ix < (uint)w ? row[ix] : 0f;
+            int rowsT = Math.Min(_band, _tilesH - ty0);
+            int t0 = ty0 * tw, t1 = t0 + (rowsT * tw);
+            for (int t = t0; t < t1; t += 16)
+            {
+                for (int c = 0; c < 6; c++)
+                {
+                    float* src = m + (c * (long)tiles) + t;
+                    long rs = 6L * tiles;
+                    AT512(Vector512.Load(src), Vector512.Load(src + rs), Vector512.Load(src + (2 * rs)), Vector512.Load(src + (3 * rs)),
+                        Vector512.Load(src + (4 * rs)), Vector512.Load(src + (5 * rs)), tmp + (c * 16), 6 * 16, default, ActivationKind.None, default, default);
+                }
+
+                for (int r = 0; r < 4; r++)
+                {
+                    float* src = tmp + (r * 6 * 16);
+                    AT512(Vector512.Load(src), Vector512.Load(src + 16), Vector512.Load(src + 32), Vector512.Load(src + 48),
+                        Vector512.Load(src + 64), Vector512.Load(src + 80), o + (r * 4 * os) + (t - t0), os, bias, kind, ap, aq);
+                }
+            }
+
+            for (int tyl = 0; tyl < rowsT; tyl++)
+            {
+                int y0 = (ty0 + tyl) * 4;
+                int rows = Math.Min(4, oh - y0);
+                for (int r = 0; r < rows; r++)
+                {
+                    float* dst = plane + ((long)(y0 + r) * ow);
+                    float* src = o + (r * 4 * os) + (tyl * tw);
+                    for (int tx = 0; tx < tw; tx += 16)
+                    {
+                        var p0 = Vector512.Load(src + tx);
+                        var p1 = Vector512.Load(src + os + tx);
+                        var p2 = Vector512.Load(src + (2 * os) + tx);
+                        var p3 = Vector512.Load(src + (3 * os) + tx);
+                        var lo02 = Avx512F.PermuteVar16x32x2(p0, InterleaveLow, p2);
+                        var hi02 = Avx512F.PermuteVar16x32x2(p0, InterleaveHigh, p2);
+                        var lo13 = Avx512F.PermuteVar16x32x2(p1, InterleaveLow, p3);
+                        var hi13 = Avx512F.PermuteVar16x32x2(p1, InterleaveHigh, p3);
+                        var y0v = Avx512F.PermuteVar16x32x2(lo02, InterleaveLow, lo13);
+                        var y1v = Avx512F.PermuteVar16x32x2(lo02, InterleaveHigh, lo13);
+                        var y2v = Avx512F.PermuteVar16x32x2(hi02, InterleaveLow, hi13);
+                        var y3v = Avx512F.PermuteVar16x32x2(hi02, InterleaveHigh, hi13);
+                        float* d = dst + (4 * tx);
+                        int left = ow - (4 * tx);
+                        if (left >= 64)
+                        {
+                            y0v.Store(d);
+                            y1v.Store(d + 16);
+                            y2v.Store(d + 32);
+                            y3v.Store(d + 48);
+                        }
+                        else
+                        {
+                            var n = Vector512.Create((float)left);
+                            Avx512F.MaskStore(d, Vector512.LessThan(Lanes, n), y0v);
+                            Avx512F.MaskStore(d + 16, Vector512.LessThan(Lanes + Sixteen, n), y1v);
+                            Avx512F.MaskStore(d + 32, Vector512.LessThan(Lanes + (2 * Sixteen), n), y2v);
+                            Avx512F.MaskStore(d + 48, Vector512.LessThan(Lanes + (3 * Sixteen), n), y3v);
+                        }
+                    }
+                }
+            }
         }
     }
+
+    private static readonly Vector512<float> Lanes = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    private static readonly Vector512<float> Sixteen = Vector512.Create(16f);
+
+    /// <summary><see cref="AT"/> on sixteen lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AT512(Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3, Vector512<float> m4, Vector512<float> m5, float* y, long ys, Vector512<float> add, ActivationKind kind, Vector512<float> ap, Vector512<float> aq)
+    {
+        var a = m1 + m2;
+        var b = m1 - m2;
+        var c = m3 + m4;
+        var e = m3 - m4;
+        var y0 = m0 + a + c + add;
+        var y1 = b + (e * 2f) + add;
+        var y2 = a + (c * 4f) + add;
+        var y3 = b + (e * 8f) + m5 + add;
+        if (kind != ActivationKind.None)
+        {
+            y0 = FusedActivation.Apply(y0, kind, ap, aq);
+            y1 = FusedActivation.Apply(y1, kind, ap, aq);
+            y2 = FusedActivation.Apply(y2, kind, ap, aq);
+            y3 = FusedActivation.Apply(y3, kind, ap, aq);
+        }
+
+        y0.Store(y);
+        y1.Store(y + ys);
+        y2.Store(y + (2 * ys));
+        y3.Store(y + (3 * ys));
+    }
+
+    private static readonly Vector512<int> Even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    private static readonly Vector512<int> Odd = Even + Vector512<int>.One;
+    private static readonly Vector512<int> NextTile0 = Vector512.Create(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+    private static readonly Vector512<int> NextTile1 = Vector512.Create(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17);
+    private static readonly Vector512<int> InterleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    private static readonly Vector512<int> InterleaveHigh = InterleaveLow + Vector512.Create(8);
 
     /// <summary>Bᵀ of F(4×4, 3×3) on six vectors, the results stored at <c>y + i·ys</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -371,6 +550,21 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
     {
         var four = Vector256.Create(4f);
         var five = Vector256.Create(5f);
+        var d42 = d4 - d2;
+        (((four * d0) - (five * d2)) + d4).Store(y);
+        (d3 + d4 - (four * (d1 + d2))).Store(y + ys);
+        ((four * (d1 - d2)) - d3 + d4).Store(y + (2 * ys));
+        (d42 + ((d3 - d1) * 2f)).Store(y + (3 * ys));
+        (d42 + ((d1 - d3) * 2f)).Store(y + (4 * ys));
+        ((four * d1) - (five * d3) + d5).Store(y + (5 * ys));
+    }
+
+    /// <summary><see cref="BT"/> on sixteen lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BT512(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2, Vector512<float> d3, Vector512<float> d4, Vector512<float> d5, float* y, long ys)
+    {
+        var four = Vector512.Create(4f);
+        var five = Vector512.Create(5f);
         var d42 = d4 - d2;
         (((four * d0) - (five * d2)) + d4).Store(y);
         (d3 + d4 - (four * (d1 + d2))).Store(y + ys);

@@ -29,6 +29,7 @@ public unsafe class WinogradTests(ITestOutputHelper output)
         Measure(isa, rng, 20, 16, 4, 6, 2, 2, threads: 3);
         Measure(isa, rng, 32, 16, 9, 70, 1, 1, threads: 2);     // rows wide enough for the 16-tile permute paths
         Measure(isa, rng, 16, 24, 6, 133, 0, 2, threads: 1);    // and their scalar edges on both sides
+        Measure(isa, rng, 16, 16, 70, 66, 1, 1, threads: 2);    // 18 × 17 tiles: two input-transform bands (15 + 3 tile rows)
     }
 
     [Theory]
