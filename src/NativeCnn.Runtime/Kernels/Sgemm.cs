@@ -576,7 +576,23 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
                             Copy(ct, _ldc, tile, nr, rows, cols);
                         }
 
-                        TMicro.Run(kc, ap, bPanel, ldb, tile, nr, start, last ? _epilogue : default);
+                        if (SgemmNarrowAvx512.Takes<TMicro>(cols))
+                        {
+                            // A ragged last column panel: only its 16 or 32 leading columns are computed.
+                            SgemmNarrowAvx512.Run(mr, cols, kc, ap, bPanel, ldb, tile, nr, start);
+                            if (last)
+                            {
+                                for (int r = 0; r < rows; r++)
+                                {
+                                    _epilogue.Apply(tile + (r * nr), cols);
+                                }
+                            }
+                        }
+                        else
+                        {
+                            TMicro.Run(kc, ap, bPanel, ldb, tile, nr, start, last ? _epilogue : default);
+                        }
+
                         Copy(tile, nr, ct, _ldc, rows, cols);
                     }
                 }
