@@ -401,6 +401,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
     private readonly AlignedFloats? _sharedB;       // all of B packed once per call when M is split into chunks
     private readonly int[] _blockPacked;            // per K block of the shared B: 1 once packed (this call)
     private bool _useSharedB;
+    private int _sharedFrom;                        // first column of the shared B packed (the ones before are read in place)
     private int _nextBlock;
     private readonly Action<int> _worker;
     private readonly int _workers;
@@ -458,7 +459,9 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         _ldc = ldc;
         _items.Reset(Partition.Items);
         _nextBlock = 0;
-        _useSharedB = _sharedB is not null && _source.DirectEnd(0, Partition.N, TMicro.NR) < Partition.N;
+        // The panels the source offers in place are read in place; only the rest is packed, once, shared.
+        _sharedFrom = _source.DirectEnd(0, Partition.N, TMicro.NR);
+        _useSharedB = _sharedB is not null && _sharedFrom < Partition.N;
         if (_useSharedB)
         {
             Array.Clear(_blockPacked);
@@ -491,8 +494,8 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
             int block;
             while ((block = Interlocked.Increment(ref _nextBlock) - 1) < blocks)
             {
-                int k0 = block * p.KC;
-                _source.Pack(k0, Math.Min(p.KC, p.K - k0), 0, p.N, nr, _sharedB!.Pointer + ((long)k0 * p.NPanels * nr));
+                int k0 = block * p.KC, kc = Math.Min(p.KC, p.K - k0);
+                _source.Pack(k0, kc, _sharedFrom, p.N, nr, _sharedB!.Pointer + ((long)k0 * p.NPanels * nr) + ((long)_sharedFrom / nr * kc * nr));
                 Volatile.Write(ref _blockPacked[block], 1);
             }
         }
@@ -519,7 +522,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         new Span<float>(zeros, mr).Clear();
 
         // Panels the source offers in place (dense rows, plan-time packed weights) are not copied.
-        int fullEnd = _useSharedB ? n0 : _source.DirectEnd(n0, n1, nr);
+        int fullEnd = _useSharedB ? Math.Clamp(_sharedFrom, n0, n1) : _source.DirectEnd(n0, n1, nr);
         for (int k0 = 0; k0 < p.K; k0 += p.KC)
         {
             int kc = Math.Min(p.KC, p.K - k0);
