@@ -85,6 +85,36 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "pw")
+        {
+            // 1×1 convs of SqueezeNet 1.1, Tiny Darknet, ResNet-18 (strided downsamples): each kernel choice, hot.
+            var shapes = new[]
+            {
+                (64, 16, 55, 1), (16, 64, 55, 1), (128, 32, 27, 1), (32, 128, 27, 1), (256, 48, 13, 1), (384, 48, 13, 1), (48, 192, 13, 1),
+                (384, 64, 13, 1), (512, 64, 13, 1), (64, 256, 13, 1), (512, 1000, 13, 1),
+                (128, 16, 56, 1), (16, 128, 56, 1), (256, 32, 28, 1), (512, 64, 14, 1), (512, 128, 14, 1), (128, 1000, 14, 1),
+                (64, 128, 56, 2), (128, 256, 28, 2), (256, 512, 14, 2), (64, 128, 56, 1), (128, 256, 28, 1), (64, 64, 28, 1),
+            };
+            string[] choices = args.Length > 2 ? args[2].Split(',') : ["default"];
+            int[] threadList = args.Length > 3 ? args[3].Split(',').Select(int.Parse).ToArray() : [1, 2];
+            foreach (int threads in threadList)
+            {
+                foreach (var (cin, cout, hw, stride) in shapes)
+                {
+                    foreach (string choice in choices)
+                    {
+                        try
+                        {
+                            Conv(cin, cout, hw, 1, threads, reps, "pw", choice == "default" ? null : choice, stride);
+                        }
+                        catch (Exception e) when (e is NotSupportedException or ArgumentException)
+                        {
+                        }
+                    }
+                }
+            }
+        }
+
         if (what is "pack")
         {
             int hw = 56, c = 256;
@@ -535,7 +565,9 @@ internal static unsafe class Program
         "direct" => ConvDirectSmallK.Supports(p) ? new ConvDirectSmallK(p, w, threads) : ConvRowTile.Worthwhile(p) ? new ConvRowTile(p, w, threads) : new ConvSgemm(p, w, KernelIsaSupport.Best, threads),
         "winograd" => new ConvWinogradF4x4(p, w, KernelIsaSupport.Best, threads),
         "smallplane" => new ConvSmallPlane(p, w, threads, "SgemmPackedAvx512_14x32"),
-        "rowtile" => new ConvRowTile(p, w, threads),
+        "rowtile" => ConvRowTile.Supports(p) ? new ConvRowTile(p, w, threads) : throw new NotSupportedException(),
+        "sg14" => new ConvSgemm(p, w, KernelIsaSupport.Best, threads, "SgemmPackedAvx512_14x32"),
+        "sg48" => new ConvSgemm(p, w, KernelIsaSupport.Best, threads, "SgemmPackedAvx512_8x48"),
         _ => new ConvSgemm(p, w, KernelIsaSupport.Best, threads),
     };
 
@@ -578,6 +610,8 @@ internal static unsafe class Program
         return t[reps / 2];
     }
 
+    private static readonly int Inner = int.TryParse(Environment.GetEnvironmentVariable("PROBE_INNER"), out int inner) && inner > 0 ? inner : 1;
+
     internal static double Median(int reps, Action run)
     {
         run();
@@ -590,10 +624,14 @@ internal static unsafe class Program
             self.Refresh();
             var c0 = self.TotalProcessorTime;
             long s = Stopwatch.GetTimestamp();
-            run();
-            t[r] = Stopwatch.GetElapsedTime(s).TotalSeconds;
+            for (int i = 0; i < Inner; i++)
+            {
+                run();      // PROBE_INNER=n: n runs back to back (helper threads stay awake), the mean
+            }
+
+            t[r] = Stopwatch.GetElapsedTime(s).TotalSeconds / Inner;
             self.Refresh();
-            c[r] = (self.TotalProcessorTime - c0).TotalSeconds;
+            c[r] = (self.TotalProcessorTime - c0).TotalSeconds / Inner;
         }
 
         Array.Sort(t);

@@ -127,11 +127,24 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     /// <summary>
     /// Where it beat the packed SGEMMs (tools/kernel-probe rowtile, one core and two, same minutes): every window
     /// wider than 1×1 that Winograd and the direct small-K kernel do not take (ResNet-18 layer4 3×3 0.98 → 0.89 ms hot,
-    /// 1.23 → 0.94 ms with the weights coming from memory; the 3×3 stride-2 convs 5–25 % faster). Not the strided
-    /// 1×1s (ResNet's downsample): K = C_in is short, so the scalar transpose into NCHW costs about what the
-    /// im2col SGEMM pads and packs (in ResNet-18 0.077 → 0.083–0.093 ms).
+    /// 1.23 → 0.94 ms with the weights coming from memory; the 3×3 stride-2 convs 5–25 % faster). 1×1 windows only
+    /// when X is read in place (no padding copy) and K = C_in ≥ <see cref="MinPointwiseK"/>: since the vectorized
+    /// transpose into NCHW (tools/kernel-probe pw, hot, GFLOP/s 1 thread / 2 threads) ResNet-18's strided downsamples
+    /// 64→128 @56 s2 188/147 → 214/307, 128→256 @28 s2 186/159 → 241/397, 256→512 @14 s2 126/172 → 245/395 (the
+    /// im2col SGEMM gathered and packed every column), Tiny Darknet's 512→64 @14 208/209 → 253/404, 512→128 @14
+    /// 223/277 → 260/430 (on 14×14 the SGEMM packs all of B, shared by its row chunks). Not with a short K (16→128
+    /// @56: 254 → 145), nor on planes that need the padded copy (13×13, 27×27, 55×55: 30–50 % slower), nor stride-1
+    /// planes larger than <see cref="MaxPointwisePlane"/>, where the SGEMM reads B in place (64→128 @56 295/528 → 230/376).
     /// </summary>
-    public static bool Worthwhile(ConvParams p) => Supports(p) && p.Window.KernelSize > 1;
+    public static bool Worthwhile(ConvParams p) =>
+        Supports(p) && (p.Window.KernelSize > 1 || (ReadsInPlace(p) && p.InChannels >= MinPointwiseK
+            && (p.Window.Strides[1] > 1 || p.Window.Strides[2] > 1 || p.Window.OutputSize <= MaxPointwisePlane)));
+
+    /// <summary>Largest output plane of a stride-1 1×1 conv taken (14×14).</summary>
+    public const int MaxPointwisePlane = 196;
+
+    /// <summary>Smallest C_in of a 1×1 conv taken (a shorter K leaves the per-tile Yᵀ store and transpose dominant).</summary>
+    public const int MinPointwiseK = 64;
 
     /// <summary>No padding and whole tiles: X is read in place (every read lies inside its plane).</summary>
     public static bool ReadsInPlace(ConvParams p)

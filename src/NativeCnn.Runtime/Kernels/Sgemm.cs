@@ -410,6 +410,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
     private readonly ScratchFloats? _sharedB;      // all of B packed once per call when M is split into chunks
     private readonly int[] _blockPacked;            // per K block of the shared B: 1 once packed (this call)
     private bool _useSharedB;
+    private int _sharedFrom;                        // first column of the shared B packed (the ones before are read in place)
     private int _nextBlock;
     private readonly Action<int> _worker;
     private readonly int _workers;
@@ -467,7 +468,9 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         _ldc = ldc;
         _items.Reset(Partition.Items);
         _nextBlock = 0;
-        _useSharedB = _sharedB is not null && _source.DirectEnd(0, Partition.N, TMicro.NR) < Partition.N;
+        // The panels the source offers in place are read in place; only the rest is packed, once, shared.
+        _sharedFrom = _source.DirectEnd(0, Partition.N, TMicro.NR);
+        _useSharedB = _sharedB is not null && _sharedFrom < Partition.N;
         if (_useSharedB)
         {
             Array.Clear(_blockPacked);
@@ -500,8 +503,8 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
             int block;
             while ((block = Interlocked.Increment(ref _nextBlock) - 1) < blocks)
             {
-                int k0 = block * p.KC;
-                _source.Pack(k0, Math.Min(p.KC, p.K - k0), 0, p.N, nr, _sharedB!.Pointer + ((long)k0 * p.NPanels * nr));
+                int k0 = block * p.KC, kc = Math.Min(p.KC, p.K - k0);
+                _source.Pack(k0, kc, _sharedFrom, p.N, nr, _sharedB!.Pointer + ((long)k0 * p.NPanels * nr) + ((long)_sharedFrom / nr * kc * nr));
                 Volatile.Write(ref _blockPacked[block], 1);
             }
         }
@@ -529,7 +532,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         new Span<float>(zeros, mr).Clear();
 
         // Panels the source offers in place (dense rows, plan-time packed weights) are not copied.
-        int fullEnd = _useSharedB ? n0 : _source.DirectEnd(n0, n1, nr);
+        int fullEnd = _useSharedB ? Math.Clamp(_sharedFrom, n0, n1) : _source.DirectEnd(n0, n1, nr);
         for (int k0 = 0; k0 < p.K; k0 += p.KC)
         {
             int kc = Math.Min(p.KC, p.K - k0);
@@ -586,7 +589,23 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
                             Copy(ct, _ldc, tile, nr, rows, cols);
                         }
 
-                        TMicro.Run(kc, ap, bPanel, ldb, tile, nr, start, last ? _epilogue : default);
+                        if (SgemmNarrowAvx512.Takes<TMicro>(cols))
+                        {
+                            // A ragged last column panel: only its 16 or 32 leading columns are computed.
+                            SgemmNarrowAvx512.Run(mr, cols, kc, ap, bPanel, ldb, tile, nr, start);
+                            if (last)
+                            {
+                                for (int r = 0; r < rows; r++)
+                                {
+                                    _epilogue.Apply(tile + (r * nr), cols);
+                                }
+                            }
+                        }
+                        else
+                        {
+                            TMicro.Run(kc, ap, bPanel, ldb, tile, nr, start, last ? _epilogue : default);
+                        }
+
                         Copy(tile, nr, ct, _ldc, rows, cols);
                     }
                 }

@@ -210,6 +210,13 @@ public unsafe class ConvKernelTests
         CheckRowTile(rng, 1, 40, 128, 14, 14, 1, 2, 0, 0, 1, 2);    // 1×1 stride 2, read in place (OW = 7; the plan keeps these on the im2col SGEMM)
         CheckRowTile(rng, 1, 20, 64, 30, 29, 3, 2, 0, 0, 1, 1);     // stride 2 unpadded, read in place (OW = 14), 14 rows
         CheckRowTile(rng, 1, 16, 64, 31, 33, 3, 1, 1, 1, 1, 2);     // 31×33 plane: 5 tiles per row, the last 5 wide; several tiles per item
+        CheckRowTile(rng, 1, 70, 128, 14, 14, 1, 1, 0, 0, 1, 2);    // 1×1 stride 1 on 14×14 (Tiny Darknet-like), in place
+        CheckRowTile(rng, 1, 130, 64, 28, 27, 1, 2, 0, 0, 1, 1);    // 1×1 stride 2, odd width (OW = 14), K: a 2-long last block
+        Assert.True(ConvRowTile.Worthwhile(Params(1, 64, 128, 56, 56, 1, 2, 0, 0, 1, 1)));   // ResNet downsample
+        Assert.True(ConvRowTile.Worthwhile(Params(1, 512, 64, 14, 14, 1, 1, 0, 0, 1, 1)));   // small plane
+        Assert.False(ConvRowTile.Worthwhile(Params(1, 64, 128, 56, 56, 1, 1, 0, 0, 1, 1)));  // large plane: the SGEMM reads B in place
+        Assert.False(ConvRowTile.Worthwhile(Params(1, 16, 128, 14, 14, 1, 1, 0, 0, 1, 1)));  // short K
+        Assert.False(ConvRowTile.Worthwhile(Params(1, 512, 64, 13, 13, 1, 1, 0, 0, 1, 1)));  // 13×13: needs the padded copy
         Assert.False(ConvRowTile.Supports(Params(1, 16, 96, 14, 14, 3, 1, 1, 1, 1, 1)));  // C_out not a multiple of 64
         Assert.False(ConvRowTile.Supports(Params(1, 16, 64, 21, 21, 3, 3, 1, 1, 1, 1)));  // stride 3
     }
