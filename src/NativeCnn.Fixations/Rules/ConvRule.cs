@@ -24,6 +24,7 @@ namespace NativeCnn.Fixations.Rules;
 [FixationRule(OpKind.Conv)]
 internal sealed unsafe class ConvRule : FixationRule
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backtrack(RuleContext ctx)
     {
         var x = ctx.Input(0);
@@ -105,6 +106,7 @@ internal sealed unsafe class ConvRule : FixationRule
 
         // C[q, cl] for the block's fixations, channels split into fixed ranges over threads (or fixations, when a group
         // has few channels); each C[q, cl] is written by exactly one worker, so the result does not depend on the count.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Contributions(int q0, int count)
         {
             long work = (long)count * cpg * kh * kw;
@@ -314,6 +316,7 @@ internal sealed unsafe class ConvRule : FixationRule
         }
 
         // The input fixation of output fixation e, given its contributions.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         long Choose(in Geo e, ReadOnlySpan<double> contrib)
         {
             int n = e.N, co = e.Co, g = e.G, oy = e.Oy, ox = e.Ox;
