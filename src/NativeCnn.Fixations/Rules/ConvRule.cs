@@ -157,6 +157,7 @@ internal sealed unsafe class ConvRule : FixationRule
                 int pl = (int)plane;
                 var xIdx = Vector256.Create(0, pl, 2 * pl, 3 * pl, 4 * pl, 5 * pl, 6 * pl, 7 * pl);
                 var wIdx = Vector256.Create(0, kk, 2 * kk, 3 * kk, 4 * kk, 5 * kk, 6 * kk, 7 * kk);
+                bool rows4 = kwl <= 4;
                 for (; cl + 8 <= cl1; cl += 8)
                 {
                     bool ahead = cl + 16 <= cl1;
@@ -189,6 +190,47 @@ internal sealed unsafe class ConvRule : FixationRule
                         }
 
                         var sum = Vector512<double>.Zero;
+                        if (rows4)
+                        {
+                            // Rows of at most 4 taps: each channel's row is one masked load (no read past the row's
+                            // taps), the eight rows transposed in registers to one vector per tap; the same products and
+                            // additions as the gathers below.
+                            int len = kx1 - kx0;
+                            var mask = Vector128.GreaterThan(Vector128.Create(len), Vector128.Create(0, 1, 2, 3)).AsSingle();
+                            for (int ky = ky0; ky < ky1; ky++)
+                            {
+                                float* xr = xc + ((ky - ky0) * rowStep) + kx0;
+                                float* wr = wc + (ky * kwl) + kx0;
+                                Transpose8x4(xr, plane, mask, out var x0, out var x1, out var x2, out var x3);
+                                Transpose8x4(wr, kk, mask, out var w0, out var w1, out var w2, out var w3);
+                                var rs = Vector512<double>.Zero;
+                                if (len > 0)
+                                {
+                                    rs += Avx512F.ConvertToVector512Double(x0) * Avx512F.ConvertToVector512Double(w0);
+                                }
+
+                                if (len > 1)
+                                {
+                                    rs += Avx512F.ConvertToVector512Double(x1) * Avx512F.ConvertToVector512Double(w1);
+                                }
+
+                                if (len > 2)
+                                {
+                                    rs += Avx512F.ConvertToVector512Double(x2) * Avx512F.ConvertToVector512Double(w2);
+                                }
+
+                                if (len > 3)
+                                {
+                                    rs += Avx512F.ConvertToVector512Double(x3) * Avx512F.ConvertToVector512Double(w3);
+                                }
+
+                                sum += rs;
+                            }
+
+                            sum.CopyTo(con, ((q - q0) * cpgl) + cl);
+                            continue;
+                        }
+
                         for (int ky = ky0; ky < ky1; ky++)
                         {
                             float* xr = xc + ((ky - ky0) * rowStep);
@@ -313,6 +355,24 @@ internal sealed unsafe class ConvRule : FixationRule
 
                 return sum;
             }
+        }
+
+        // Rows p, p + stride, … p + 7·stride (the first 'mask' lanes of each) as four vectors, one per tap, lanes = rows.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Transpose8x4(float* p, long stride, Vector128<float> mask, out Vector256<float> k0, out Vector256<float> k1, out Vector256<float> k2, out Vector256<float> k3)
+        {
+            var a0 = Vector256.Create(Avx.MaskLoad(p, mask), Avx.MaskLoad(p + (4 * stride), mask));
+            var a1 = Vector256.Create(Avx.MaskLoad(p + stride, mask), Avx.MaskLoad(p + (5 * stride), mask));
+            var a2 = Vector256.Create(Avx.MaskLoad(p + (2 * stride), mask), Avx.MaskLoad(p + (6 * stride), mask));
+            var a3 = Vector256.Create(Avx.MaskLoad(p + (3 * stride), mask), Avx.MaskLoad(p + (7 * stride), mask));
+            var t0 = Avx.UnpackLow(a0, a1);
+            var t1 = Avx.UnpackLow(a2, a3);
+            var t2 = Avx.UnpackHigh(a0, a1);
+            var t3 = Avx.UnpackHigh(a2, a3);
+            k0 = Avx.Shuffle(t0, t1, 0x44);
+            k1 = Avx.Shuffle(t0, t1, 0xEE);
+            k2 = Avx.Shuffle(t2, t3, 0x44);
+            k3 = Avx.Shuffle(t2, t3, 0xEE);
         }
 
         // The input fixation of output fixation e, given its contributions.
