@@ -158,6 +158,32 @@ internal sealed unsafe class ConvRule : FixationRule
                 var xIdx = Vector256.Create(0, pl, 2 * pl, 3 * pl, 4 * pl, 5 * pl, 6 * pl, 7 * pl);
                 var wIdx = Vector256.Create(0, kk, 2 * kk, 3 * kk, 4 * kk, 5 * kk, 6 * kk, 7 * kk);
                 bool rows4 = kwl <= 4;
+                if (cl + 8 <= cl1)
+                {
+                    // The first eight channels' windows and weights, all requested before any is used (the loop below
+                    // prefetches each next eight one pass ahead).
+                    for (int i = i0; i < i1; i++)
+                    {
+                        ref readonly var e = ref ge[ord[i]];
+                        float* wa = wb + e.WBase + ((long)cl * kk);
+                        for (int o = 0; o < 8 * kk; o += 16)
+                        {
+                            Sse.Prefetch0(wa + o);
+                        }
+
+                        Sse.Prefetch0(wa + (8 * kk) - 1);
+                        float* xa = xb + e.XBase + (cl * plane) + e.Kx0;
+                        for (int ky = e.Ky0; ky < e.Ky1; ky++)
+                        {
+                            float* xr = xa + ((ky - e.Ky0) * rowStep);
+                            for (int c = 0; c < 8; c++)
+                            {
+                                Sse.Prefetch0(xr + (c * plane));
+                            }
+                        }
+                    }
+                }
+
                 for (; cl + 8 <= cl1; cl += 8)
                 {
                     bool ahead = cl + 16 <= cl1;
