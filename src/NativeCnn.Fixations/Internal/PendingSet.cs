@@ -6,7 +6,7 @@ namespace NativeCnn.Fixations.Internal;
 /// The fixations sent to one value while its consumers are visited: appended as they come, made a sorted unique
 /// array once when the value's producer is reached. Rules mostly send points in increasing order (a pass-through of
 /// a sorted set, one argmax per sorted output), and then nothing is sorted at all; otherwise the array is sorted and
-/// de-duplicated, also whenever it fills up, so duplicates never take more than the room of the unique points.
+/// de-duplicated, also whenever a large one fills up, so duplicates never take more than the room of the unique points.
 /// Cheaper than a hash set (no hashing per point, no copy before the sort) with the same result.
 /// </summary>
 internal sealed class PendingSet
@@ -14,6 +14,8 @@ internal sealed class PendingSet
     private long[] _items = new long[16];
     private int _count;
     private bool _increasing = true;
+
+    private const int CompactFrom = 4096;
 
     /// <summary>Points held, duplicates included until the next compaction.</summary>
     public int Count => _count;
@@ -57,7 +59,13 @@ internal sealed class PendingSet
 
     private void MakeRoom()
     {
-        Compact();
+        // Small sets just grow (sorting them at every doubling cost more than the room); from 4096 points on, the
+        // duplicates are dropped first, so they never take more than the room of the unique points.
+        if (_items.Length >= CompactFrom)
+        {
+            Compact();
+        }
+
         if (_count * 2 >= _items.Length)
         {
             Array.Resize(ref _items, Math.Max(16, _items.Length * 2));
