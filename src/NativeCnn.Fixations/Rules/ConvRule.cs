@@ -158,6 +158,7 @@ internal sealed unsafe class ConvRule : FixationRule
                 var xIdx = Vector256.Create(0, pl, 2 * pl, 3 * pl, 4 * pl, 5 * pl, 6 * pl, 7 * pl);
                 var wIdx = Vector256.Create(0, kk, 2 * kk, 3 * kk, 4 * kk, 5 * kk, 6 * kk, 7 * kk);
                 bool rows4 = kwl <= 4;
+                bool oneByOne = kk == 1;
                 if (cl + 8 <= cl1)
                 {
                     // The first eight channels' windows and weights, all requested before any is used (the loop below
@@ -216,6 +217,21 @@ internal sealed unsafe class ConvRule : FixationRule
                         }
 
                         var sum = Vector512<double>.Zero;
+                        if (oneByOne)
+                        {
+                            // 1×1: the eight weights are contiguous; the eight inputs one gather.
+                            var rs = Vector512<double>.Zero;
+                            if (ky1 > ky0 && kx1 > kx0)
+                            {
+                                rs += Avx512F.ConvertToVector512Double(Avx2.GatherVector256(xc + kx0, xIdx, 4)) *
+                                    Avx512F.ConvertToVector512Double(Avx.LoadVector256(wc));
+                                sum += rs;
+                            }
+
+                            sum.CopyTo(con, ((q - q0) * cpgl) + cl);
+                            continue;
+                        }
+
                         if (rows4)
                         {
                             // Rows of at most 4 taps: each channel's row is one masked load (no read past the row's
