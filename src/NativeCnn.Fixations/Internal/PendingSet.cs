@@ -15,7 +15,7 @@ internal sealed class PendingSet
     private int _count;
     private bool _increasing = true;
 
-    private const int CompactFrom = 4096;
+    private const int CompactFrom = 256;
 
     /// <summary>Points held, duplicates included until the next compaction.</summary>
     public int Count => _count;
@@ -59,7 +59,7 @@ internal sealed class PendingSet
 
     private void MakeRoom()
     {
-        // Small sets just grow (sorting them at every doubling cost more than the room); from 4096 points on, the
+        // Small sets just grow (sorting them at every doubling cost more than the room); from 256 points on, the
         // duplicates are dropped first, so they never take more than the room of the unique points.
         if (_items.Length >= CompactFrom)
         {
