@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
+using NativeCnn.Fixations.Internal;
 using NativeCnn.Fixations.Rules;
 using NativeCnn.Runtime;
 using NativeCnn.Runtime.Execution;
@@ -121,6 +123,7 @@ public sealed class Backtracker
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private FixationResult Run(IActivationSource source, ResolvedStart start)
     {
         long t0 = Stopwatch.GetTimestamp();
@@ -224,7 +227,7 @@ public sealed class Backtracker
     /// <summary>The pending fixation sets of one backtrack, and the depth of each value.</summary>
     internal sealed class Walk
     {
-        private readonly Dictionary<string, HashSet<long>> _pending = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, PendingSet> _pending = new(StringComparer.Ordinal);
         private readonly ExecutionPlan _plan;
         private Dictionary<string, int>? _depth;
 
@@ -233,17 +236,18 @@ public sealed class Backtracker
         public void Add(string value, long index) => SetOf(value).Add(index);
 
         /// <summary>The pending fixation set of a value (created empty if it has none yet).</summary>
-        public HashSet<long> SetOf(string value)
+        public PendingSet SetOf(string value)
         {
             if (!_pending.TryGetValue(value, out var set))
             {
-                _pending[value] = set = [];
+                _pending[value] = set = new PendingSet();
             }
 
             return set;
         }
 
         /// <summary>Removes and returns the sorted set of a value, or null if it has none.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public long[]? Take(string value)
         {
             if (!_pending.Remove(value, out var set) || set.Count == 0)
@@ -251,10 +255,7 @@ public sealed class Backtracker
                 return null;
             }
 
-            var a = new long[set.Count];
-            set.CopyTo(a);
-            Array.Sort(a);
-            return a;
+            return set.TakeSorted();
         }
 
         public IEnumerable<string> PendingNames() => _pending.Keys.Where(k => _pending[k].Count > 0).OrderBy(k => k, StringComparer.Ordinal);

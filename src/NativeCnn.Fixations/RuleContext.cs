@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using NativeCnn.Fixations.Internal;
 using NativeCnn.Runtime;
 using NativeCnn.Runtime.Graph;
 using NativeCnn.Runtime.Operators;
@@ -43,6 +45,7 @@ public sealed class RuleContext
 
     internal int Emitted { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Reset(PlanStep step, long[][] outputFixations)
     {
         _step = step;
@@ -51,7 +54,7 @@ public sealed class RuleContext
         // Resolve each input's fixation set once per step: rules call Add per point, often millions of times.
         if (_targets.Length < step.Inputs.Length)
         {
-            _targets = new HashSet<long>?[step.Inputs.Length];
+            _targets = new PendingSet?[step.Inputs.Length];
         }
 
         for (int i = 0; i < step.Inputs.Length; i++)
@@ -60,7 +63,7 @@ public sealed class RuleContext
         }
     }
 
-    private HashSet<long>?[] _targets = [];
+    private PendingSet?[] _targets = [];
 
     public int OutputCount => _step.Outputs.Length;
 
@@ -96,16 +99,11 @@ public sealed class RuleContext
     }
 
     /// <summary>Sends <paramref name="count"/> fixations at once (they were counted and de-duplicated by the rule).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddRange(int i, ReadOnlySpan<long> flatIndices)
     {
         Emitted += flatIndices.Length;
-        if (_targets[i] is { } set)
-        {
-            foreach (long f in flatIndices)
-            {
-                set.Add(f);
-            }
-        }
+        _targets[i]?.AddRange(flatIndices);
     }
 
     /// <summary>

@@ -144,4 +144,61 @@ public sealed unsafe class SimdTests
             Assert.Equal(0, Simd.MultiplyArgMaxScalar(ap + 1, bp + 1, 1));    // all NaN
         }
     }
+
+    /// <summary>The vector double argmax (the conv rule's channel choice) against the plain scan, with planted edge cases.</summary>
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void ArgMaxOfDoublesEqualsThePlainScan(int n)
+    {
+        var rng = new Random(1000 + n);
+        var v = new double[n];
+        for (int trial = 0; trial < 80; trial++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                v[i] = rng.NextDouble() < 0.2 ? 0.0 : rng.NextDouble() - 0.5;
+            }
+
+            switch (trial % 8)
+            {
+                case 1:
+                    for (int t = 0; t < 4; t++)
+                    {
+                        v[rng.Next(n)] = 7.0;    // ties of the maximum: the first wins
+                    }
+
+                    break;
+                case 2:
+                    for (int t = 0; t < n / 3 + 1; t++)
+                    {
+                        v[rng.Next(n)] = double.NaN;
+                    }
+
+                    break;
+                case 3:
+                    Array.Fill(v, double.NaN);
+                    break;
+                case 4:
+                    Array.Fill(v, double.NegativeInfinity);
+                    v[rng.Next(n)] = double.NaN;
+                    break;
+                case 5:
+                    for (int i = 0; i < n; i++)
+                    {
+                        v[i] = rng.Next(3) switch { 0 => -0.0, 1 => 0.0, _ => -1.0 };
+                    }
+
+                    break;
+                case 6:
+                    v[rng.Next(n)] = double.PositiveInfinity;
+                    v[n - 1] = double.PositiveInfinity;
+                    break;
+                case 7:
+                    v[n - 1] = 9.0;    // the maximum in the scalar tail
+                    break;
+            }
+
+            Assert.Equal(Simd.ArgMaxScalar(v), Simd.ArgMax(v));
+        }
+    }
 }

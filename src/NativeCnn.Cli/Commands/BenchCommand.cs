@@ -181,7 +181,7 @@ public static class BenchCommand
     /// <summary>Backtracks from the top-1 output <c>--warmup</c> + <c>--runs</c> times; per-step medians by plan step.</summary>
     private static Backtrack TimeBacktrack(ActivationStore store, Settings s)
     {
-        var tracker = new Backtracker(new FixationOptions { Profile = true });
+        var tracker = new Backtracker(new FixationOptions { Profile = true, Threads = s.Threads });
         FixationResult? last = null;
         for (int i = 0; i < s.Warmup; i++)
         {

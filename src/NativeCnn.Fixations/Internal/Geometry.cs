@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NativeCnn.Runtime;
 using NativeCnn.Runtime.Graph;
 
@@ -29,6 +30,7 @@ internal readonly record struct WindowAxis(int Stride, int Dilation, int PadBegi
 /// </summary>
 internal readonly record struct Window2d(int N, int C, WindowAxis H, WindowAxis W)
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Window2d Resolve(Node node, int[] inShape, int[] outShape, int[] kernel, Func<string, FixationException> error)
     {
         int sr = inShape.Length - 2;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace NativeCnn.Fixations.Internal;
 
 /// <summary>Scans of one channel plane inside a pooling window.</summary>
@@ -7,6 +8,7 @@ internal static unsafe class PoolScan
     /// Flat index (within the plane) of the first maximum of the window of output (oy, ox): taps in the padding
     /// are skipped; ties go to the first tap in row-major order; −1 if the window has no valid tap.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long ArgMax(float* plane, in Window2d win, int oy, int ox)
     {
         var (ky0, ky1) = win.H.Taps(oy);
@@ -34,6 +36,7 @@ internal static unsafe class PoolScan
 
     /// <summary>Sends every tap of the window holding a positive value to input 0 (plane offset <paramref name="planeBase"/>); returns how many.</summary>
     /// <summary>Adds every position of the window whose activation is above <paramref name="threshold"/> (≥ 0); returns how many.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Above(float* plane, in Window2d win, int oy, int ox, RuleContext ctx, long planeBase, float threshold)
     {
         var (ky0, ky1) = win.H.Taps(oy);

@@ -104,8 +104,81 @@ internal static unsafe class Simd
         return best;
     }
 
-    /// <summary>As <see cref="ArgMax(ReadOnlySpan{float})"/>, over doubles.</summary>
+    /// <summary>
+    /// As <see cref="ArgMax(ReadOnlySpan{float})"/>, over doubles. With AVX-512 or AVX: the maximum of the non-NaN
+    /// elements (<c>max(v, m)</c> returns <c>m</c> when <c>v</c> is NaN), then the first index equal to it, which is
+    /// what the scalar scan keeps (it moves only on a strictly larger value; +0 and −0 compare equal in both); all
+    /// NaN gives 0. The scalar scan is <see cref="ArgMaxScalar(ReadOnlySpan{double})"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ArgMax(ReadOnlySpan<double> v)
+    {
+        int n = v.Length;
+        if (n < 16 || !(Avx512F.IsSupported || Avx.IsSupported))
+        {
+            return ArgMaxScalar(v);
+        }
+
+        fixed (double* p = v)
+        {
+            double m;
+            int i = 0;
+            if (Avx512F.IsSupported)
+            {
+                var a0 = Vector512.Create(double.NegativeInfinity);
+                var a1 = a0;
+                for (; i <= n - 16; i += 16)
+                {
+                    a0 = Avx512F.Max(Avx512F.LoadVector512(p + i), a0);
+                    a1 = Avx512F.Max(Avx512F.LoadVector512(p + i + 8), a1);
+                }
+
+                for (; i <= n - 8; i += 8)
+                {
+                    a0 = Avx512F.Max(Avx512F.LoadVector512(p + i), a0);
+                }
+
+                var a = Avx512F.Max(a0, a1);
+                var h = Avx.Max(a.GetLower(), a.GetUpper());
+                m = Math.Max(Math.Max(h[0], h[1]), Math.Max(h[2], h[3]));
+            }
+            else
+            {
+                var a0 = Vector256.Create(double.NegativeInfinity);
+                var a1 = a0;
+                for (; i <= n - 8; i += 8)
+                {
+                    a0 = Avx.Max(Avx.LoadVector256(p + i), a0);
+                    a1 = Avx.Max(Avx.LoadVector256(p + i + 4), a1);
+                }
+
+                var h = Avx.Max(a0, a1);
+                m = Math.Max(Math.Max(h[0], h[1]), Math.Max(h[2], h[3]));
+            }
+
+            // The lanes never hold NaN (they start at −∞ and keep m for a NaN element), so Math.Max sees none.
+            for (; i < n; i++)
+            {
+                if (p[i] > m)
+                {
+                    m = p[i];
+                }
+            }
+
+            for (int j = 0; j < n; j++)
+            {
+                if (p[j] == m)
+                {
+                    return j;
+                }
+            }
+
+            return 0;
+        }
+    }
+
+    /// <summary>The scalar scan of <see cref="ArgMax(ReadOnlySpan{double})"/> (first index of the largest, NaNs skipped, 0 if all are NaN).</summary>
+    public static int ArgMaxScalar(ReadOnlySpan<double> v)
     {
         int best = 0;
         double m = double.NegativeInfinity;

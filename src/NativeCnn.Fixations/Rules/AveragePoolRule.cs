@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NativeCnn.Fixations.Internal;
 using NativeCnn.Runtime;
 using NativeCnn.Runtime.Operators;
@@ -57,6 +58,7 @@ internal sealed unsafe class AveragePoolRule : FixationRule
     /// For each output fixation: the positions chosen by <paramref name="mode"/> (Argmax, AllPositive, or AboveMean with
     /// the pooled output value as the bar); if none qualifies, the argmax, so that a path never ends silently.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Emit(RuleContext ctx, float* xp, float* yp, in Window2d win, Fixations.AveragePoolRule mode)
     {
         long planeIn = win.PlaneIn, planeOut = win.PlaneOut;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NativeCnn.Runtime;
 using NativeCnn.Runtime.Operators;
 
@@ -10,6 +11,7 @@ namespace NativeCnn.Fixations.Rules;
 [FixationRule(OpKind.Concat)]
 internal sealed class ConcatRule : FixationRule
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backtrack(RuleContext ctx)
     {
         var y = ctx.Output(0);

@@ -24,6 +24,7 @@ namespace NativeCnn.Fixations.Rules;
 [FixationRule(OpKind.Conv)]
 internal sealed unsafe class ConvRule : FixationRule
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backtrack(RuleContext ctx)
     {
         var x = ctx.Input(0);
@@ -105,6 +106,7 @@ internal sealed unsafe class ConvRule : FixationRule
 
         // C[q, cl] for the block's fixations, channels split into fixed ranges over threads (or fixations, when a group
         // has few channels); each C[q, cl] is written by exactly one worker, so the result does not depend on the count.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Contributions(int q0, int count)
         {
             long work = (long)count * cpg * kh * kw;
@@ -145,6 +147,152 @@ internal sealed unsafe class ConvRule : FixationRule
             // sum from 0), so the values are identical to the scalar loop below.
             bool quads = Avx.IsSupported && dwl == 1;
             int cl = cl0;
+
+            // Eight channels at once with AVX-512: each tap's eight inputs (a plane apart) and eight weights (kh·kw apart)
+            // are gathered and widened to double, then exactly the arithmetic of the quads below, per lane.
+            // (Rows as long as a float vector take DotWide's vector path in the quads loop, with other sums: not here.)
+            bool octs = quads && Avx512F.IsSupported && kwl < Vector<float>.Count && (long)plane * 7 <= int.MaxValue && (long)kk * 7 <= int.MaxValue;
+            if (octs)
+            {
+                int pl = (int)plane;
+                var xIdx = Vector256.Create(0, pl, 2 * pl, 3 * pl, 4 * pl, 5 * pl, 6 * pl, 7 * pl);
+                var wIdx = Vector256.Create(0, kk, 2 * kk, 3 * kk, 4 * kk, 5 * kk, 6 * kk, 7 * kk);
+                bool rows4 = kwl <= 4;
+                bool oneByOne = kk == 1;
+                if (cl + 8 <= cl1)
+                {
+                    // The first eight channels' windows and weights, all requested before any is used (the loop below
+                    // prefetches each next eight one pass ahead).
+                    for (int i = i0; i < i1; i++)
+                    {
+                        ref readonly var e = ref ge[ord[i]];
+                        float* wa = wb + e.WBase + ((long)cl * kk);
+                        for (int o = 0; o < 8 * kk; o += 16)
+                        {
+                            Sse.Prefetch0(wa + o);
+                        }
+
+                        Sse.Prefetch0(wa + (8 * kk) - 1);
+                        float* xa = xb + e.XBase + (cl * plane) + e.Kx0;
+                        for (int ky = e.Ky0; ky < e.Ky1; ky++)
+                        {
+                            float* xr = xa + ((ky - e.Ky0) * rowStep);
+                            for (int c = 0; c < 8; c++)
+                            {
+                                Sse.Prefetch0(xr + (c * plane));
+                            }
+                        }
+                    }
+                }
+
+                for (; cl + 8 <= cl1; cl += 8)
+                {
+                    bool ahead = cl + 16 <= cl1;
+                    for (int i = i0; i < i1; i++)
+                    {
+                        int q = ord[i];
+                        ref readonly var e = ref ge[q];
+                        float* xc = xb + e.XBase + (cl * plane);
+                        float* wc = wb + e.WBase + ((long)cl * kk);
+                        int kx0 = e.Kx0, kx1 = e.Kx1, ky0 = e.Ky0, ky1 = e.Ky1;
+                        if (ahead)
+                        {
+                            // The next eight channels' windows and weights: read one pass over the block from now.
+                            float* wa = wc + (8 * kk);
+                            for (int o = 0; o < 8 * kk; o += 16)
+                            {
+                                Sse.Prefetch0(wa + o);
+                            }
+
+                            Sse.Prefetch0(wa + (8 * kk) - 1);
+                            float* xa = xc + (8 * plane) + kx0;
+                            for (int ky = ky0; ky < ky1; ky++)
+                            {
+                                float* xr = xa + ((ky - ky0) * rowStep);
+                                for (int c = 0; c < 8; c++)
+                                {
+                                    Sse.Prefetch0(xr + (c * plane));
+                                }
+                            }
+                        }
+
+                        var sum = Vector512<double>.Zero;
+                        if (oneByOne)
+                        {
+                            // 1×1: the eight weights are contiguous; the eight inputs one gather.
+                            var rs = Vector512<double>.Zero;
+                            if (ky1 > ky0 && kx1 > kx0)
+                            {
+                                rs += Avx512F.ConvertToVector512Double(Avx2.GatherVector256(xc + kx0, xIdx, 4)) *
+                                    Avx512F.ConvertToVector512Double(Avx.LoadVector256(wc));
+                                sum += rs;
+                            }
+
+                            sum.CopyTo(con, ((q - q0) * cpgl) + cl);
+                            continue;
+                        }
+
+                        if (rows4)
+                        {
+                            // Rows of at most 4 taps: each channel's row is one masked load (no read past the row's
+                            // taps), the eight rows transposed in registers to one vector per tap; the same products and
+                            // additions as the gathers below.
+                            int len = kx1 - kx0;
+                            var mask = Vector128.GreaterThan(Vector128.Create(len), Vector128.Create(0, 1, 2, 3)).AsSingle();
+                            for (int ky = ky0; ky < ky1; ky++)
+                            {
+                                float* xr = xc + ((ky - ky0) * rowStep) + kx0;
+                                float* wr = wc + (ky * kwl) + kx0;
+                                Transpose8x4(xr, plane, mask, out var x0, out var x1, out var x2, out var x3);
+                                Transpose8x4(wr, kk, mask, out var w0, out var w1, out var w2, out var w3);
+                                var rs = Vector512<double>.Zero;
+                                if (len > 0)
+                                {
+                                    rs += Avx512F.ConvertToVector512Double(x0) * Avx512F.ConvertToVector512Double(w0);
+                                }
+
+                                if (len > 1)
+                                {
+                                    rs += Avx512F.ConvertToVector512Double(x1) * Avx512F.ConvertToVector512Double(w1);
+                                }
+
+                                if (len > 2)
+                                {
+                                    rs += Avx512F.ConvertToVector512Double(x2) * Avx512F.ConvertToVector512Double(w2);
+                                }
+
+                                if (len > 3)
+                                {
+                                    rs += Avx512F.ConvertToVector512Double(x3) * Avx512F.ConvertToVector512Double(w3);
+                                }
+
+                                sum += rs;
+                            }
+
+                            sum.CopyTo(con, ((q - q0) * cpgl) + cl);
+                            continue;
+                        }
+
+                        for (int ky = ky0; ky < ky1; ky++)
+                        {
+                            float* xr = xc + ((ky - ky0) * rowStep);
+                            float* wr = wc + (ky * kwl);
+                            var rs = Vector512<double>.Zero;
+                            for (int kx = kx0; kx < kx1; kx++)
+                            {
+                                var xv = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(xr + kx, xIdx, 4));
+                                var wv = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(wr + kx, wIdx, 4));
+                                rs += xv * wv;
+                            }
+
+                            sum += rs;
+                        }
+
+                        sum.CopyTo(con, ((q - q0) * cpgl) + cl);
+                    }
+                }
+            }
+
             for (; quads && cl + 4 <= cl1; cl += 4)
             {
                 for (int i = i0; i < i1; i++)
@@ -251,7 +399,26 @@ internal sealed unsafe class ConvRule : FixationRule
             }
         }
 
+        // Rows p, p + stride, … p + 7·stride (the first 'mask' lanes of each) as four vectors, one per tap, lanes = rows.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Transpose8x4(float* p, long stride, Vector128<float> mask, out Vector256<float> k0, out Vector256<float> k1, out Vector256<float> k2, out Vector256<float> k3)
+        {
+            var a0 = Vector256.Create(Avx.MaskLoad(p, mask), Avx.MaskLoad(p + (4 * stride), mask));
+            var a1 = Vector256.Create(Avx.MaskLoad(p + stride, mask), Avx.MaskLoad(p + (5 * stride), mask));
+            var a2 = Vector256.Create(Avx.MaskLoad(p + (2 * stride), mask), Avx.MaskLoad(p + (6 * stride), mask));
+            var a3 = Vector256.Create(Avx.MaskLoad(p + (3 * stride), mask), Avx.MaskLoad(p + (7 * stride), mask));
+            var t0 = Avx.UnpackLow(a0, a1);
+            var t1 = Avx.UnpackLow(a2, a3);
+            var t2 = Avx.UnpackHigh(a0, a1);
+            var t3 = Avx.UnpackHigh(a2, a3);
+            k0 = Avx.Shuffle(t0, t1, 0x44);
+            k1 = Avx.Shuffle(t0, t1, 0xEE);
+            k2 = Avx.Shuffle(t2, t3, 0x44);
+            k3 = Avx.Shuffle(t2, t3, 0xEE);
+        }
+
         // The input fixation of output fixation e, given its contributions.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         long Choose(in Geo e, ReadOnlySpan<double> contrib)
         {
             int n = e.N, co = e.Co, g = e.G, oy = e.Oy, ox = e.Ox;
@@ -299,8 +466,8 @@ internal sealed unsafe class ConvRule : FixationRule
     /// <summary>How many channels ahead the channel-major loop prefetches windows and weights (one channel is one pass over the block).</summary>
     private const int Ahead = 2;
 
-    /// <summary>Multiply-adds below which a block is not split over threads.</summary>
-    private const long ParallelWork = 1 << 18;
+    /// <summary>Multiply-adds below which a block is not split over threads (VGG-16's conv1_2, 62 fixations × 64 channels × 3×3 = 36K, gains).</summary>
+    private const long ParallelWork = 1 << 14;
 
     /// <summary>
     /// An output fixation's coordinates, its valid taps, and the offsets of its window (channel 0 of its group, first

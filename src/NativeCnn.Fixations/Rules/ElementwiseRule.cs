@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NativeCnn.Fixations.Internal;
 using NativeCnn.Runtime.Operators;
 
@@ -13,6 +14,7 @@ namespace NativeCnn.Fixations.Rules;
 [FixationRule(OpKind.Mul, OpKind.Sub, OpKind.Div, OpKind.Max, OpKind.Min)]
 internal sealed class ElementwiseRule : FixationRule
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backtrack(RuleContext ctx)
     {
         var y = ctx.Output(0);

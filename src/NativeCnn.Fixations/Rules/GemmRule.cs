@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NativeCnn.Fixations.Internal;
 using NativeCnn.Runtime;
 using NativeCnn.Runtime.Operators;
@@ -20,6 +21,7 @@ namespace NativeCnn.Fixations.Rules;
 [FixationRule(OpKind.Gemm, OpKind.MatMul)]
 internal sealed unsafe class GemmRule : FixationRule
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backtrack(RuleContext ctx)
     {
         var a = ctx.Input(0);
@@ -56,6 +58,7 @@ internal sealed unsafe class GemmRule : FixationRule
         int words = (k + 63) / 64;
         var chosen = argmaxOnly ? new long[fix.Length] : [];
         var bits = argmaxOnly ? [] : new ulong[(long)chunks * m * words];
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Chunk(int c)
         {
             int from = (int)((long)fix.Length * c / chunks), to = (int)((long)fix.Length * (c + 1) / chunks);
@@ -121,6 +124,7 @@ internal sealed unsafe class GemmRule : FixationRule
         }
 
         // argmax_i a_i·W[j,i] (first index of the largest product).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         int ArgMax(float* ar, float* wr)
         {
             if (aElemStride == 1 && wElemStride == 1)

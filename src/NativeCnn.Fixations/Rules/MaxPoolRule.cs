@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NativeCnn.Fixations.Internal;
 using NativeCnn.Runtime;
 using NativeCnn.Runtime.Operators;
@@ -15,6 +16,7 @@ namespace NativeCnn.Fixations.Rules;
 [FixationRule(OpKind.MaxPool)]
 internal sealed unsafe class MaxPoolRule : FixationRule
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backtrack(RuleContext ctx)
     {
         var x = ctx.Input(0);

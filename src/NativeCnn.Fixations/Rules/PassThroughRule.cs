@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NativeCnn.Runtime.Operators;
 
 namespace NativeCnn.Fixations.Rules;
@@ -14,6 +15,7 @@ namespace NativeCnn.Fixations.Rules;
     OpKind.Flatten, OpKind.Reshape, OpKind.Squeeze, OpKind.Unsqueeze)]
 internal sealed class PassThroughRule : FixationRule
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backtrack(RuleContext ctx)
     {
         long n = ctx.Input(0).Length;

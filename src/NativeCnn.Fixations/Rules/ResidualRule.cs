@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NativeCnn.Fixations.Internal;
 using NativeCnn.Runtime.Operators;
 
@@ -14,6 +15,7 @@ namespace NativeCnn.Fixations.Rules;
 [FixationRule(OpKind.Add, OpKind.Sum, OpKind.Mean)]
 internal sealed unsafe class ResidualRule : FixationRule
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backtrack(RuleContext ctx)
     {
         var y = ctx.Output(0);
@@ -30,6 +32,13 @@ internal sealed unsafe class ResidualRule : FixationRule
         }
 
         candidates = candidates[..count];
+        // The inputs' views once (a view is a lookup in the activation store).
+        var views = new Runtime.TensorView[count];
+        for (int c = 0; c < count; c++)
+        {
+            views[c] = ctx.Input(candidates[c]);
+        }
+
         Span<int> depth = stackalloc int[count];
         for (int c = 0; c < count; c++)
         {
@@ -43,7 +52,7 @@ internal sealed unsafe class ResidualRule : FixationRule
             float bestValue = 0;
             for (int c = 0; c < count; c++)
             {
-                var x = ctx.Input(candidates[c]);
+                var x = views[c];
                 long i = FlatIndex.Broadcast(f, y.Shape, x.Shape);
                 float v = ((float*)x.Pointer)[i];
                 ctx.CountRead(sizeof(float));
