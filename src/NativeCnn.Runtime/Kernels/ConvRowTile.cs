@@ -48,7 +48,12 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     private const int TargetItems = 8;
 
     private readonly ConvParams _p;
-    private readonly AlignedFloats _weights;         // Wᵀ per 64-channel panel, [panel][K][64]: one contiguous stream per item
+    private readonly AlignedFloats? _weights;        // Wᵀ per 64-channel panel, [panel][K][64]: one contiguous stream per item
+    private readonly ScratchFloats? _weightScratch;  // low memory: the same Wᵀ in the shared scratch, packed each call from _w
+    private readonly Tensor? _weightTensor;          // low memory: the weight tensor _w points into (kept alive; pinned)
+    private readonly float* _w;
+    private readonly WorkQueue? _weightQueue;
+    private float* _wt;                              // Wᵀ of this call
     private readonly AlignedFloats? _padded;         // (C_in, Hp, Wp) zero-padded copy of one image (+ slack), or null: X read in place
     private readonly AlignedFloats _c;               // Yᵀ: (OH · tilesPerRow · 7) × C_out
     private readonly int[] _kOffset;                 // per k: ci·Hp·Wp + ky·dh·Wp + kx·dw
@@ -59,7 +64,8 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     private FusedActivation _activation;
     private float* _x, _y, _b;
 
-    public ConvRowTile(ConvParams p, float* w, int threads)
+    /// <param name="perCallWeights">Low memory: the tensor <paramref name="w"/> points into; Wᵀ is packed from it into the shared scratch each call instead of once.</param>
+    public ConvRowTile(ConvParams p, float* w, int threads, Tensor? perCallWeights = null)
     {
         var g = p.Window;
         _p = p;
@@ -85,14 +91,17 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
                 _chunks = count;
             }
         }
-        _weights = new AlignedFloats((long)_panels * _k * NR);
-        for (int co = 0; co < p.OutChannels; co++)
+        if (perCallWeights is not null)
         {
-            float* dst = _weights.Pointer + ((long)co / NR * _k * NR) + (co % NR);
-            for (int q = 0; q < _k; q++)
-            {
-                dst[(long)q * NR] = w[((long)co * _k) + q];    // B[q, co] = W[co, q]
-            }
+            _weightTensor = perCallWeights;
+            _w = w;
+            _weightScratch = ScratchFloats.Reserve((long)_panels * _k * NR);
+            _weightQueue = new WorkQueue(PackWeightPanel);
+        }
+        else
+        {
+            _weights = new AlignedFloats((long)_panels * _k * NR);
+            PackWeights(w, _weights.Pointer, 0, p.OutChannels, _k);
         }
         if (!inPlace)
         {
@@ -115,6 +124,27 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     }
 
     public string KernelName => _name + _activation.Suffix;
+
+    /// <summary>Whether the weights are packed per call from the original tensor (low memory), not kept packed.</summary>
+    public bool PacksWeightsPerCall => _weightScratch is not null;
+
+    /// <summary>Wᵀ of output channels <c>[co0, co1)</c>: <c>dst[co/64·K·64 + q·64 + co%64] = W[co, q]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackWeights(float* w, float* weights, int co0, int co1, int k)
+    {
+        for (int co = co0; co < co1; co++)
+        {
+            float* dst = weights + ((long)co / NR * k * NR) + (co % NR);
+            for (int q = 0; q < k; q++)
+            {
+                dst[(long)q * NR] = w[((long)co * k) + q];    // B[q, co] = W[co, q]
+            }
+        }
+    }
+
+    /// <summary>Low memory: one 64-channel panel of Wᵀ into the scratch (work items: the panels, fixed by the shape).</summary>
+    private void PackWeightPanel(int panel, int worker) =>
+        PackWeights(_w, _weightScratch!.Pointer, panel * NR, (panel + 1) * NR, _k);
 
     /// <summary>The activation is applied where the item's Yᵀ block is transposed into NCHW.</summary>
     public void SetActivation(FusedActivation activation) => _activation = activation;
@@ -158,6 +188,15 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
         var g = _p.Window;
         _b = args.Inputs.Length > 2 && !args.Inputs[2].IsNull ? (float*)args.Inputs[2].Pointer : null;
         int items = _panels * _chunks;
+        if (_weightScratch is not null)
+        {
+            _weightQueue!.Run(_panels, _threads);
+            _wt = _weightScratch.Pointer;
+        }
+        else
+        {
+            _wt = _weights!.Pointer;
+        }
         for (int n = 0; n < _p.Batch; n++)
         {
             _x = (float*)args.Inputs[0].Pointer + ((long)n * _p.InChannels * g.InputSize);
@@ -229,7 +268,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
             for (int k0 = 0; k0 < _k; k0 += KcBlock)
             {
                 int kc = Math.Min(KcBlock, _k - k0);
-                float* b = _weights.Pointer + (((long)panel * _k) + k0) * NR;
+                float* b = _wt + (((long)panel * _k) + k0) * NR;
                 for (int t = t0; t < t1; t++)
                 {
                     int oy = t / _tilesPerRow, ox0 = t % _tilesPerRow * MR;
