@@ -222,7 +222,12 @@ internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationE
                 SgemmPackedA weights;
                 if (_perCall is not null)
                 {
-                    _perCall.Fill(_w + ((long)grp * m * _perCall.Packed.K), _perCall.Packed.K, 1);
+                    if (n == 0 || _p.Group > 1)
+                    {
+                        // One group: packed once per call, for every image; several: the buffer holds one group at a time.
+                        _perCall.Fill(_w + ((long)grp * m * _perCall.Packed.K), _perCall.Packed.K, 1);
+                    }
+
                     weights = _perCall.Packed;
                 }
                 else
