@@ -49,7 +49,7 @@ public sealed record PlanOptions
     /// block (ConvRowTile's Yᵀ and padded-input buffers live there too). Results are bitwise those of
     /// <c>AllowWinograd = false</c> (same packed bytes). VGG-16 at 224×224, 2 threads (AVX-512 machine, same minutes):
     /// peak RSS 922 MiB (default) and 770 MiB (low memory with a packed copy) → 663 MiB against a budget (weights +
-    /// arena) of 598 MiB (1.11×), forward pass ~43 (default) and ~68 → ~70 ms; ResNet-18 203 → 155 MiB, ~9 → ~10–12 ms
+    /// arena) of 598 MiB (1.11×), forward pass ~43 (default) and ~68 → ~70–74 ms; ResNet-18 203 → 155 MiB, ~9 → ~10–12 ms
     /// (the per-call pack of its large layer4 weights). A BatchNormalization-folded weight is kept as a plan constant
     /// (the kernel reads it each call). Each fold is followed by a collection, so the garbage of a fold does not linger.
     /// </summary>
