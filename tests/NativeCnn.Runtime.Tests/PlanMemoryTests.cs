@@ -68,7 +68,7 @@ public sealed class PlanMemoryTests
         Assert.False(options.AllowWinograd);
         var low = Plan(w, options);
         Assert.DoesNotContain("Winograd", low.Kernels[0].Kernel);
-        Assert.InRange(low.Kernels[0].WeightBytes, wBytes, 2 * wBytes);              // one packed copy
+        Assert.InRange(low.Kernels[0].WeightBytes, 0, 1024);                         // packed per call into the shared scratch
     }
 
     [Fact]

@@ -48,9 +48,19 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     private const int TargetItems = 8;
 
     private readonly ConvParams _p;
-    private readonly AlignedFloats _weights;         // Wᵀ per 64-channel panel, [panel][K][64]: one contiguous stream per item
+    private readonly AlignedFloats? _weights;        // Wᵀ per 64-channel panel, [panel][K][64]: one contiguous stream per item
+    private readonly ScratchFloats? _weightScratch;  // low memory: the same Wᵀ in the shared scratch, packed each call from _w
+    private readonly Tensor? _weightTensor;          // low memory: the weight tensor _w points into (kept alive; pinned)
+    private readonly float* _w;
+    private readonly WorkQueue? _weightQueue;
+    private float* _wt;                              // Wᵀ of this call
     private readonly AlignedFloats? _padded;         // (C_in, Hp, Wp) zero-padded copy of one image (+ slack), or null: X read in place
-    private readonly AlignedFloats _c;               // Yᵀ: (OH · tilesPerRow · 7) × C_out
+    private readonly AlignedFloats? _c;              // Yᵀ: (OH · tilesPerRow · 7) × C_out
+    private readonly ScratchFloats? _paddedScratch;  // low memory: the padded copy in the shared scratch (borders cleared each call)
+    private readonly ScratchFloats? _cScratch;       // low memory: Yᵀ in the shared scratch
+    private readonly long _paddedLength;
+    private readonly int _weightQChunk, _weightQChunks;
+    private float* _pb, _cb;                         // this call's padded copy (null: X in place) and Yᵀ
     private readonly int[] _kOffset;                 // per k: ci·Hp·Wp + ky·dh·Wp + kx·dw
     private readonly int _hp, _wp, _k, _tilesPerRow, _tiles, _panels, _tileChunk, _chunks;
     private readonly int _threads;
@@ -59,7 +69,8 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     private FusedActivation _activation;
     private float* _x, _y, _b;
 
-    public ConvRowTile(ConvParams p, float* w, int threads)
+    /// <param name="perCallWeights">Low memory: the tensor <paramref name="w"/> points into; Wᵀ is packed from it into the shared scratch each call instead of once.</param>
+    public ConvRowTile(ConvParams p, float* w, int threads, Tensor? perCallWeights = null)
     {
         var g = p.Window;
         _p = p;
@@ -85,22 +96,42 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
                 _chunks = count;
             }
         }
-        _weights = new AlignedFloats((long)_panels * _k * NR);
-        for (int co = 0; co < p.OutChannels; co++)
+        if (perCallWeights is not null)
         {
-            float* dst = _weights.Pointer + ((long)co / NR * _k * NR) + (co % NR);
-            for (int q = 0; q < _k; q++)
-            {
-                dst[(long)q * NR] = w[((long)co * _k) + q];    // B[q, co] = W[co, q]
-            }
+            _weightTensor = perCallWeights;
+            _w = w;
+            _weightScratch = ScratchFloats.Reserve((long)_panels * _k * NR);
+            _weightQChunk = Math.Min(_k, WeightQChunk);
+            _weightQChunks = (_k + _weightQChunk - 1) / _weightQChunk;
+            _weightQueue = new WorkQueue(PackWeightItem);
+        }
+        else
+        {
+            _weights = new AlignedFloats((long)_panels * _k * NR);
+            PackWeights(w, _weights.Pointer, 0, p.OutChannels, _k);
         }
         if (!inPlace)
         {
             // Slack: the dropped positions of a row's last tile read up to 6·sw floats past the plane's end.
-            _padded = new AlignedFloats(((long)p.InChannels * _hp * _wp) + (MR * g.Strides[2]) + 16);
+            _paddedLength = ((long)p.InChannels * _hp * _wp) + (MR * g.Strides[2]) + 16;
+            if (perCallWeights is not null)
+            {
+                _paddedScratch = ScratchFloats.Reserve(_paddedLength);
+            }
+            else
+            {
+                _padded = new AlignedFloats(_paddedLength);
+            }
         }
 
-        _c = new AlignedFloats((long)_tiles * MR * p.OutChannels);
+        if (perCallWeights is not null)
+        {
+            _cScratch = ScratchFloats.Reserve((long)_tiles * MR * p.OutChannels);
+        }
+        else
+        {
+            _c = new AlignedFloats((long)_tiles * MR * p.OutChannels);
+        }
         _kOffset = new int[_k];
         int kh = g.Kernel[1], kw = g.Kernel[2];
         for (int q = 0; q < _k; q++)
@@ -115,6 +146,46 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     }
 
     public string KernelName => _name + _activation.Suffix;
+
+    /// <summary>Whether the weights are packed per call from the original tensor (low memory), not kept packed.</summary>
+    public bool PacksWeightsPerCall => _weightScratch is not null;
+
+    /// <summary>k per low-memory weight-packing work item (items: 64-channel panel × run of k, fixed by the shape).</summary>
+    private const int WeightQChunk = 512;
+
+    /// <summary>
+    /// Wᵀ of output channels <c>[co0, co1)</c>, k in <c>[q0, q1)</c>: <c>dst[co/64·K·64 + q·64 + co%64] = W[co, q]</c>,
+    /// in blocks of 16 k (16 rows of Wᵀ, 4 KiB, stay in L1 while 64 channels fill them).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackWeights(float* w, float* weights, int co0, int co1, int k, int q0 = 0, int q1 = -1)
+    {
+        if (q1 < 0)
+        {
+            q1 = k;
+        }
+
+        for (int qb = q0; qb < q1; qb += 16)
+        {
+            int qe = Math.Min(q1, qb + 16);
+            for (int co = co0; co < co1; co++)
+            {
+                float* dst = weights + ((long)co / NR * k * NR) + (co % NR);
+                float* src = w + ((long)co * k);
+                for (int q = qb; q < qe; q++)
+                {
+                    dst[(long)q * NR] = src[q];                // B[q, co] = W[co, q]
+                }
+            }
+        }
+    }
+
+    /// <summary>Low memory: one (64-channel panel, run of <see cref="WeightQChunk"/> k) block of Wᵀ into the scratch.</summary>
+    private void PackWeightItem(int item, int worker)
+    {
+        int panel = item / _weightQChunks, q0 = item % _weightQChunks * _weightQChunk;
+        PackWeights(_w, _weightScratch!.Pointer, panel * NR, (panel + 1) * NR, _k, q0, Math.Min(_k, q0 + _weightQChunk));
+    }
 
     /// <summary>The activation is applied where the item's Yᵀ block is transposed into NCHW.</summary>
     public void SetActivation(FusedActivation activation) => _activation = activation;
@@ -158,24 +229,59 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
         var g = _p.Window;
         _b = args.Inputs.Length > 2 && !args.Inputs[2].IsNull ? (float*)args.Inputs[2].Pointer : null;
         int items = _panels * _chunks;
+        if (_weightScratch is not null)
+        {
+            _weightQueue!.Run(_panels * _weightQChunks, _threads);
+            _wt = _weightScratch.Pointer;
+            _cb = _cScratch!.Pointer;
+            _pb = _paddedScratch is null ? null : _paddedScratch.Pointer;
+            if (_pb != null)
+            {
+                // The scratch holds other steps' data: PadChannels clears the borders too; here the slack past the planes.
+                long planes = (long)_p.InChannels * _hp * _wp;
+                Floats.Clear(_pb + planes, (int)(_paddedLength - planes));
+            }
+        }
+        else
+        {
+            _wt = _weights!.Pointer;
+            _cb = _c!.Pointer;
+            _pb = _padded is null ? null : _padded.Pointer;
+        }
         for (int n = 0; n < _p.Batch; n++)
         {
             _x = (float*)args.Inputs[0].Pointer + ((long)n * _p.InChannels * g.InputSize);
             _y = (float*)args.Outputs[0].Pointer + ((long)n * _p.OutChannels * g.OutputSize);
-            if (_padded is not null)
+            if (_pb != null)
             {
                 _padQueue.Run((_p.InChannels + 15) / 16, _threads);
-                _x = _padded.Pointer;
+                _x = _pb;
             }
 
             _queue.Run(items, _threads);
         }
     }
 
+    /// <summary>Low memory (the padded copy is shared scratch): zeros one padded plane's border rows and columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ClearBorders(float* plane, int h, int w, int pt, int pl)
+    {
+        Floats.Clear(plane, pt * _wp);
+        for (int y = 0; y < h; y++)
+        {
+            float* row = plane + ((long)(y + pt) * _wp);
+            Floats.Clear(row, pl);
+            Floats.Clear(row + pl + w, _wp - pl - w);
+        }
+
+        Floats.Clear(plane + ((long)(h + pt) * _wp), (_hp - h - pt) * _wp);
+    }
+
     /// <summary>
     /// Channels <c>[16·item, …)</c> into the interior of the padded buffer. Its borders (and slack) are zero from
     /// allocation and nothing else writes them, so they are not rewritten (clearing them row by row cost more than
-    /// the copy on 7×7 planes: 0.07 of 0.89 ms on ResNet-18 layer4).
+    /// the copy on 7×7 planes: 0.07 of 0.89 ms on ResNet-18 layer4). Low memory: the buffer is shared scratch, so the
+    /// borders are cleared here too.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PadChannels(int item, int worker)
@@ -185,8 +291,13 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
         int c1 = Math.Min(_p.InChannels, (item + 1) * 16);
         for (int ci = item * 16; ci < c1; ci++)
         {
+            if (_paddedScratch is not null)
+            {
+                ClearBorders(_pb + ((long)ci * _hp * _wp), h, w, pt, pl);
+            }
+
             float* src = _x + ((long)ci * h * w);
-            float* dst = _padded!.Pointer + ((long)ci * _hp * _wp) + ((long)pt * _wp) + pl;
+            float* dst = _pb + ((long)ci * _hp * _wp) + ((long)pt * _wp) + pl;
             for (int y = 0; y < h; y++, src += w, dst += _wp)
             {
                 if (w >= 8)
@@ -223,13 +334,13 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
         var g = _p.Window;
         int panel = item / _chunks, t0 = item % _chunks * _tileChunk, t1 = Math.Min(_tiles, t0 + _tileChunk);
         int cout = _p.OutChannels, sh = g.Strides[1], sw = g.Strides[2];
-        float* c = _c.Pointer + (panel * NR);
+        float* c = _cb + (panel * NR);
         fixed (int* kOffset = _kOffset)
         {
             for (int k0 = 0; k0 < _k; k0 += KcBlock)
             {
                 int kc = Math.Min(KcBlock, _k - k0);
-                float* b = _weights.Pointer + (((long)panel * _k) + k0) * NR;
+                float* b = _wt + (((long)panel * _k) + k0) * NR;
                 for (int t = t0; t < t1; t++)
                 {
                     int oy = t / _tilesPerRow, ox0 = t % _tilesPerRow * MR;
@@ -259,7 +370,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
         int cout = _p.OutChannels, ow = g.Output[2], n = g.OutputSize;
         int p0 = (t0 / _tilesPerRow * ow) + (t0 % _tilesPerRow * MR);
         int pLast = ((t1 - 1) / _tilesPerRow * ow) + Math.Min(ow, ((t1 - 1) % _tilesPerRow * MR) + MR);
-        float* c = _c.Pointer;
+        float* c = _cb;
         float* cols = stackalloc float[64];
         for (int co0 = panel * NR; co0 < (panel + 1) * NR; co0 += 8)
         {

@@ -110,9 +110,16 @@ internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationE
     private readonly ISgemm<DenseRowsPanelSource>? _pointwise;
     private readonly ISgemm<Im2colPanelSource>? _im2col;
     private readonly ScratchFloats? _phase;         // phase-split copy of one image group's input (strided windows)
+    private readonly PerCallWeightPack? _perCall;   // low memory: one group's packed weights in scratch, packed each call from _w
+    private readonly Tensor? _weightTensor;         // low memory: the weight tensor _w points into (kept alive; pinned)
+    private readonly float* _w;
 
     /// <param name="sgemm">An SGEMM kernel name from <see cref="SgemmFactory.KernelsFor"/>; default: the best for the tier and shape.</param>
-    public ConvSgemm(ConvParams p, float* w, KernelIsa isa, int threads, string? sgemm = null)
+    /// <param name="perCallWeights">
+    /// Low memory: the tensor <paramref name="w"/> points into. The kernel keeps no packed copy: it packs each group's
+    /// weights from it into the plan's shared scratch at the start of each call (same bytes as the plan-time copy).
+    /// </param>
+    public ConvSgemm(ConvParams p, float* w, KernelIsa isa, int threads, string? sgemm = null, Tensor? perCallWeights = null)
     {
         _p = p;
         var g = p.Window;
@@ -137,6 +144,15 @@ internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationE
             _name = $"ConvIm2colSgemm({sgemm})";
         }
 
+        if (perCallWeights is not null)
+        {
+            _weightTensor = perCallWeights;
+            _w = w;
+            _perCall = new PerCallWeightPack(packer.AllocateA(m, k), threads);
+            _weights = [];
+            return;
+        }
+
         _weights = new SgemmPackedA[p.Group];
         for (int grp = 0; grp < p.Group; grp++)
         {
@@ -148,6 +164,9 @@ internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationE
     private FusedActivation _activation;
 
     public string KernelName => _name + _activation.Suffix;
+
+    /// <summary>Whether the weights are packed per call from the original tensor (low memory), not kept packed.</summary>
+    public bool PacksWeightsPerCall => _perCall is not null;
 
     /// <summary>The activation is applied by the SGEMM to each finished tile of the output.</summary>
     public void SetActivation(FusedActivation activation)
@@ -200,9 +219,25 @@ internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationE
                 float* xg = x + ((((long)n * _p.InChannels) + ((long)grp * _p.InPerGroup)) * g.InputSize);
                 float* yg = y + ((((long)n * _p.OutChannels) + ((long)grp * m)) * g.OutputSize);
                 float* bg = b == null ? null : b + ((long)grp * m);
+                SgemmPackedA weights;
+                if (_perCall is not null)
+                {
+                    if (n == 0 || _p.Group > 1)
+                    {
+                        // One group: packed once per call, for every image; several: the buffer holds one group at a time.
+                        _perCall.Fill(_w + ((long)grp * m * _perCall.Packed.K), _perCall.Packed.K, 1);
+                    }
+
+                    weights = _perCall.Packed;
+                }
+                else
+                {
+                    weights = _weights[grp];
+                }
+
                 if (_pointwise is not null)
                 {
-                    _pointwise.Run(_weights[grp], new DenseRowsPanelSource(xg, g.InputSize), bg, yg, g.OutputSize);
+                    _pointwise.Run(weights, new DenseRowsPanelSource(xg, g.InputSize), bg, yg, g.OutputSize);
                 }
                 else
                 {
@@ -218,7 +253,7 @@ internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationE
                         }
                     }
 
-                    _im2col!.Run(_weights[grp], new Im2colPanelSource(xg, g, phase), bg, yg, g.OutputSize);
+                    _im2col!.Run(weights, new Im2colPanelSource(xg, g, phase), bg, yg, g.OutputSize);
                 }
             }
         }

@@ -31,9 +31,13 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActiva
     private readonly int _threads;
     private readonly WorkQueue _packQueue, _outQueue;
     private float* _x, _y, _b;
+    private readonly PerCallWeightPack? _perCall;   // low memory: Wᵀ packed into scratch each call from _w
+    private readonly Tensor? _weightTensor;         // low memory: the weight tensor _w points into (kept alive; pinned)
+    private readonly float* _w;
 
     /// <param name="sgemm">An SGEMM kernel name from <see cref="SgemmFactory.KernelsFor"/>.</param>
-    public ConvSmallPlane(ConvParams p, float* w, int threads, string sgemm)
+    /// <param name="perCallWeights">Low memory: the tensor <paramref name="w"/> points into; Wᵀ is packed from it into the shared scratch each call instead of once.</param>
+    public ConvSmallPlane(ConvParams p, float* w, int threads, string sgemm, Tensor? perCallWeights = null)
     {
         var g = p.Window;
         _p = p;
@@ -44,7 +48,18 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActiva
         _k = p.InChannels * g.KernelSize;
         int cout = p.OutChannels;
         _gemm = SgemmFactory.Create<PrepackedPanelSource>(sgemm, _n, cout, _k, _threads);
-        _weights = _gemm.PackB(_k, cout, w, 1, _k);       // B[q, co] = W[co, q]
+        if (perCallWeights is not null)
+        {
+            _weightTensor = perCallWeights;
+            _w = w;
+            _weights = _gemm.AllocateB(_k, cout);
+            _perCall = new PerCallWeightPack(_weights, _threads);
+        }
+        else
+        {
+            _weights = _gemm.PackB(_k, cout, w, 1, _k);   // B[q, co] = W[co, q]
+        }
+
         _a = _gemm.AllocateA(_n, _k);
         _padded = ScratchFloats.Reserve((long)p.InChannels * _hp * _wp);
         _c = ScratchFloats.Reserve((long)_n * cout);
@@ -75,6 +90,9 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActiva
 
     public string KernelName => _name + _activation.Suffix;
 
+    /// <summary>Whether the weights are packed per call from the original tensor (low memory), not kept packed.</summary>
+    public bool PacksWeightsPerCall => _perCall is not null;
+
     /// <summary>The activation is applied by the transpose that writes NCHW, vectorized, to each run of 32 positions it writes (a per-element Relu branch mispredicts on half the values).</summary>
     public void SetActivation(FusedActivation activation) => _activation = activation;
 
@@ -95,6 +113,11 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActiva
         {
             _x = (float*)args.Inputs[0].Pointer + ((long)n * _p.InChannels * g.InputSize);
             _y = (float*)args.Outputs[0].Pointer + ((long)n * _p.OutChannels * _n);
+            if (n == 0)
+            {
+                _perCall?.Fill(_w, _k, 1);                  // as PackB(_k, cout, w, 1, _k)
+            }
+
             Pad();
             _packQueue.Run(_blocks, _threads);
             _gemm.Run(_a, new PrepackedPanelSource(_weights), null, _c.Pointer, _p.OutChannels);

@@ -324,15 +324,20 @@ internal sealed unsafe class SgemmPackedA
 
     /// <summary>(Re)packs <c>A[i, q] = a[i·rowStride + q·colStride]</c> into this buffer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Fill(float* a, long rowStride, long colStride)
+    public void Fill(float* a, long rowStride, long colStride) => FillPanels(a, rowStride, colStride, 0, Panels);
+
+    /// <summary><see cref="Fill"/> of row panels <c>[ir0, ir1)</c> only (every K block): disjoint ranges may be filled concurrently.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void FillPanels(float* a, long rowStride, long colStride, int ir0, int ir1)
     {
         int mr = MR;
+        float* data = Data;
         for (int k0 = 0; k0 < K; k0 += KC)
         {
             int kc = Math.Min(KC, K - k0);
-            for (int ir = 0; ir < Panels; ir++)
+            for (int ir = ir0; ir < ir1; ir++)
             {
-                float* dst = Panel(k0, kc, ir);
+                float* dst = Panel(data, k0, kc, ir);
                 int rows = Math.Min(mr, M - (ir * mr));
                 for (int r = 0; r < mr; r++)
                 {
@@ -458,6 +463,8 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
 
     public SgemmPackedA PackB(int k, int n, float* b, long kStride, long nStride) =>
         SgemmPackedA.Pack(TMicro.NR, KcBlock, n, k, b, nStride, kStride);
+
+    public SgemmPackedA AllocateB(int k, int n) => SgemmPackedA.Allocate(TMicro.NR, KcBlock, n, k);
 
     public void Run(SgemmPackedA a, in TSource source, float* bias, float* c, long ldc)
     {
@@ -673,6 +680,50 @@ internal unsafe interface ISgemmPackA
 
     /// <summary>Packs a constant B (K×N, <c>B[q, j] = b[q·kStride + j·nStride]</c>) for <see cref="PrepackedPanelSource"/>.</summary>
     SgemmPackedA PackB(int k, int n, float* b, long kStride, long nStride);
+
+    /// <summary>A <see cref="PackB"/> buffer (scratch) to fill per call: <c>Fill(b, nStride, kStride)</c>.</summary>
+    SgemmPackedA AllocateB(int k, int n);
+}
+
+/// <summary>
+/// Packs constant weights into a scratch <see cref="SgemmPackedA"/> at the start of each call
+/// (<see cref="Planning.PlanOptions.LowMemory"/>: the plan keeps no packed copy; the original weight tensor, which the
+/// kernel references so it stays alive and pinned, is read instead). Work items are runs of row panels, fixed by the
+/// shape; each packed float is a plain copy, so the bytes are those of the plan-time <see cref="SgemmPackedA.Pack"/>.
+/// </summary>
+internal sealed unsafe class PerCallWeightPack
+{
+    private const int TargetItems = 8;
+
+    private readonly SgemmPackedA _packed;
+    private readonly int _threads, _chunk, _items;
+    private readonly WorkQueue _queue;
+    private float* _a;
+    private long _rowStride, _colStride;
+
+    public PerCallWeightPack(SgemmPackedA packed, int threads)
+    {
+        _packed = packed;
+        _threads = Math.Max(1, threads);
+        _chunk = Math.Max(1, (packed.Panels + TargetItems - 1) / TargetItems);
+        _items = (packed.Panels + _chunk - 1) / _chunk;
+        _queue = new WorkQueue(Item);
+    }
+
+    public SgemmPackedA Packed => _packed;
+
+    /// <summary>Packs <c>A[i, q] = a[i·rowStride + q·colStride]</c> into the scratch buffer (call it in the call that reads it).</summary>
+    public void Fill(float* a, long rowStride, long colStride)
+    {
+        _a = a;
+        _rowStride = rowStride;
+        _colStride = colStride;
+        _queue.Run(_items, _threads);
+        _a = null;
+    }
+
+    private void Item(int item, int worker) =>
+        _packed.FillPanels(_a, _rowStride, _colStride, item * _chunk, Math.Min(_packed.Panels, (item + 1) * _chunk));
 }
 
 /// <summary>Chooses the SGEMM micro-kernel for an ISA tier and a shape (once, at plan time).</summary>

@@ -60,16 +60,21 @@ public sealed class Conv : Operator
 
         if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && ctx.Constant(1) is { } weights && ConvSgemm.Supports(p))
         {
-            return FastKernel(p, weights, ctx.Options.Threads, ctx.Options.AllowWinograd, ctx.Options.WinogradEverywhere);
+            return FastKernel(p, weights, ctx.Options.Threads, ctx.Options.AllowWinograd, ctx.Options.WinogradEverywhere, ctx.Options.LowMemory);
         }
 
         return t == DataType.Float32 ? new ConvKernel<float>(p) : new ConvKernel<double>(p);
     }
 
-    /// <summary>The SIMD kernel for a float conv with constant weights, chosen by shape and ISA tier.</summary>
-    private static unsafe IKernel FastKernel(ConvParams p, Tensor weights, int threads, bool allowWinograd, bool winogradEverywhere)
+    /// <summary>
+    /// The SIMD kernel for a float conv with constant weights, chosen by shape and ISA tier. Low memory: the kernels
+    /// that would keep a packed copy of the weights (im2col / pointwise SGEMM, row tile, small plane) pack them from
+    /// <paramref name="weights"/> into the shared scratch at the start of each call instead.
+    /// </summary>
+    private static unsafe IKernel FastKernel(ConvParams p, Tensor weights, int threads, bool allowWinograd, bool winogradEverywhere, bool lowMemory = false)
     {
         var isa = KernelIsaSupport.Best;
+        var perCall = lowMemory ? weights : null;
         fixed (float* w = weights.AsSpan<float>())
         {
             if (allowWinograd && winogradEverywhere && isa != KernelIsa.Scalar && ConvWinogradF4x4.Supports(p))
@@ -89,15 +94,15 @@ public sealed class Conv : Operator
 
             if (isa == KernelIsa.Vector512 && ConvRowTile.Worthwhile(p))
             {
-                return new ConvRowTile(p, w, Math.Max(1, threads));
+                return new ConvRowTile(p, w, Math.Max(1, threads), perCall);
             }
 
             if (isa == KernelIsa.Vector512 && ConvSmallPlane.Worthwhile(p))
             {
-                return new ConvSmallPlane(p, w, Math.Max(1, threads), "SgemmPackedAvx512_14x32");
+                return new ConvSmallPlane(p, w, Math.Max(1, threads), "SgemmPackedAvx512_14x32", perCall);
             }
 
-            return new ConvSgemm(p, w, isa, Math.Max(1, threads));
+            return new ConvSgemm(p, w, isa, Math.Max(1, threads), perCallWeights: perCall);
         }
     }
 

@@ -42,14 +42,16 @@ public sealed record PlanOptions
     private readonly bool _allowWinograd = true;
 
     /// <summary>
-    /// Choose the memory target over the speed one: no Winograd kernels. A Winograd F(4×4, 3×3) layer keeps its
-    /// weights transformed to 6×6 tiles (4× the layer's weights, beside the originals that fixations read) plus
-    /// V and M planes (36 × channels × tiles floats each, in the plan's shared scratch block, which the largest layer
-    /// sizes); the exact kernels keep one packed copy of the weights and smaller scratch. VGG-16 at 224×224, 2 threads
-    /// (AVX-512 machine): peak RSS 838 MiB → 707 MiB against a budget (weights + arena) of 598 MiB, forward pass
-    /// ~53 → ~81 ms. Each BatchNormalization fold is
-    /// followed by a collection, so the folded weight a kernel has packed does not linger (ResNet-18: 225 → 205 MiB).
-    /// Results are those of <c>AllowWinograd = false</c>.
+    /// Choose the memory target over the speed one: no Winograd kernels (a Winograd F(4×4, 3×3) layer keeps its
+    /// weights transformed to 6×6 tiles, 4× the layer's weights, beside the originals that fixations read, plus V and
+    /// M planes), and no packed copy of the conv weights: the im2col / pointwise SGEMM, row-tile and small-plane conv
+    /// kernels pack their weights at the start of each call from the original tensor into the plan's shared scratch
+    /// block (ConvRowTile's Yᵀ and padded-input buffers live there too). Results are bitwise those of
+    /// <c>AllowWinograd = false</c> (same packed bytes). VGG-16 at 224×224, 2 threads (AVX-512 machine, same minutes):
+    /// peak RSS 922 MiB (default) and 770 MiB (low memory with a packed copy) → 663 MiB against a budget (weights +
+    /// arena) of 598 MiB (1.11×), forward pass ~43 (default) and ~68 → ~70–74 ms; ResNet-18 203 → 155 MiB, ~9 → ~10–12 ms
+    /// (the per-call pack of its large layer4 weights). A BatchNormalization-folded weight is kept as a plan constant
+    /// (the kernel reads it each call). Each fold is followed by a collection, so the garbage of a fold does not linger.
     /// </summary>
     public bool LowMemory { get; init; }
 

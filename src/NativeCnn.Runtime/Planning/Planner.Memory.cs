@@ -61,7 +61,16 @@ public static partial class Planner
         return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
     }
 
-    /// <summary>Kernels that copy their constant weight (input 1) into their own layout at plan time and never read it when they run.</summary>
+    /// <summary>
+    /// Kernels that copy their constant weight (input 1) into their own layout at plan time and never read it when they run.
+    /// Not those that pack it per call (low memory): they read the (folded) tensor on every call, so it stays a plan constant.
+    /// </summary>
     private static bool CopiesWeights(IKernel kernel) =>
-        kernel is Kernels.ConvSgemm or Kernels.ConvWinogradF4x4 or Kernels.ConvSmallPlane or Kernels.ConvDirectSmallK;
+        kernel switch
+        {
+            Kernels.ConvSgemm s => !s.PacksWeightsPerCall,
+            Kernels.ConvSmallPlane s => !s.PacksWeightsPerCall,
+            Kernels.ConvWinogradF4x4 or Kernels.ConvDirectSmallK => true,
+            _ => false,
+        };
 }
