@@ -86,29 +86,13 @@ internal static unsafe class Simd
     /// The first index of the largest element (strict &gt; scan semantics: −0 equals +0, ties to the lower index).
     /// NaNs are never chosen unless every element is NaN (then 0).
     /// </summary>
-    public static int ArgMax(ReadOnlySpan<float> v)
-    {
-        int best = 0;
-        float m = float.NegativeInfinity;
-        bool found = false;
-        for (int i = 0; i < v.Length; i++)
-        {
-            if (v[i] > m || (!found && v[i] == m))
-            {
-                m = v[i];
-                best = i;
-                found = true;
-            }
-        }
-
-        return best;
-    }
+    public static int ArgMax(ReadOnlySpan<float> v) => ArgMaxScalar(v);
 
     /// <summary>
     /// As <see cref="ArgMax(ReadOnlySpan{float})"/>, over doubles. With AVX-512 or AVX: the maximum of the non-NaN
     /// elements (<c>max(v, m)</c> returns <c>m</c> when <c>v</c> is NaN), then the first index equal to it, which is
     /// what the scalar scan keeps (it moves only on a strictly larger value; +0 and −0 compare equal in both); all
-    /// NaN gives 0. The scalar scan is <see cref="ArgMaxScalar(ReadOnlySpan{double})"/>.
+    /// NaN gives 0. The scalar scan is <see cref="ArgMaxScalar{T}(ReadOnlySpan{T})"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ArgMax(ReadOnlySpan<double> v)
@@ -177,11 +161,14 @@ internal static unsafe class Simd
         }
     }
 
-    /// <summary>The scalar scan of <see cref="ArgMax(ReadOnlySpan{double})"/> (first index of the largest, NaNs skipped, 0 if all are NaN).</summary>
-    public static int ArgMaxScalar(ReadOnlySpan<double> v)
+    /// <summary>
+    /// The scalar scan behind both <c>ArgMax</c> overloads (the reference of the vector one over doubles): first index of
+    /// the largest, NaNs skipped, 0 if all are NaN.
+    /// </summary>
+    public static int ArgMaxScalar<T>(ReadOnlySpan<T> v) where T : IFloatingPointIeee754<T>
     {
         int best = 0;
-        double m = double.NegativeInfinity;
+        T m = T.NegativeInfinity;
         bool found = false;
         for (int i = 0; i < v.Length; i++)
         {
