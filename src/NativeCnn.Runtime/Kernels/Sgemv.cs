@@ -37,6 +37,14 @@ internal static unsafe class Sgemv
         int j = j0;
         if (isa == KernelIsa.Vector512)
         {
+            if (argmax != null)
+            {
+                for (; j + 8 <= j1; j += 8)
+                {
+                    Eight512ArgMax(x, w + ((long)j * k), k, y + j, argmax + j);
+                }
+            }
+
             for (; j + 4 <= j1; j += 4)
             {
                 if (argmax == null)
@@ -194,6 +202,87 @@ internal static unsafe class Sgemv
         ArgMaxOf<ProductArgMax.Lanes512, Vector512<float>, Vector512<int>>(x, w1, k, full, r1, c1, argmax + 1);
         ArgMaxOf<ProductArgMax.Lanes512, Vector512<float>, Vector512<int>>(x, w2, k, full, r2, c2, argmax + 2);
         ArgMaxOf<ProductArgMax.Lanes512, Vector512<float>, Vector512<int>>(x, w3, k, full, r3, c3, argmax + 3);
+    }
+
+    /// <summary>
+    /// Eight rows at a time: each x vector is loaded once for eight rows (fewer instructions per weight byte than two
+    /// four-row passes). Per row the same FMAs in the same order as <see cref="Four512"/>, so the same sums.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Eight512ArgMax(float* x, float* w, int k, float* y, int* argmax)
+    {
+        float* w1 = w + k, w2 = w1 + k, w3 = w2 + k, w4 = w3 + k, w5 = w4 + k, w6 = w5 + k, w7 = w6 + k;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        var ninf = Vector512.Create(float.NegativeInfinity);
+        Vector512<float> r0 = ninf, r1 = ninf, r2 = ninf, r3 = ninf, r4 = ninf, r5 = ninf, r6 = ninf, r7 = ninf;
+        Vector512<int> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        int full = k / ProductArgMax.Chunk * ProductArgMax.Chunk;
+        int q = 0;
+        for (; q < full; q += ProductArgMax.Chunk)
+        {
+            Vector512<float> m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf, m4 = ninf, m5 = ninf, m6 = ninf, m7 = ninf;
+            for (int i = q; i < q + ProductArgMax.Chunk; i += 16)
+            {
+                var xv = Vector512.Load(x + i);
+                var v0 = Vector512.Load(w + i);
+                a0 = Vector512.FusedMultiplyAdd(xv, v0, a0);
+                m0 = Avx512F.Max(xv * v0, m0);
+                var v1 = Vector512.Load(w1 + i);
+                a1 = Vector512.FusedMultiplyAdd(xv, v1, a1);
+                m1 = Avx512F.Max(xv * v1, m1);
+                var v2 = Vector512.Load(w2 + i);
+                a2 = Vector512.FusedMultiplyAdd(xv, v2, a2);
+                m2 = Avx512F.Max(xv * v2, m2);
+                var v3 = Vector512.Load(w3 + i);
+                a3 = Vector512.FusedMultiplyAdd(xv, v3, a3);
+                m3 = Avx512F.Max(xv * v3, m3);
+                var v4 = Vector512.Load(w4 + i);
+                a4 = Vector512.FusedMultiplyAdd(xv, v4, a4);
+                m4 = Avx512F.Max(xv * v4, m4);
+                var v5 = Vector512.Load(w5 + i);
+                a5 = Vector512.FusedMultiplyAdd(xv, v5, a5);
+                m5 = Avx512F.Max(xv * v5, m5);
+                var v6 = Vector512.Load(w6 + i);
+                a6 = Vector512.FusedMultiplyAdd(xv, v6, a6);
+                m6 = Avx512F.Max(xv * v6, m6);
+                var v7 = Vector512.Load(w7 + i);
+                a7 = Vector512.FusedMultiplyAdd(xv, v7, a7);
+                m7 = Avx512F.Max(xv * v7, m7);
+            }
+
+            (r0, c0) = ProductArgMax.Lanes512.Raise(m0, r0, c0, q);
+            (r1, c1) = ProductArgMax.Lanes512.Raise(m1, r1, c1, q);
+            (r2, c2) = ProductArgMax.Lanes512.Raise(m2, r2, c2, q);
+            (r3, c3) = ProductArgMax.Lanes512.Raise(m3, r3, c3, q);
+            (r4, c4) = ProductArgMax.Lanes512.Raise(m4, r4, c4, q);
+            (r5, c5) = ProductArgMax.Lanes512.Raise(m5, r5, c5, q);
+            (r6, c6) = ProductArgMax.Lanes512.Raise(m6, r6, c6, q);
+            (r7, c7) = ProductArgMax.Lanes512.Raise(m7, r7, c7, q);
+        }
+
+        for (; q + 16 <= k; q += 16)
+        {
+            var xv = Vector512.Load(x + q);
+            a0 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(w + q), a0);
+            a1 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(w1 + q), a1);
+            a2 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(w2 + q), a2);
+            a3 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(w3 + q), a3);
+            a4 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(w4 + q), a4);
+            a5 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(w5 + q), a5);
+            a6 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(w6 + q), a6);
+            a7 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(w7 + q), a7);
+        }
+
+        Finish(x, w, k, q, Vector512.Sum(a0), Vector512.Sum(a1), Vector512.Sum(a2), Vector512.Sum(a3), y);
+        Finish(x, w4, k, q, Vector512.Sum(a4), Vector512.Sum(a5), Vector512.Sum(a6), Vector512.Sum(a7), y + 4);
+        ArgMaxOf<ProductArgMax.Lanes512, Vector512<float>, Vector512<int>>(x, w, k, full, r0, c0, argmax + 0);
+        ArgMaxOf<ProductArgMax.Lanes512, Vector512<float>, Vector512<int>>(x, w1, k, full, r1, c1, argmax + 1);
+        ArgMaxOf<ProductArgMax.Lanes512, Vector512<float>, Vector512<int>>(x, w2, k, full, r2, c2, argmax + 2);
+        ArgMaxOf<ProductArgMax.Lanes512, Vector512<float>, Vector512<int>>(x, w3, k, full, r3, c3, argmax + 3);
+        ArgMaxOf<ProductArgMax.Lanes512, Vector512<float>, Vector512<int>>(x, w4, k, full, r4, c4, argmax + 4);
+        ArgMaxOf<ProductArgMax.Lanes512, Vector512<float>, Vector512<int>>(x, w5, k, full, r5, c5, argmax + 5);
+        ArgMaxOf<ProductArgMax.Lanes512, Vector512<float>, Vector512<int>>(x, w6, k, full, r6, c6, argmax + 6);
+        ArgMaxOf<ProductArgMax.Lanes512, Vector512<float>, Vector512<int>>(x, w7, k, full, r7, c7, argmax + 7);
     }
 
     /// <summary><see cref="Four256"/> (the same FMAs in the same order) and the four rows' product argmax.</summary>
