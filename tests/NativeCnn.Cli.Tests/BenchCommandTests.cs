@@ -7,7 +7,7 @@ using NativeCnn.Runtime.Graph;
 namespace NativeCnn.Cli.Tests;
 
 /// <summary><c>nativecnn bench</c> on a tiny classifier (Conv → Relu → MaxPool → Flatten → Gemm).</summary>
-[Collection("console")]
+[Collection("cli")]
 public sealed class BenchCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("nativecnn-bench-").FullName;
@@ -43,19 +43,11 @@ public sealed class BenchCommandTests : IDisposable
         return path;
     }
 
+    /// <summary>Through <see cref="CliRunner"/>: the console is process-wide, and the other CLI tests capture it too.</summary>
     private static (int Code, string Out) Invoke(params string[] args)
     {
-        var old = Console.Out;
-        var sw = new StringWriter();
-        Console.SetOut(sw);
-        try
-        {
-            return (Program.Main(args), sw.ToString());
-        }
-        finally
-        {
-            Console.SetOut(old);
-        }
+        var (code, output, _) = CliRunner.Run(args);
+        return (code, output);
     }
 
     [Fact]

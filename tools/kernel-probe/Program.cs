@@ -178,6 +178,22 @@ internal static unsafe class Program
                     double t = Median(reps, () => kernel.Run(fcArgs));
                     Report($"fc {label,-16} M={m} N={n} K={k} t={threads} {kernel.KernelName,-40}", 2.0 * m * n * k, t);
                     Console.WriteLine($"   weights streamed: {4.0 * n * k / t / 1e9:F1} GB/s wall");
+                    if (m == 1)
+                    {
+                        // The same GEMV storing each output's product argmax (a flattened feature map's fc), A/B in alternation.
+                        var argmax = new int[n];
+                        fixed (int* ip = argmax)
+                        {
+                            var withArgmax = new DenseSgemm(p, w, KernelIsaSupport.Best, threads, argmaxAux: 0);
+                            var amArgs = new KernelArgs(fcArgs.Inputs, fcArgs.Outputs, [new TensorView(DataType.Int32, [m, n], (nint)ip)], threads);
+                            for (int round = 0; round < 3; round++)
+                            {
+                                double plain = Median(reps, () => kernel.Run(fcArgs));
+                                double am = Median(reps, () => withArgmax.Run(amArgs));
+                                Console.WriteLine($"   round {round}: plain {plain * 1e3:F3} ms, with product argmax {am * 1e3:F3} ms ({am / plain:F3}x)");
+                            }
+                        }
+                    }
                 }
 
                 if (m == 1)

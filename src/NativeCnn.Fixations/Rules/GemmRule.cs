@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using NativeCnn.Fixations.Internal;
 using NativeCnn.Runtime;
+using NativeCnn.Runtime.Kernels;
 using NativeCnn.Runtime.Operators;
 
 namespace NativeCnn.Fixations.Rules;
@@ -15,7 +16,8 @@ namespace NativeCnn.Fixations.Rules;
 /// default only <c>argmax_i p_i</c>; option <see cref="FcAfterFlatten.AllPositive"/>: every positive <c>p_i</c>.</item>
 /// </list>
 /// When no contribution is positive the argmax is kept, so that a path never ends silently. Fixations go to A
-/// only (B is the weight). The products of a row are one SIMD multiply when A's row and W's row are contiguous
+/// only (B is the weight). The argmax of a batch-1 layer comes from the forward pass when its kernel stored it
+/// (<see cref="ProductArgMax.AuxiliarySuffix"/>: the same first largest product), so no weight row is read again. The products of a row are one SIMD multiply when A's row and W's row are contiguous
 /// (transA = 0, transB = 1: the usual exported classifier layer).
 /// </summary>
 [FixationRule(OpKind.Gemm, OpKind.MatMul)]
@@ -50,14 +52,38 @@ internal sealed unsafe class GemmRule : FixationRule
         bool argmaxOnly = flattened && ctx.Options.FcAfterFlatten == FcAfterFlatten.Argmax;
         float* ap = (float*)a.Pointer, bp = (float*)b.Pointer;
         long[] fix = ctx.OutputFixations(0).ToArray();
-        ctx.CountRead(2L * k * sizeof(float) * fix.Length);
+        int* stored = argmaxOnly ? StoredArgMax(ctx, y, k) : null;
 
+        // The kept inputs as one bitmap per A row (per chunk), emitted in ascending order below: no sort of the set.
         // Output fixations are independent: split them into fixed contiguous chunks, one per thread, and merge in chunk
         // order, so the result does not depend on the thread count.
-        int chunks = fix.Length >= 64 ? Math.Max(1, Math.Min(ctx.Options.Threads, fix.Length / 32)) : 1;
+        int chunks = stored == null && fix.Length >= 64 ? Math.Max(1, Math.Min(ctx.Options.Threads, fix.Length / 32)) : 1;
         int words = (k + 63) / 64;
-        var chosen = argmaxOnly ? new long[fix.Length] : [];
-        var bits = argmaxOnly ? [] : new ulong[(long)chunks * m * words];
+        var bits = new ulong[(long)chunks * m * words];
+        if (stored != null)
+        {
+            // The forward pass stored each output's argmax (batch-1 dense kernel): no weight row is read again.
+            foreach (long f in fix)
+            {
+                int i = stored[f];
+                bits[((f / nOut) * words) + (i >> 6)] |= 1UL << (i & 63);
+            }
+
+            ctx.CountRead(sizeof(int) * (long)fix.Length);
+        }
+        else
+        {
+            ctx.CountRead(2L * k * sizeof(float) * fix.Length);
+            if (chunks == 1)
+            {
+                Chunk(0);
+            }
+            else
+            {
+                Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, Chunk);
+            }
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Chunk(int c)
         {
@@ -67,18 +93,11 @@ internal sealed unsafe class GemmRule : FixationRule
                 int row = (int)(fix[q] / nOut), j = (int)(fix[q] % nOut);
                 float* ar = ap + (row * aRowStride);
                 float* wr = bp + (j * wRowStride);
-                long aBase = transA ? row : (long)row * k;
-                if (argmaxOnly)
-                {
-                    chosen[q] = aBase + (ArgMax(ar, wr) * aElemStride);
-                    continue;
-                }
-
                 fixed (ulong* rowBits = &bits[((long)c * m + row) * words])
                 {
-                    bool any = aElemStride == 1 && wElemStride == 1
+                    bool any = !argmaxOnly && (aElemStride == 1 && wElemStride == 1
                         ? Simd.MarkPositiveProducts(ar, wr, rowBits, k)
-                        : MarkStrided(ar, wr, rowBits);
+                        : MarkStrided(ar, wr, rowBits));
                     if (!any)
                     {
                         int i = ArgMax(ar, wr);
@@ -86,21 +105,6 @@ internal sealed unsafe class GemmRule : FixationRule
                     }
                 }
             }
-        }
-
-        if (chunks == 1)
-        {
-            Chunk(0);
-        }
-        else
-        {
-            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, Chunk);
-        }
-
-        if (argmaxOnly)
-        {
-            ctx.AddRange(0, chosen);
-            return;
         }
 
         for (int row = 0; row < m; row++)
@@ -161,5 +165,34 @@ internal sealed unsafe class GemmRule : FixationRule
 
             return any;
         }
+    }
+
+    /// <summary>
+    /// The per-output product argmax the batch-1 dense kernel stored ("<c>{output}#product-argmax</c>", int32 of the
+    /// output's shape), or null when the plan has none (batch &gt; 1, reference kernels).
+    /// </summary>
+    private static int* StoredArgMax(RuleContext ctx, in TensorView y, int k)
+    {
+        string? aux = ctx.Step.Auxiliary.FirstOrDefault(n => n.EndsWith("#" + ProductArgMax.AuxiliarySuffix, StringComparison.Ordinal));
+        if (aux is null || !ctx.TryValue(aux, out var idx))
+        {
+            return null;
+        }
+
+        if (idx.DataType != DataType.Int32 || idx.Length != y.Length)
+        {
+            throw ctx.Error($"auxiliary '{aux}' is {idx.DataType}{ShapeUtil.Format(idx.Shape)}, expected int32 of the output's shape");
+        }
+
+        int* p = (int*)idx.Pointer;
+        foreach (long f in ctx.OutputFixations(0))
+        {
+            if ((uint)p[f] >= (uint)k)
+            {
+                throw ctx.Error($"auxiliary '{aux}' holds {p[f]} for output element {f}, outside [0, {k})");
+            }
+        }
+
+        return p;
     }
 }

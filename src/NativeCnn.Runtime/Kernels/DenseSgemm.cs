@@ -10,6 +10,12 @@ namespace NativeCnn.Runtime.Kernels;
 /// B panels (<see cref="PrepackedPanelSource"/>, a copy of the weights) and A' packed per call into a plan-time
 /// buffer; with M ≤ MR (small batches) every weight is read once per call. alpha, beta·C are applied in place.
 /// Oracle: <see cref="GemmReference"/>.
+/// <para>
+/// At M = 1 the kernel also stores, per output j, <c>argmax_k A'[0, k] · W'[k, j]</c> in the auxiliary value
+/// <see cref="ProductArgMax.AuxiliarySuffix"/> when the plan declared it (<see cref="DeclareProductArgMax"/>): the input the
+/// fixation rule of a dense layer after a flattened feature map keeps, computed from the weights the GEMV streams
+/// anyway, so the backtracker need not read 4 bytes × K of weights per kept output again.
+/// </para>
 /// </summary>
 internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel
 {
@@ -23,12 +29,25 @@ internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel
     private readonly ISgemm<PrepackedPanelSource>? _gemm;
     private readonly SgemmPackedA? _packedW;                   // W' (K × N) as B panels
     private readonly SgemmPackedA? _packedA;                   // A' (M × K), refilled per call
+    private readonly int _argmaxAux;                // auxiliary index of the product argmax (M = 1), or −1
     private float* _x;
     private float* _y;
+    private int* _argmax;
 
-    public DenseSgemm(GemmParams p, Tensor weights, KernelIsa isa, int threads)
+    /// <summary>
+    /// Declares the product argmax for a batch-1 dense layer (M = 1) fed by a flattened feature map, the one case the
+    /// fixation rule reads it; returns its auxiliary index, or −1.
+    /// </summary>
+    public static int DeclareProductArgMax(NodeContext ctx, int m, int[] outputShape) =>
+        m == 1 && ctx.Input0IsFlattenedFeatureMap
+            ? ctx.AddAuxiliary(ProductArgMax.AuxiliarySuffix, DataType.Int32, outputShape,
+                "per output j, the first k of the largest product A'[0,k]·W'[k,j] (NaN products skipped): the fc fixation rule's argmax")
+            : -1;
+
+    public DenseSgemm(GemmParams p, Tensor weights, KernelIsa isa, int threads, int argmaxAux = -1)
     {
         _p = p;
+        _argmaxAux = p.M == 1 ? argmaxAux : -1;
         _isa = isa;
         _threads = Math.Max(1, threads);
         _weights = weights;
@@ -78,6 +97,7 @@ internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel
         {
             _x = a;
             _y = y;
+            _argmax = _argmaxAux >= 0 ? (int*)args.Auxiliary[_argmaxAux].Pointer : null;
             _gemv.Run((_p.N + Sgemv.RowBlock - 1) / Sgemv.RowBlock, _threads);
             Epilogue(y, c);
         }
@@ -92,7 +112,7 @@ internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel
     private void GemvBlock(int block, int worker)
     {
         int j0 = block * Sgemv.RowBlock, j1 = Math.Min(_p.N, j0 + Sgemv.RowBlock);
-        Sgemv.Rows(_isa, _x, _rows, _p.K, j0, j1, _y);
+        Sgemv.Rows(_isa, _x, _rows, _p.K, j0, j1, _y, _argmax);
     }
 
     /// <summary><c>Y[i, j] = alpha · Y[i, j] + beta · C[i, j]</c>, in place on the accumulated products.</summary>

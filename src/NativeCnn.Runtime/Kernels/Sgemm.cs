@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -417,6 +418,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
     private bool _useSharedB;
     private int _sharedFrom;                        // first column of the shared B packed (the ones before are read in place)
     private int _nextBlock;
+    private Exception? _packFailure;                // set once a worker failed while packing a shared B block (this call)
     private readonly Action<int> _worker;
     private readonly int _workers;
     private SgemmPackedA? _a;
@@ -475,6 +477,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         _ldc = ldc;
         _items.Reset(Partition.Items);
         _nextBlock = 0;
+        _packFailure = null;
         // The panels the source offers in place are read in place; only the rest is packed, once, shared.
         _sharedFrom = _source.DirectEnd(0, Partition.N, TMicro.NR);
         _useSharedB = _sharedB is not null && _sharedFrom < Partition.N;
@@ -489,7 +492,16 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         }
         else
         {
-            ComputeThreads.Run(_worker, _workers);
+            try
+            {
+                ComputeThreads.Run(_worker, _workers);
+            }
+            catch (Exception) when (_packFailure is { } packFailure)
+            {
+                // A worker that gave up waiting for the failed block must not hide the packer's error.
+                _a = null;
+                ExceptionDispatchInfo.Capture(packFailure).Throw();
+            }
         }
 
         _a = null;
@@ -511,7 +523,17 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
             while ((block = Interlocked.Increment(ref _nextBlock) - 1) < blocks)
             {
                 int k0 = block * p.KC, kc = Math.Min(p.KC, p.K - k0);
-                _source.Pack(k0, kc, _sharedFrom, p.N, nr, _sharedB!.Pointer + ((long)k0 * p.NPanels * nr) + ((long)_sharedFrom / nr * kc * nr));
+                try
+                {
+                    _source.Pack(k0, kc, _sharedFrom, p.N, nr, _sharedB!.Pointer + ((long)k0 * p.NPanels * nr) + ((long)_sharedFrom / nr * kc * nr));
+                }
+                catch (Exception e)
+                {
+                    // The block will never be marked packed: release the workers waiting for it (WaitPacked).
+                    Volatile.Write(ref _packFailure, e);
+                    throw;
+                }
+
                 Volatile.Write(ref _blockPacked[block], 1);
             }
         }
@@ -633,7 +655,11 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         }
     }
 
-    /// <summary>Spins until K block <paramref name="block"/> of the shared B is packed (claimed blocks are being packed by a running worker).</summary>
+    /// <summary>
+    /// Spins until K block <paramref name="block"/> of the shared B is packed (claimed blocks are being packed by a
+    /// running worker). Gives up with an error when a worker failed while packing: that block would never be marked
+    /// packed, and waiting for it would hang the run (the packer's own exception is the one the caller sees).
+    /// </summary>
     private void WaitPacked(int block)
     {
         if (Volatile.Read(ref _blockPacked[block]) != 0)
@@ -644,6 +670,11 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         var spin = new SpinWait();
         while (Volatile.Read(ref _blockPacked[block]) == 0)
         {
+            if (Volatile.Read(ref _packFailure) is not null)
+            {
+                throw new InvalidOperationException($"SGEMM {Partition.M}×{Partition.N}×{Partition.K}: another worker failed while packing the shared B, K block {block} is missing");
+            }
+
             spin.SpinOnce(sleep1Threshold: -1);
         }
     }

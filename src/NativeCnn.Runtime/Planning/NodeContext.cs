@@ -34,6 +34,12 @@ public sealed class NodeContext
 
     public Node Node { get; }
 
+    /// <summary>
+    /// Input 0 is a feature map flattened (through Flatten, Reshape, element-wise nodes…) for a dense layer, whose
+    /// fixation rule then keeps one argmax input per output (set by the planner).
+    /// </summary>
+    public bool Input0IsFlattenedFeatureMap { get; internal set; }
+
     /// <summary>The model's version of the default operator set; operators switch semantics on it.</summary>
     public long Opset { get; }
 

@@ -50,6 +50,90 @@ public unsafe class DenseKernelTests
         Assert.Equal(a, b);
     }
 
+    /// <summary>
+    /// Batch 1 with the product argmax: per row exactly <see cref="ProductArgMax.Scalar"/> (ties across chunks and
+    /// lanes, signed zeros, NaN and ±∞ products, rows with no product above −∞, maxima in the K tail), and the same
+    /// sums, bit for bit, as without it. K hits chunk (256) and vector tails; N hits the 4-row tail.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Tiers))]
+    public void GemvStoresEachRowsProductArgMaxWithTheSameSums(KernelIsa isa)
+    {
+        var rng = new Random(14);
+        float[] palette = [-2f, -1f, -0f, 0f, 0.5f, 1f, 2f, 3f];
+        int v = 0;
+        foreach (int k in new[] { 1, 7, 16, 255, 256, 257, 600, 1030 })
+        {
+            foreach (int n in new[] { 1, 4, 5, 9, 70 })
+            {
+                v++;
+                var x = new float[k];
+                var w = new float[n * k];           // W'ᵀ rows (N × K)
+                for (int i = 0; i < k; i++)
+                {
+                    x[i] = palette[rng.Next(palette.Length)];
+                }
+
+                for (int i = 0; i < w.Length; i++)
+                {
+                    w[i] = palette[rng.Next(palette.Length)];
+                }
+
+                for (int j = 0; j < n; j++)
+                {
+                    Span<float> row = w.AsSpan(j * k, k);
+                    switch ((j + v) % 7)
+                    {
+                        case 0: row.Fill(float.NaN); break;                                      // every product NaN
+                        case 1: row.Fill(float.NegativeInfinity); break;                         // −∞, NaN (0·∞) or +∞
+                        case 2: row[rng.Next(k)] = float.NaN; row[rng.Next(k)] = float.PositiveInfinity; break;
+                        case 3: row[k - 1] = 1e30f; break;                                       // maximum in the last element
+                        case 4: row.Fill(-1f); break;                                            // many equal products
+                        default: break;
+                    }
+                }
+
+                bool transB = v % 2 == 0;
+                var given = transB ? w : Enumerable.Range(0, k * n).Select(i => w[(i % n * k) + (i / n)]).ToArray();
+                var wt = Tensor.FromArray(given, transB ? [n, k] : [k, n]);
+                var p = new GemmParams(1, n, k, false, transB, 1f, 1f, false, 0, 0);
+                var plain = new float[n];
+                var got = new float[n];
+                var argmax = new int[n];
+                fixed (float* xp = x, wp = w, pp = plain, gp = got)
+                fixed (int* ip = argmax)
+                {
+                    var xv = new TensorView(DataType.Float32, [1, k], (nint)xp);
+                    new DenseSgemm(p, wt, isa, threads: 2).Run(new KernelArgs([xv, wt.View, default], [new TensorView(DataType.Float32, [1, n], (nint)pp)], [], 2));
+                    new DenseSgemm(p, wt, isa, threads: 1 + (v % 2), argmaxAux: 0).Run(new KernelArgs(
+                        [xv, wt.View, default], [new TensorView(DataType.Float32, [1, n], (nint)gp)], [new TensorView(DataType.Int32, [1, n], (nint)ip)], 1 + (v % 2)));
+                    for (int j = 0; j < n; j++)
+                    {
+                        Assert.True(BitConverter.SingleToInt32Bits(plain[j]) == BitConverter.SingleToInt32Bits(got[j]), $"{isa} K={k} N={n} row {j}: sum {got[j]} with the argmax, {plain[j]} without");
+                        Assert.True(ProductArgMax.Scalar(xp, wp + ((long)j * k), k) == argmax[j], $"{isa} K={k} N={n} transB={transB} row {j} (kind {(j + v) % 7}): argmax {argmax[j]}, expected {ProductArgMax.Scalar(xp, wp + ((long)j * k), k)}");
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void ProductArgMaxScalarIsTheFirstLargestNonNaNProduct()
+    {
+        float[] a = [1f, 2f, 3f, float.NaN, 3f];
+        float[] b = [1f, 1f, 1f, 1f, 1f];
+        float[] ninf = [float.NegativeInfinity, float.NegativeInfinity];
+        float[] nan = [float.NaN, float.NaN];
+        float[] ones = [1f, 1f];
+        fixed (float* ap = a, bp = b, np = ninf, qp = nan, op = ones)
+        {
+            Assert.Equal(2, ProductArgMax.Scalar(ap, bp, 5));   // first of the two 3s; NaN skipped
+            Assert.Equal(0, ProductArgMax.Scalar(np, op, 2));   // −∞ products: the first
+            Assert.Equal(0, ProductArgMax.Scalar(qp, op, 2));   // all NaN: 0
+            Assert.Equal(4, ProductArgMax.Run(ap + 3, bp, 2) + 3);
+        }
+    }
+
     [Fact]
     public void PlanChoosesDenseKernelsForConstantWeightsUnlessReferenceKernelsAreAsked()
     {
