@@ -220,15 +220,14 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
         // The fused activation in registers (the same lane-wise operations as the standalone kernels), one branch per block.
         if (act.Kind == ActivationKind.Relu)
         {
-            var z = Vector512<float>.Zero;
-            a0 = Vector512.Max(a0, z); b0 = Vector512.Max(b0, z); c0 = Vector512.Max(c0, z);
-            a1 = Vector512.Max(a1, z); b1 = Vector512.Max(b1, z); c1 = Vector512.Max(c1, z);
-            a2 = Vector512.Max(a2, z); b2 = Vector512.Max(b2, z); c2 = Vector512.Max(c2, z);
-            a3 = Vector512.Max(a3, z); b3 = Vector512.Max(b3, z); c3 = Vector512.Max(c3, z);
-            a4 = Vector512.Max(a4, z); b4 = Vector512.Max(b4, z); c4 = Vector512.Max(c4, z);
-            a5 = Vector512.Max(a5, z); b5 = Vector512.Max(b5, z); c5 = Vector512.Max(c5, z);
-            a6 = Vector512.Max(a6, z); b6 = Vector512.Max(b6, z); c6 = Vector512.Max(c6, z);
-            a7 = Vector512.Max(a7, z); b7 = Vector512.Max(b7, z); c7 = Vector512.Max(c7, z);
+            a0 = FusedActivation.ReluOfSum(a0); b0 = FusedActivation.ReluOfSum(b0); c0 = FusedActivation.ReluOfSum(c0);
+            a1 = FusedActivation.ReluOfSum(a1); b1 = FusedActivation.ReluOfSum(b1); c1 = FusedActivation.ReluOfSum(c1);
+            a2 = FusedActivation.ReluOfSum(a2); b2 = FusedActivation.ReluOfSum(b2); c2 = FusedActivation.ReluOfSum(c2);
+            a3 = FusedActivation.ReluOfSum(a3); b3 = FusedActivation.ReluOfSum(b3); c3 = FusedActivation.ReluOfSum(c3);
+            a4 = FusedActivation.ReluOfSum(a4); b4 = FusedActivation.ReluOfSum(b4); c4 = FusedActivation.ReluOfSum(c4);
+            a5 = FusedActivation.ReluOfSum(a5); b5 = FusedActivation.ReluOfSum(b5); c5 = FusedActivation.ReluOfSum(c5);
+            a6 = FusedActivation.ReluOfSum(a6); b6 = FusedActivation.ReluOfSum(b6); c6 = FusedActivation.ReluOfSum(c6);
+            a7 = FusedActivation.ReluOfSum(a7); b7 = FusedActivation.ReluOfSum(b7); c7 = FusedActivation.ReluOfSum(c7);
         }
         else if (act.Kind == ActivationKind.LeakyRelu)
         {
@@ -296,9 +295,8 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
         // The fused activation in registers (the same lane-wise operations as the standalone kernels), one branch per block.
         if (act.Kind == ActivationKind.Relu)
         {
-            var z = Vector512<float>.Zero;
-            a0 = Vector512.Max(a0, z); a1 = Vector512.Max(a1, z); a2 = Vector512.Max(a2, z); a3 = Vector512.Max(a3, z);
-            a4 = Vector512.Max(a4, z); a5 = Vector512.Max(a5, z); a6 = Vector512.Max(a6, z); a7 = Vector512.Max(a7, z);
+            a0 = FusedActivation.ReluOfSum(a0); a1 = FusedActivation.ReluOfSum(a1); a2 = FusedActivation.ReluOfSum(a2); a3 = FusedActivation.ReluOfSum(a3);
+            a4 = FusedActivation.ReluOfSum(a4); a5 = FusedActivation.ReluOfSum(a5); a6 = FusedActivation.ReluOfSum(a6); a7 = FusedActivation.ReluOfSum(a7);
         }
         else if (act.Kind == ActivationKind.LeakyRelu)
         {
