@@ -628,6 +628,33 @@ public class FusionTests
         }
     }
 
+    [Fact]
+    public void ReluOfSumIsTheReluReferenceBitwise()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            return;     // the two-instruction form is AVX-512 only
+        }
+
+        // Every special value a sum can be (quiet NaNs of both signs and a payload, ±0, ±∞, denormals) in every lane.
+        float payloadNaN = BitConverter.Int32BitsToSingle(unchecked((int)0xFFC12345));
+        var values = Specials.Append(payloadNaN).Append(-1e-40f).Append(1e-40f).ToArray();
+        var expected = new float[values.Length];
+        NativeCnn.Runtime.Kernels.ReluReference.Run<float>(values, expected);
+        for (int start = 0; start < values.Length; start++)
+        {
+            var lanes = Enumerable.Range(0, 16).Select(i => values[(start + i) % values.Length]).ToArray();
+            var got = NativeCnn.Runtime.Kernels.FusedActivation.ReluOfSum(System.Runtime.Intrinsics.Vector512.Create(lanes));
+            for (int i = 0; i < 16; i++)
+            {
+                int j = (start + i) % values.Length;
+                Assert.True(
+                    BitConverter.SingleToInt32Bits(expected[j]) == BitConverter.SingleToInt32Bits(got[i]),
+                    $"Relu({values[j]:R} = 0x{BitConverter.SingleToInt32Bits(values[j]):X8}): expected 0x{BitConverter.SingleToInt32Bits(expected[j]):X8}, got 0x{BitConverter.SingleToInt32Bits(got[i]):X8}");
+            }
+        }
+    }
+
     public enum ActivationKindUnderTest
     {
         Relu,

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NativeCnn.Runtime.Kernels;
 
@@ -59,6 +60,18 @@ public readonly record struct FusedActivation(ActivationKind Kind, float Alpha =
                 return;
         }
     }
+
+    /// <summary>
+    /// Relu of a vector of arithmetic results (FMA sums: never a signalling NaN), bitwise <see cref="ElementwiseVector.Relu"/>
+    /// (<see cref="MathF.Max(float, float)"/> semantics) in two instructions instead of the four of <see cref="Vector512.Max{T}"/>
+    /// (vrangeps and two vfixupimmps): <c>vmaxps(+0, v)</c> returns its second operand v when either is NaN (so a quiet NaN
+    /// is kept with its sign and payload) and when both are zeros (so −0 stays −0), and <c>+ (+0)</c> then turns −0 into +0
+    /// and leaves every other value (NaN included) as it is. A signalling NaN would come out quieted, but a sum never is one.
+    /// On an 8×48 tile with K = 16 the 72 extra instructions cost as much as a fifth of the FMAs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ReluOfSum(Vector512<float> v) =>
+        Avx512F.Add(Avx512F.Max(Vector512<float>.Zero, v), Vector512<float>.Zero);
 
     /// <summary>LeakyRelu of one vector, as <see cref="ElementwiseVector.LeakyRelu"/>: <c>x &lt; 0 ? α·x : x</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

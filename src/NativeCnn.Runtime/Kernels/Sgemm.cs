@@ -385,13 +385,17 @@ internal sealed record SgemmPartition(int M, int N, int K, int MR, int NR, int K
 
     public int Items => MChunks * NChunks;
 
-    /// <summary>Floats of packed-B scratch one worker needs.</summary>
-    public long ScratchPerWorker => (long)KC * NChunkPanels * NR;
+    /// <summary>Floats of packed-B scratch one worker needs (a K block is at most K rows).</summary>
+    public long ScratchPerWorker => (long)Math.Min(KC, Math.Max(K, 1)) * NChunkPanels * NR;
 
-    public static SgemmPartition Create(int m, int n, int k, int mr, int nr, int kc)
+    /// <param name="chunkKc">
+    /// The K block the bound on an item's columns is computed with (<see cref="MaxChunkBytes"/>): <paramref name="kc"/>
+    /// by default; the packed-B block when B is read in place with a longer K block, so the items stay cut the same.
+    /// </param>
+    public static SgemmPartition Create(int m, int n, int k, int mr, int nr, int kc, int chunkKc = 0)
     {
         int mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr;
-        int maxN = Math.Max(1, MaxChunkBytes / (sizeof(float) * kc * nr));
+        int maxN = Math.Max(1, MaxChunkBytes / (sizeof(float) * (chunkKc > 0 ? chunkKc : kc) * nr));
         int nChunk = Math.Clamp((nPanels + TargetItems - 1) / TargetItems, 1, maxN);
         int nChunks = (nPanels + nChunk - 1) / nChunk;
         int mChunks = Math.Clamp((TargetItems + nChunks - 1) / nChunks, 1, mPanels);
@@ -404,7 +408,7 @@ internal sealed record SgemmPartition(int M, int N, int K, int MR, int NR, int K
 /// Packed SGEMM driver: <c>C[i, j] = bias[i] + Σ_k A[i,k] · B[k,j]</c> (C row-major with row stride ldc), A packed
 /// at plan time (<see cref="SgemmPackedA"/>), B packed per call panel by panel from <typeparamref name="TSource"/>
 /// into per-worker scratch reserved at plan time (<see cref="ScratchFloats"/>: the plan's shared block). Loop order per work item (GotoBLAS): K blocks of KC; pack
-/// the item's B panels; for each B panel (kept in L1) run the micro-kernel over the item's A panels (in L2).
+/// the item's B panels; for each B panel (kept in L1) run the micro-kernel over the item's A panels (in L2); at K ≤ <see cref="RowMajorMaxK"/> for each A panel over the item's B panels instead.
 /// C starts as the bias and each K block adds to it, so every element is summed in ascending k order.
 /// One instance per call site; not re-entrant (set the operands, then <see cref="Run"/>).
 /// </summary>
@@ -431,7 +435,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
 
     public SgemmPacked(int m, int n, int k, int threads)
     {
-        Partition = SgemmPartition.Create(m, n, k, TMicro.MR, TMicro.NR, KcBlock);
+        Partition = SgemmPartition.Create(m, n, k, TMicro.MR, TMicro.NR, KcBlock, chunkKc: PackedKcBlock);
         _workers = Math.Max(1, Math.Min(threads, Partition.Items));
         _scratch = ScratchFloats.Reserve(Partition.ScratchPerWorker * _workers);
         _worker = Worker;
@@ -444,8 +448,28 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
         }
     }
 
-    /// <summary>K block: a KC×NR panel of packed B (≤ 24 KiB) stays in L1 while the A panels stream past it.</summary>
-    public static int KcBlock => TMicro.NR >= 48 ? 128 : 256;
+    /// <summary>
+    /// Up to this K an item runs its tiles row panel by row panel (each A panel across the item's columns) instead of
+    /// column panel by column panel: a tile's FMAs are then too few to hide its stores, and this order writes MR rows of
+    /// C at a time, each as one contiguous run, instead of every row of the item a tile-width at a time (the item's B
+    /// panels, K·NR floats each, stay in L1 for the repeated reads). SqueezeNet's 16→64 1×1 expands at 55², one core,
+    /// 4 A/B rounds: 0.058 → 0.048 and 0.052 → 0.044 ms. At K = 32 and 64 the order did not pay (27² planes lost).
+    /// </summary>
+    private const int RowMajorMaxK = 16;
+
+    /// <summary>
+    /// K block: a KC×NR panel of packed B (≤ 24 KiB) stays in L1 while the A panels stream past it. B read in place
+    /// from dense rows (1×1 convs: X itself) is not packed, and there the 48-wide tile takes K in blocks of 512: each
+    /// K block past the first stores and reloads the C tile, and an edge tile (N = 169: 25 columns) goes through the
+    /// local tile copy once more; the in-place B panel (512·48 floats) is then read from L2, which measured cheaper.
+    /// One core, A/B in the same minutes (medians of 5-6 rounds): SqueezeNet conv25 (512→1000 at 13²) 0.823 → 0.757 ms,
+    /// 512→64 0.063 → 0.057, sum of steps 4.19 → 4.01; Tiny Darknet 512→128 at 14² 0.155 → 0.141, 256→64 0.055 → 0.043
+    /// (KC 256 was in between). C is the running sum either way (stored and reloaded exactly), so results do not change.
+    /// </summary>
+    public static int KcBlock => TMicro.NR >= 48 && typeof(TSource) == typeof(DenseRowsPanelSource) ? 512 : PackedKcBlock;
+
+    /// <summary>K block of packed B: 128 for the 48-wide tile, 256 for narrower ones.</summary>
+    private static int PackedKcBlock => TMicro.NR >= 48 ? 128 : 256;
 
     public SgemmPartition Partition { get; }
 
@@ -576,8 +600,22 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
                 _source.Pack(k0, kc, fullEnd, n1, nr, bp + ((long)(fullEnd - n0) / nr * kc * nr));
             }
 
-            for (int n = n0; n < n1; n += nr)
+            int nPanels = (n1 - n0 + nr - 1) / nr, mPanels = i1 - i0;
+            bool rowMajor = p.K <= RowMajorMaxK;
+            for (int tileIx = 0, tiles = nPanels * mPanels; tileIx < tiles; tileIx++)
             {
+                int n, ir;
+                if (rowMajor)
+                {
+                    ir = i0 + (tileIx / nPanels);
+                    n = n0 + (tileIx % nPanels * nr);
+                }
+                else
+                {
+                    n = n0 + (tileIx / mPanels * nr);
+                    ir = i0 + (tileIx % mPanels);
+                }
+
                 int cols = Math.Min(nr, n1 - n);
                 float* bPanel;
                 long ldb;
@@ -591,7 +629,6 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
                     ldb = nr;
                 }
 
-                for (int ir = i0; ir < i1; ir++)
                 {
                     int row0 = ir * mr, rows = Math.Min(mr, p.M - row0);
                     float* ct = _c + ((long)row0 * _ldc) + n;

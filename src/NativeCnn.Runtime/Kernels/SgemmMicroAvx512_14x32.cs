@@ -136,27 +136,26 @@ internal unsafe struct SgemmMicroAvx512_14x32 : ISgemmMicroKernel
 
         {
 
-            var zero = Vector512<float>.Zero;
 
-            c0_0 = Vector512.Max(c0_0, zero); c0_1 = Vector512.Max(c0_1, zero); c1_0 = Vector512.Max(c1_0, zero);
+            c0_0 = FusedActivation.ReluOfSum(c0_0); c0_1 = FusedActivation.ReluOfSum(c0_1); c1_0 = FusedActivation.ReluOfSum(c1_0);
 
-            c1_1 = Vector512.Max(c1_1, zero); c2_0 = Vector512.Max(c2_0, zero); c2_1 = Vector512.Max(c2_1, zero);
+            c1_1 = FusedActivation.ReluOfSum(c1_1); c2_0 = FusedActivation.ReluOfSum(c2_0); c2_1 = FusedActivation.ReluOfSum(c2_1);
 
-            c3_0 = Vector512.Max(c3_0, zero); c3_1 = Vector512.Max(c3_1, zero); c4_0 = Vector512.Max(c4_0, zero);
+            c3_0 = FusedActivation.ReluOfSum(c3_0); c3_1 = FusedActivation.ReluOfSum(c3_1); c4_0 = FusedActivation.ReluOfSum(c4_0);
 
-            c4_1 = Vector512.Max(c4_1, zero); c5_0 = Vector512.Max(c5_0, zero); c5_1 = Vector512.Max(c5_1, zero);
+            c4_1 = FusedActivation.ReluOfSum(c4_1); c5_0 = FusedActivation.ReluOfSum(c5_0); c5_1 = FusedActivation.ReluOfSum(c5_1);
 
-            c6_0 = Vector512.Max(c6_0, zero); c6_1 = Vector512.Max(c6_1, zero); c7_0 = Vector512.Max(c7_0, zero);
+            c6_0 = FusedActivation.ReluOfSum(c6_0); c6_1 = FusedActivation.ReluOfSum(c6_1); c7_0 = FusedActivation.ReluOfSum(c7_0);
 
-            c7_1 = Vector512.Max(c7_1, zero); c8_0 = Vector512.Max(c8_0, zero); c8_1 = Vector512.Max(c8_1, zero);
+            c7_1 = FusedActivation.ReluOfSum(c7_1); c8_0 = FusedActivation.ReluOfSum(c8_0); c8_1 = FusedActivation.ReluOfSum(c8_1);
 
-            c9_0 = Vector512.Max(c9_0, zero); c9_1 = Vector512.Max(c9_1, zero); c10_0 = Vector512.Max(c10_0, zero);
+            c9_0 = FusedActivation.ReluOfSum(c9_0); c9_1 = FusedActivation.ReluOfSum(c9_1); c10_0 = FusedActivation.ReluOfSum(c10_0);
 
-            c10_1 = Vector512.Max(c10_1, zero); c11_0 = Vector512.Max(c11_0, zero); c11_1 = Vector512.Max(c11_1, zero);
+            c10_1 = FusedActivation.ReluOfSum(c10_1); c11_0 = FusedActivation.ReluOfSum(c11_0); c11_1 = FusedActivation.ReluOfSum(c11_1);
 
-            c12_0 = Vector512.Max(c12_0, zero); c12_1 = Vector512.Max(c12_1, zero); c13_0 = Vector512.Max(c13_0, zero);
+            c12_0 = FusedActivation.ReluOfSum(c12_0); c12_1 = FusedActivation.ReluOfSum(c12_1); c13_0 = FusedActivation.ReluOfSum(c13_0);
 
-            c13_1 = Vector512.Max(c13_1, zero);
+            c13_1 = FusedActivation.ReluOfSum(c13_1);
 
         }
 

@@ -94,23 +94,22 @@ internal unsafe struct SgemmMicroAvx512_8x48 : ISgemmMicroKernel
 
         {
 
-            var zero = Vector512<float>.Zero;
 
-            c0_0 = Vector512.Max(c0_0, zero); c0_1 = Vector512.Max(c0_1, zero); c0_2 = Vector512.Max(c0_2, zero);
+            c0_0 = FusedActivation.ReluOfSum(c0_0); c0_1 = FusedActivation.ReluOfSum(c0_1); c0_2 = FusedActivation.ReluOfSum(c0_2);
 
-            c1_0 = Vector512.Max(c1_0, zero); c1_1 = Vector512.Max(c1_1, zero); c1_2 = Vector512.Max(c1_2, zero);
+            c1_0 = FusedActivation.ReluOfSum(c1_0); c1_1 = FusedActivation.ReluOfSum(c1_1); c1_2 = FusedActivation.ReluOfSum(c1_2);
 
-            c2_0 = Vector512.Max(c2_0, zero); c2_1 = Vector512.Max(c2_1, zero); c2_2 = Vector512.Max(c2_2, zero);
+            c2_0 = FusedActivation.ReluOfSum(c2_0); c2_1 = FusedActivation.ReluOfSum(c2_1); c2_2 = FusedActivation.ReluOfSum(c2_2);
 
-            c3_0 = Vector512.Max(c3_0, zero); c3_1 = Vector512.Max(c3_1, zero); c3_2 = Vector512.Max(c3_2, zero);
+            c3_0 = FusedActivation.ReluOfSum(c3_0); c3_1 = FusedActivation.ReluOfSum(c3_1); c3_2 = FusedActivation.ReluOfSum(c3_2);
 
-            c4_0 = Vector512.Max(c4_0, zero); c4_1 = Vector512.Max(c4_1, zero); c4_2 = Vector512.Max(c4_2, zero);
+            c4_0 = FusedActivation.ReluOfSum(c4_0); c4_1 = FusedActivation.ReluOfSum(c4_1); c4_2 = FusedActivation.ReluOfSum(c4_2);
 
-            c5_0 = Vector512.Max(c5_0, zero); c5_1 = Vector512.Max(c5_1, zero); c5_2 = Vector512.Max(c5_2, zero);
+            c5_0 = FusedActivation.ReluOfSum(c5_0); c5_1 = FusedActivation.ReluOfSum(c5_1); c5_2 = FusedActivation.ReluOfSum(c5_2);
 
-            c6_0 = Vector512.Max(c6_0, zero); c6_1 = Vector512.Max(c6_1, zero); c6_2 = Vector512.Max(c6_2, zero);
+            c6_0 = FusedActivation.ReluOfSum(c6_0); c6_1 = FusedActivation.ReluOfSum(c6_1); c6_2 = FusedActivation.ReluOfSum(c6_2);
 
-            c7_0 = Vector512.Max(c7_0, zero); c7_1 = Vector512.Max(c7_1, zero); c7_2 = Vector512.Max(c7_2, zero);
+            c7_0 = FusedActivation.ReluOfSum(c7_0); c7_1 = FusedActivation.ReluOfSum(c7_1); c7_2 = FusedActivation.ReluOfSum(c7_2);
 
         }
 

@@ -141,6 +141,8 @@ public unsafe class ConvKernelTests
         CheckDirect(rng, 1, 3, 16, 9, 33, 3, 2, 1, 1, 1, 2);        // stride 2 with pads, 17 output columns
         CheckDirect(rng, 1, 3, 64, 30, 41, 7, 2, 3, 3, 1, 2);       // ResNet stem-like 7×7/2 (K = 147)
         CheckDirect(rng, 1, 17, 24, 12, 20, 3, 1, 1, 1, 1, 1);      // K = 153, C_out = 3 blocks
+        CheckDirect(rng, 1, 3, 20, 47, 21, 3, 1, 1, 1, 1, 2);       // 47 output rows: work items of 3 rows, a ragged last one of 2
+        CheckDirect(rng, 1, 3, 64, 61, 60, 3, 2, 0, 0, 1, 1);       // stride 2, 30 output rows: items of 2 rows
         Assert.False(ConvDirectSmallK.Supports(Params(1, 16, 64, 20, 20, 1, 1, 0, 0, 1, 1)));   // 1×1 stays on the SGEMM
     }
 

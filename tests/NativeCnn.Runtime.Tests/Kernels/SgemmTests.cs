@@ -39,8 +39,11 @@ public unsafe class SgemmTests
     public void MatchesReferenceAcrossKBlocksAndOnARealisticConvShape(string kernel)
     {
         var rng = new Random(2);
-        Check(kernel, 9, 50, 300, rng, transposedB: false, threads: 2, bias: true);   // K spans three blocks
+        Check(kernel, 9, 50, 300, rng, transposedB: false, threads: 2, bias: true);   // K spans three blocks of packed B (128)
+        Check(kernel, 9, 50, 1100, rng, transposedB: false, threads: 2, bias: true);  // and three of B read in place (512 on the 8×48 tile)
         Check(kernel, 64, 3136, 576, rng, transposedB: false, threads: 2, bias: true);
+        Check(kernel, 70, 3025, 16, rng, transposedB: false, threads: 2, bias: true);  // K ≤ 16: tiles row panel by row panel, ragged M and N
+        Check(kernel, 13, 500, 9, rng, transposedB: true, threads: 1, bias: false);
 
         // Ragged last column panels over several K blocks (the AVX-512 tiles compute them 16 or 32 wide):
         // N = 169 (13×13: 48·3 + 25, 32·5 + 9), 196 (48·4 + 4, 32·6 + 4), 49, 40; M = 30 (ragged row panels too).
