@@ -74,7 +74,7 @@ internal static unsafe class Program
         {
             foreach (int threads in new[] { 1, 2 })
             {
-                foreach (var (cin, cout, hw, k, stride) in new[] { (512, 512, 7, 3, 1), (256, 256, 14, 3, 1), (64, 128, 56, 3, 2), (32, 128, 27, 3, 1), (64, 256, 13, 3, 1), (48, 192, 13, 3, 1) })
+                foreach (var (cin, cout, hw, k, stride) in new[] { (512, 512, 7, 3, 1), (256, 256, 14, 3, 1), (64, 128, 56, 3, 2), (32, 128, 27, 3, 1), (64, 256, 13, 3, 1), (48, 192, 13, 3, 1), (32, 256, 28, 3, 1), (64, 512, 14, 3, 1) })
                 {
                     Conv(cin, cout, hw, k, threads, reps, "probe", "rowtile", stride);
                 }
@@ -382,6 +382,11 @@ internal static unsafe class Program
             ],
             [new TensorView(DataType.Float32, [1, cout, ohw, ohw], (nint)y.Pointer)], [], threads);
         IKernel kernel = Choose(p, w.Pointer, threads, kernelChoice);
+        if (Environment.GetEnvironmentVariable("PROBE_RELU") == "1" && kernel is IActivationEpilogue epilogue)
+        {
+            epilogue.SetActivation(FusedActivation.Relu);     // PROBE_RELU=1: the fused Relu of the networks' convs
+        }
+
         double median = _evict is { } ev ? ColdMedian(reps, ev, () => kernel.Run(args)) : Median(reps, () => kernel.Run(args));
         if (kernel is ConvWinogradF4x4 wino)
         {

@@ -67,6 +67,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     private readonly WorkQueue _queue, _padQueue;
     private readonly string _name;
     private FusedActivation _activation;
+    private readonly long _zero = Zero();            // 0, opaque to the JIT: see Micro's second pass
     private float* _x, _y, _b;
 
     /// <param name="perCallWeights">Low memory: the tensor <paramref name="w"/> points into; Wᵀ is packed from it into the shared scratch each call instead of once.</param>
@@ -144,6 +145,10 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
         _padQueue = new WorkQueue(PadChannels);
         _name = $"ConvRowTile(7x64{(inPlace ? "" : ",padded")})";
     }
+
+    /// <summary>0, from a call the JIT does not inline, so it cannot fold <c>p + _zero</c> into <c>p</c>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long Zero() => 0;
 
     public string KernelName => _name + _activation.Suffix;
 
@@ -349,7 +354,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
                     // The first tile of the block pulls the next K block of Wᵀ (weights stream from memory) into L2;
                     // in the last block, the next panel's first block (the next item's weights, likely).
                     float* pf = t != t0 ? null : k0 + kc < _k ? b + (kc * NR) : panel + 1 < _panels ? b + (kc * NR) : null;
-                    Micro<TS>(kc, kOffset + k0, x, b, c + ((long)t * MR * cout), cout, k0 == 0, pf);
+                    Micro<TS>(kc, kOffset + k0, x, b, c + ((long)t * MR * cout), cout, k0 == 0, pf, _zero);
                 }
             }
         }
@@ -435,7 +440,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     /// <paramref name="zero"/>, else adding to C (rows ldc apart).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Micro<TS>(int kc, int* kOffset, float* x, float* b, float* c, long ldc, bool zero, float* pf) where TS : struct, IColumnStride
+    private static void Micro<TS>(int kc, int* kOffset, float* x, float* b, float* c, long ldc, bool zero, float* pf, long z) where TS : struct, IColumnStride
     {
         int s = TS.S;
         float* r0 = c, r1 = c + ldc, r2 = c + (2 * ldc), r3 = c + (3 * ldc), r4 = c + (4 * ldc), r5 = c + (5 * ldc), r6 = c + (6 * ldc);
@@ -474,22 +479,41 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
                 Sse.Prefetch1(pf + 48);
             }
 
-            float* p = x + kOffset[q];
-            var b0 = Vector512.Load(b); var b1 = Vector512.Load(b + 16); var b2 = Vector512.Load(b + 32); var b3 = Vector512.Load(b + 48);
-            var a = Vector512.Create(p[0]);
-            c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01); c02 = Vector512.FusedMultiplyAdd(a, b2, c02); c03 = Vector512.FusedMultiplyAdd(a, b3, c03);
-            a = Vector512.Create(p[s]);
-            c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11); c12 = Vector512.FusedMultiplyAdd(a, b2, c12); c13 = Vector512.FusedMultiplyAdd(a, b3, c13);
-            a = Vector512.Create(p[2 * s]);
-            c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21); c22 = Vector512.FusedMultiplyAdd(a, b2, c22); c23 = Vector512.FusedMultiplyAdd(a, b3, c23);
-            a = Vector512.Create(p[3 * s]);
-            c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31); c32 = Vector512.FusedMultiplyAdd(a, b2, c32); c33 = Vector512.FusedMultiplyAdd(a, b3, c33);
-            a = Vector512.Create(p[4 * s]);
-            c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41); c42 = Vector512.FusedMultiplyAdd(a, b2, c42); c43 = Vector512.FusedMultiplyAdd(a, b3, c43);
-            a = Vector512.Create(p[5 * s]);
-            c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51); c52 = Vector512.FusedMultiplyAdd(a, b2, c52); c53 = Vector512.FusedMultiplyAdd(a, b3, c53);
-            a = Vector512.Create(p[6 * s]);
-            c60 = Vector512.FusedMultiplyAdd(a, b0, c60); c61 = Vector512.FusedMultiplyAdd(a, b1, c61); c62 = Vector512.FusedMultiplyAdd(a, b2, c62); c63 = Vector512.FusedMultiplyAdd(a, b3, c63);
+            // Two passes over the 7 positions, 32 channels each (28 accumulators + 2 rows of Wᵀ + 1 broadcast: 31
+            // registers; one pass of 64 needed 33 and the JIT spilled an accumulator through the stack every k). The
+            // second pass reads the pixels at p0 + z (z = 0, unknown to the JIT), so they are broadcast again rather
+            // than kept in 7 registers.
+            float* p0 = x + kOffset[q], p1 = p0 + z;
+            var b0 = Vector512.Load(b); var b1 = Vector512.Load(b + 16);
+            var a = Vector512.Create(p0[0]);
+            c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
+            a = Vector512.Create(p0[s]);
+            c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
+            a = Vector512.Create(p0[2 * s]);
+            c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
+            a = Vector512.Create(p0[3 * s]);
+            c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
+            a = Vector512.Create(p0[4 * s]);
+            c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41);
+            a = Vector512.Create(p0[5 * s]);
+            c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
+            a = Vector512.Create(p0[6 * s]);
+            c60 = Vector512.FusedMultiplyAdd(a, b0, c60); c61 = Vector512.FusedMultiplyAdd(a, b1, c61);
+            var b2 = Vector512.Load(b + 32); var b3 = Vector512.Load(b + 48);
+            a = Vector512.Create(p1[0]);
+            c02 = Vector512.FusedMultiplyAdd(a, b2, c02); c03 = Vector512.FusedMultiplyAdd(a, b3, c03);
+            a = Vector512.Create(p1[s]);
+            c12 = Vector512.FusedMultiplyAdd(a, b2, c12); c13 = Vector512.FusedMultiplyAdd(a, b3, c13);
+            a = Vector512.Create(p1[2 * s]);
+            c22 = Vector512.FusedMultiplyAdd(a, b2, c22); c23 = Vector512.FusedMultiplyAdd(a, b3, c23);
+            a = Vector512.Create(p1[3 * s]);
+            c32 = Vector512.FusedMultiplyAdd(a, b2, c32); c33 = Vector512.FusedMultiplyAdd(a, b3, c33);
+            a = Vector512.Create(p1[4 * s]);
+            c42 = Vector512.FusedMultiplyAdd(a, b2, c42); c43 = Vector512.FusedMultiplyAdd(a, b3, c43);
+            a = Vector512.Create(p1[5 * s]);
+            c52 = Vector512.FusedMultiplyAdd(a, b2, c52); c53 = Vector512.FusedMultiplyAdd(a, b3, c53);
+            a = Vector512.Create(p1[6 * s]);
+            c62 = Vector512.FusedMultiplyAdd(a, b2, c62); c63 = Vector512.FusedMultiplyAdd(a, b3, c63);
         }
 
         c00.Store(r0); c01.Store(r0 + 16); c02.Store(r0 + 32); c03.Store(r0 + 48);
