@@ -29,7 +29,8 @@ internal struct ColumnStride2 : IColumnStride
 /// multiplies them by one row of Wᵀ (64 channels, packed at plan time). So nothing is packed per call (the old
 /// <see cref="ConvSmallPlane"/> gathered K × N im2col values per call), no position is padding on planes of width
 /// 7, 14, 28, 56 (a row of width OW is ceil(OW/7) tiles; the last one computes and drops the positions past OW),
-/// and the 64-wide side runs over C_out (a multiple of 64 here).
+/// and the 64-wide side runs over C_out (a multiple of 64 here); a row's last tile with at most 6 positions (13, 27
+/// wide) runs a 6-position variant, so on those planes no position is padding either.
 /// <c>Y[n, co, i] = B[co] + Σ_k W[co, k] · im2col(X[n])[k, i]</c>, summed from zero in ascending k (K blocks of
 /// <see cref="KcBlock"/>), the bias added last — the same order as <see cref="ConvSmallPlane"/>, so the results are
 /// bitwise equal to it. Work items: (64-channel panel, run of tiles), fixed by the shape. Oracle: <see cref="ConvReference"/>.
@@ -338,7 +339,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     {
         var g = _p.Window;
         int panel = item / _chunks, t0 = item % _chunks * _tileChunk, t1 = Math.Min(_tiles, t0 + _tileChunk);
-        int cout = _p.OutChannels, sh = g.Strides[1], sw = g.Strides[2];
+        int cout = _p.OutChannels, sh = g.Strides[1], sw = g.Strides[2], ow = g.Output[2];
         float* c = _cb + (panel * NR);
         fixed (int* kOffset = _kOffset)
         {
@@ -354,7 +355,15 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
                     // The first tile of the block pulls the next K block of Wᵀ (weights stream from memory) into L2;
                     // in the last block, the next panel's first block (the next item's weights, likely).
                     float* pf = t != t0 ? null : k0 + kc < _k ? b + (kc * NR) : panel + 1 < _panels ? b + (kc * NR) : null;
-                    Micro<TS>(kc, kOffset + k0, x, b, c + ((long)t * MR * cout), cout, k0 == 0, pf, _zero);
+                    if (ox0 + MR - 1 >= ow)
+                    {
+                        // A row's last tile with at most 6 positions (13×13, 27×27 planes: every other / fourth tile).
+                        Micro6<TS>(kc, kOffset + k0, x, b, c + ((long)t * MR * cout), cout, k0 == 0, pf);
+                    }
+                    else
+                    {
+                        Micro<TS>(kc, kOffset + k0, x, b, c + ((long)t * MR * cout), cout, k0 == 0, pf, _zero);
+                    }
                 }
             }
         }
@@ -549,5 +558,70 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
         c40.Store(r4); c41.Store(r4 + 16); c42.Store(r4 + 32); c43.Store(r4 + 48);
         c50.Store(r5); c51.Store(r5 + 16); c52.Store(r5 + 32); c53.Store(r5 + 48);
         c60.Store(r6); c61.Store(r6 + 16); c62.Store(r6 + 32); c63.Store(r6 + 48);
+    }
+
+    /// <summary>
+    /// <see cref="Micro{TS}"/> for a row's last tile when it has at most 6 positions (13- and 27-wide planes): rows
+    /// 0..5 only, 24 accumulators + 4 rows of Wᵀ + 1 broadcast, one pass per k. Row 6 of C is left as it was.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Micro6<TS>(int kc, int* kOffset, float* x, float* b, float* c, long ldc, bool zero, float* pf) where TS : struct, IColumnStride
+    {
+        int s = TS.S;
+        float* r0 = c, r1 = c + ldc, r2 = c + (2 * ldc), r3 = c + (3 * ldc), r4 = c + (4 * ldc), r5 = c + (5 * ldc);
+        Vector512<float> c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
+        Vector512<float> c40, c41, c42, c43, c50, c51, c52, c53;
+        if (zero)
+        {
+            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = c30 = c31 = c32 = c33 = Vector512<float>.Zero;
+            c40 = c41 = c42 = c43 = c50 = c51 = c52 = c53 = Vector512<float>.Zero;
+        }
+        else
+        {
+            c00 = Vector512.Load(r0); c01 = Vector512.Load(r0 + 16); c02 = Vector512.Load(r0 + 32); c03 = Vector512.Load(r0 + 48);
+            c10 = Vector512.Load(r1); c11 = Vector512.Load(r1 + 16); c12 = Vector512.Load(r1 + 32); c13 = Vector512.Load(r1 + 48);
+            c20 = Vector512.Load(r2); c21 = Vector512.Load(r2 + 16); c22 = Vector512.Load(r2 + 32); c23 = Vector512.Load(r2 + 48);
+            c30 = Vector512.Load(r3); c31 = Vector512.Load(r3 + 16); c32 = Vector512.Load(r3 + 32); c33 = Vector512.Load(r3 + 48);
+            c40 = Vector512.Load(r4); c41 = Vector512.Load(r4 + 16); c42 = Vector512.Load(r4 + 32); c43 = Vector512.Load(r4 + 48);
+            c50 = Vector512.Load(r5); c51 = Vector512.Load(r5 + 16); c52 = Vector512.Load(r5 + 32); c53 = Vector512.Load(r5 + 48);
+        }
+
+        long pfStep = pf == null ? 0 : NR;
+        for (int q = 0; q < kc; q++, b += NR, pf += pfStep)
+        {
+            if (pfStep == 0)
+            {
+                Sse.Prefetch0(b + (NR * 8));
+            }
+            else
+            {
+                Sse.Prefetch1(pf);
+                Sse.Prefetch1(pf + 16);
+                Sse.Prefetch1(pf + 32);
+                Sse.Prefetch1(pf + 48);
+            }
+
+            float* p = x + kOffset[q];
+            var b0 = Vector512.Load(b); var b1 = Vector512.Load(b + 16); var b2 = Vector512.Load(b + 32); var b3 = Vector512.Load(b + 48);
+            var a = Vector512.Create(p[0]);
+            c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01); c02 = Vector512.FusedMultiplyAdd(a, b2, c02); c03 = Vector512.FusedMultiplyAdd(a, b3, c03);
+            a = Vector512.Create(p[s]);
+            c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11); c12 = Vector512.FusedMultiplyAdd(a, b2, c12); c13 = Vector512.FusedMultiplyAdd(a, b3, c13);
+            a = Vector512.Create(p[2 * s]);
+            c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21); c22 = Vector512.FusedMultiplyAdd(a, b2, c22); c23 = Vector512.FusedMultiplyAdd(a, b3, c23);
+            a = Vector512.Create(p[3 * s]);
+            c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31); c32 = Vector512.FusedMultiplyAdd(a, b2, c32); c33 = Vector512.FusedMultiplyAdd(a, b3, c33);
+            a = Vector512.Create(p[4 * s]);
+            c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41); c42 = Vector512.FusedMultiplyAdd(a, b2, c42); c43 = Vector512.FusedMultiplyAdd(a, b3, c43);
+            a = Vector512.Create(p[5 * s]);
+            c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51); c52 = Vector512.FusedMultiplyAdd(a, b2, c52); c53 = Vector512.FusedMultiplyAdd(a, b3, c53);
+        }
+
+        c00.Store(r0); c01.Store(r0 + 16); c02.Store(r0 + 32); c03.Store(r0 + 48);
+        c10.Store(r1); c11.Store(r1 + 16); c12.Store(r1 + 32); c13.Store(r1 + 48);
+        c20.Store(r2); c21.Store(r2 + 16); c22.Store(r2 + 32); c23.Store(r2 + 48);
+        c30.Store(r3); c31.Store(r3 + 16); c32.Store(r3 + 32); c33.Store(r3 + 48);
+        c40.Store(r4); c41.Store(r4 + 16); c42.Store(r4 + 32); c43.Store(r4 + 48);
+        c50.Store(r5); c51.Store(r5 + 16); c52.Store(r5 + 32); c53.Store(r5 + 48);
     }
 }
