@@ -43,7 +43,11 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     /// <summary>K block: a KC × 64 block of Wᵀ (32 KiB) stays in L1 while the item's tiles stream past it.</summary>
     public const int KcBlock = 128;
 
-    /// <summary>Tiles per work item at most: the item's Yᵀ block (tiles·7·64 floats) stays in L2.</summary>
+    /// <summary>
+    /// Tiles per work item at most: the item's Yᵀ block (tiles·7·64 floats) stays in L2. Each worker reuses one
+    /// such block for all its items (it was a region per item of a whole-plane Yᵀ, written once per call: cold in
+    /// the networks; kernel-probe cold caches, 1 thread: 32→256 @28 −4 %, 128→256 @28 s2 −3 %, others −1 to −2 %).
+    /// </summary>
     private const int MaxTilesPerItem = 128;
 
     private const int TargetItems = 8;
@@ -56,9 +60,9 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     private readonly WorkQueue? _weightQueue;
     private float* _wt;                              // Wᵀ of this call
     private readonly AlignedFloats? _padded;         // (C_in, Hp, Wp) zero-padded copy of one image (+ slack), or null: X read in place
-    private readonly AlignedFloats? _c;              // Yᵀ: (OH · tilesPerRow · 7) × C_out
+    private readonly AlignedFloats? _c;              // Yᵀ of the item each worker runs: [worker][tile of the item][7][64]
     private readonly ScratchFloats? _paddedScratch;  // low memory: the padded copy in the shared scratch (borders cleared each call)
-    private readonly ScratchFloats? _cScratch;       // low memory: Yᵀ in the shared scratch
+    private readonly ScratchFloats? _cScratch;       // low memory: the same blocks in the shared scratch
     private readonly long _paddedLength;
     private readonly int _weightQChunk, _weightQChunks;
     private float* _pb, _cb;                         // this call's padded copy (null: X in place) and Yᵀ
@@ -128,11 +132,11 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
 
         if (perCallWeights is not null)
         {
-            _cScratch = ScratchFloats.Reserve((long)_tiles * MR * p.OutChannels);
+            _cScratch = ScratchFloats.Reserve((long)_threads * _tileChunk * MR * NR);
         }
         else
         {
-            _c = new AlignedFloats((long)_tiles * MR * p.OutChannels);
+            _c = new AlignedFloats((long)_threads * _tileChunk * MR * NR);
         }
         _kOffset = new int[_k];
         int kh = g.Kernel[1], kw = g.Kernel[2];
@@ -326,21 +330,21 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     {
         if (_p.Window.Strides[2] == 1)
         {
-            RunItem<ColumnStride1>(item);
+            RunItem<ColumnStride1>(item, worker);
         }
         else
         {
-            RunItem<ColumnStride2>(item);
+            RunItem<ColumnStride2>(item, worker);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunItem<TS>(int item) where TS : struct, IColumnStride
+    private void RunItem<TS>(int item, int worker) where TS : struct, IColumnStride
     {
         var g = _p.Window;
         int panel = item / _chunks, t0 = item % _chunks * _tileChunk, t1 = Math.Min(_tiles, t0 + _tileChunk);
-        int cout = _p.OutChannels, sh = g.Strides[1], sw = g.Strides[2], ow = g.Output[2];
-        float* c = _cb + (panel * NR);
+        int sh = g.Strides[1], sw = g.Strides[2], ow = g.Output[2];
+        float* c = _cb + ((long)worker * _tileChunk * MR * NR);     // the worker's Yᵀ block: [t − t0][r][64]
         fixed (int* kOffset = _kOffset)
         {
             for (int k0 = 0; k0 < _k; k0 += KcBlock)
@@ -358,17 +362,17 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
                     if (ox0 + MR - 1 >= ow)
                     {
                         // A row's last tile with at most 6 positions (13×13, 27×27 planes: every other / fourth tile).
-                        Micro6<TS>(kc, kOffset + k0, x, b, c + ((long)t * MR * cout), cout, k0 == 0, pf);
+                        Micro6<TS>(kc, kOffset + k0, x, b, c + ((t - t0) * MR * NR), NR, k0 == 0, pf);
                     }
                     else
                     {
-                        Micro<TS>(kc, kOffset + k0, x, b, c + ((long)t * MR * cout), cout, k0 == 0, pf, _zero);
+                        Micro<TS>(kc, kOffset + k0, x, b, c + ((t - t0) * MR * NR), NR, k0 == 0, pf, _zero);
                     }
                 }
             }
         }
 
-        WriteOutput(panel, t0, t1);
+        WriteOutput(panel, t0, t1, c);
     }
 
     /// <summary>Lane masks for <see cref="Avx.MaskStore(float*, Vector256{float}, Vector256{float})"/>: row r keeps lanes below r.</summary>
@@ -389,7 +393,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     }
 
     /// <summary>
-    /// <c>Y[co, oy·OW + ox0 + r] = act(Yᵀ[t·7 + r, co] + B[co])</c> for the item's tiles and panel, 8 × 8 blocks
+    /// <c>Y[co, oy·OW + ox0 + r] = act(C[(t − t0)·7 + r, co % 64] + B[co])</c> for the item's tiles and panel (C: the worker's Yᵀ block), 8 × 8 blocks
     /// transposed in registers (the scalar strided copy was a fifth of a 32→128 3×3 conv on 27×27), the activation
     /// applied to the transposed vectors before the store. Each block is stored whole when its dummy lanes (the 8th,
     /// and those past a short last tile of a row) land on positions of the item's later tiles, which overwrite them;
@@ -398,14 +402,13 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     /// process, 1 thread: 48→192 @13 −9 %, 64→256 @13 and 32→128 @27 −4 %, the others within ±1 %.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void WriteOutput(int panel, int t0, int t1)
+    private void WriteOutput(int panel, int t0, int t1, float* c)
     {
         var g = _p.Window;
-        int cout = _p.OutChannels, ow = g.Output[2], n = g.OutputSize;
+        int ow = g.Output[2], n = g.OutputSize;
         long pEnd = ((t1 - 1) / _tilesPerRow * ow) + Math.Min(ow, ((t1 - 1) % _tilesPerRow * MR) + MR);
         var kind = _activation.Kind;
         var (ap, aq) = _activation.Parameters256;
-        float* c = _cb;
         fixed (float* masks = LaneMasks)
         {
             for (int co0 = panel * NR; co0 < (panel + 1) * NR; co0 += 8)
@@ -416,7 +419,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
                 for (int t = t0; t < t1; t++)
                 {
                     int rows = Math.Min(MR, ow - ox0);
-                    float* src = c + ((long)t * MR * cout) + co0;
+                    float* src = c + ((t - t0) * MR * NR) + co0 - (panel * NR);
                     long pos = (oy * ow) + ox0;
                     ox0 += MR;
                     if (ox0 >= ow)
@@ -427,12 +430,12 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
 
                     // 8 positions (the 8th a dummy) × 8 channels, transposed to 8 channels × 8 positions.
                     var r0 = Vector256.Load(src) + bias;
-                    var r1 = Vector256.Load(src + cout) + bias;
-                    var r2 = Vector256.Load(src + (2 * cout)) + bias;
-                    var r3 = Vector256.Load(src + (3 * cout)) + bias;
-                    var r4 = Vector256.Load(src + (4 * cout)) + bias;
-                    var r5 = Vector256.Load(src + (5 * cout)) + bias;
-                    var r6 = Vector256.Load(src + (6 * cout)) + bias;
+                    var r1 = Vector256.Load(src + NR) + bias;
+                    var r2 = Vector256.Load(src + (2 * NR)) + bias;
+                    var r3 = Vector256.Load(src + (3 * NR)) + bias;
+                    var r4 = Vector256.Load(src + (4 * NR)) + bias;
+                    var r5 = Vector256.Load(src + (5 * NR)) + bias;
+                    var r6 = Vector256.Load(src + (6 * NR)) + bias;
                     var r7 = r6;
                     var u0 = Avx.UnpackLow(r0, r1); var u1 = Avx.UnpackHigh(r0, r1);
                     var u2 = Avx.UnpackLow(r2, r3); var u3 = Avx.UnpackHigh(r2, r3);
