@@ -356,9 +356,13 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
                     int oy = t / _tilesPerRow, ox0 = t % _tilesPerRow * MR;
                     float* x = _x + ((long)oy * sh * _wp) + ((long)ox0 * sw);
 
-                    // The first tile of the block pulls the next K block of Wᵀ (weights stream from memory) into L2;
-                    // in the last block, the next panel's first block (the next item's weights, likely).
-                    float* pf = t != t0 ? null : k0 + kc < _k ? b + (kc * NR) : panel + 1 < _panels ? b + (kc * NR) : null;
+                    // The item's first four tiles pull the next K block of Wᵀ (weights stream from memory) into L2, a
+                    // quarter each, one 64-byte line per k; in the last block, the next panel's first block (the next
+                    // item's weights, likely). Before, the first tile pulled the whole block (4 lines per k): 512→512
+                    // @7 and 256→512 @14 s2 3–9 % slower (kernel-probe, 1 thread, cold and hot caches).
+                    int j = t - t0;
+                    float* pf = j >= 4 || (k0 + kc >= _k && panel + 1 >= _panels) ? null : b + (kc * NR) + ((long)j * kc * 16);
+
                     if (ox0 + MR - 1 >= ow)
                     {
                         // A row's last tile with at most 6 positions (13×13, 27×27 planes: every other / fourth tile).
@@ -500,21 +504,14 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
             c60 = Vector512.Load(r6); c61 = Vector512.Load(r6 + 16); c62 = Vector512.Load(r6 + 32); c63 = Vector512.Load(r6 + 48);
         }
 
-        // pf: the next block (prefetched to L2 row by row, 256 bytes per k), or null: the next rows of this one to L1.
-        long pfStep = pf == null ? 0 : NR;
-
+        // Every k pulls a row 8 ahead of this block to L1; pf (or null) a quarter of the next block to L2, a line per k.
+        long pfStep = pf == null ? 0 : 16;
         for (int q = 0; q < kc; q++, b += NR, pf += pfStep)
         {
-            if (pfStep == 0)
-            {
-                Sse.Prefetch0(b + (NR * 8));
-            }
-            else
+            Sse.Prefetch0(b + (NR * 8));
+            if (pfStep != 0)
             {
                 Sse.Prefetch1(pf);
-                Sse.Prefetch1(pf + 16);
-                Sse.Prefetch1(pf + 32);
-                Sse.Prefetch1(pf + 48);
             }
 
             // Two passes over the 7 positions, 32 channels each (28 accumulators + 2 rows of Wᵀ + 1 broadcast: 31
@@ -589,19 +586,13 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
             c50 = Vector512.Load(r5); c51 = Vector512.Load(r5 + 16); c52 = Vector512.Load(r5 + 32); c53 = Vector512.Load(r5 + 48);
         }
 
-        long pfStep = pf == null ? 0 : NR;
+        long pfStep = pf == null ? 0 : 16;
         for (int q = 0; q < kc; q++, b += NR, pf += pfStep)
         {
-            if (pfStep == 0)
-            {
-                Sse.Prefetch0(b + (NR * 8));
-            }
-            else
+            Sse.Prefetch0(b + (NR * 8));
+            if (pfStep != 0)
             {
                 Sse.Prefetch1(pf);
-                Sse.Prefetch1(pf + 16);
-                Sse.Prefetch1(pf + 32);
-                Sse.Prefetch1(pf + 48);
             }
 
             float* p = x + kOffset[q];
