@@ -397,13 +397,14 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     }
 
     /// <summary>
-    /// <c>Y[co, oy·OW + ox0 + r] = act(C[(t − t0)·7 + r, co % 64] + B[co])</c> for the item's tiles and panel (C: the worker's Yᵀ block), 8 × 8 blocks
-    /// transposed in registers (the scalar strided copy was a fifth of a 32→128 3×3 conv on 27×27), the activation
-    /// applied to the transposed vectors before the store. Each block is stored whole when its dummy lanes (the 8th,
-    /// and those past a short last tile of a row) land on positions of the item's later tiles, which overwrite them;
-    /// else (near the end of the item's positions) with a lane mask. Before: short tiles (every other tile on 13×13 planes) went
-    /// through a scalar copy, and the activation was a second pass over the item's outputs; kernel-probe, same
-    /// process, 1 thread: 48→192 @13 −9 %, 64→256 @13 and 32→128 @27 −4 %, the others within ±1 %.
+    /// <c>Y[co, oy·OW + ox0 + r] = act(C[(t − t0)·7 + r, co % 64] + B[co])</c> for the item's tiles and panel (C: the
+    /// worker's Yᵀ block), 8 × 8 blocks transposed in registers (the scalar strided copy was a fifth of a 32→128 3×3
+    /// conv on 27×27), the activation applied to the transposed vectors before the store. Each block is stored whole
+    /// when its dummy lanes (the 8th, and those past a short last tile of a row) land on positions of the item's later
+    /// tiles, which overwrite them; else (near the end of the item's positions) with a lane mask. Before: short tiles
+    /// (every other tile on 13×13 planes) went through a scalar copy, and the activation was a second pass over the
+    /// item's outputs; kernel-probe, same process, 1 thread: 48→192 @13 −9 %, 64→256 @13 and 32→128 @27 −4 %, the
+    /// others within ±1 %.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteOutput(int panel, int t0, int t1, float* c)
