@@ -70,11 +70,22 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "pwab")
+        {
+            // 1×1 convs: the default kernel (A) against ConvRowTile (B), runs interleaved A, B, A, B in one process (the
+            // noisy machine hits both alike), fused Relu. ConvRowTile reads X in place only where OW % 7 == 0.
+            int threads = args.Length > 2 ? int.Parse(args[2]) : 1;
+            foreach (var (cin, cout, hw) in new[] { (384, 64, 14), (512, 64, 14), (64, 256, 14), (128, 64, 28), (256, 64, 28), (64, 128, 28) })
+            {
+                PointwiseAb(cin, cout, hw, threads, reps);
+            }
+        }
+
         if (what is "rowtile2")
         {
             foreach (int threads in new[] { 1, 2 })
             {
-                foreach (var (cin, cout, hw, k, stride) in new[] { (512, 512, 7, 3, 1), (256, 256, 14, 3, 1), (64, 128, 56, 3, 2), (32, 128, 27, 3, 1), (64, 256, 13, 3, 1), (48, 192, 13, 3, 1) })
+                foreach (var (cin, cout, hw, k, stride) in new[] { (512, 512, 7, 3, 1), (256, 256, 14, 3, 1), (64, 128, 56, 3, 2), (32, 128, 27, 3, 1), (64, 256, 13, 3, 1), (48, 192, 13, 3, 1), (32, 256, 28, 3, 1), (64, 512, 14, 3, 1) })
                 {
                     Conv(cin, cout, hw, k, threads, reps, "probe", "rowtile", stride);
                 }
@@ -398,6 +409,11 @@ internal static unsafe class Program
             ],
             [new TensorView(DataType.Float32, [1, cout, ohw, ohw], (nint)y.Pointer)], [], threads);
         IKernel kernel = Choose(p, w.Pointer, threads, kernelChoice);
+        if (Environment.GetEnvironmentVariable("PROBE_RELU") == "1" && kernel is IActivationEpilogue epilogue)
+        {
+            epilogue.SetActivation(FusedActivation.Relu);     // PROBE_RELU=1: the fused Relu of the networks' convs
+        }
+
         double median = _evict is { } ev ? ColdMedian(reps, ev, () => kernel.Run(args)) : Median(reps, () => kernel.Run(args));
         if (kernel is ConvWinogradF4x4 wino)
         {
@@ -412,6 +428,63 @@ internal static unsafe class Program
 
         string name = kernel is IDescribedKernel d ? d.KernelName : kernel.GetType().Name;
         Report($"conv {label,-22} {cin}->{cout} {hw}x{hw} k{k} s{stride} t={threads} {name,-44}", 2.0 * cout * cin * k * k * ohw * ohw, median);
+    }
+
+    private static void PointwiseAb(int cin, int cout, int hw, int threads, int reps)
+    {
+        var g = new WindowGeometry
+        {
+            SpatialRank = 2, Input = [1, hw, hw], Output = [1, hw, hw], Kernel = [1, 1, 1], Strides = [1, 1, 1],
+            Dilations = [1, 1, 1], PadsBegin = [0, 0, 0], PadsEnd = [0, 0, 0],
+        };
+        var p = new ConvParams(1, cin, cout, 1, g);
+        var x = new AlignedFloats((long)cin * hw * hw);
+        var w = new AlignedFloats((long)cout * cin);
+        var b = new AlignedFloats(cout);
+        var y = new AlignedFloats((long)cout * hw * hw);
+        Fill(x);
+        Fill(w);
+        var args = new KernelArgs(
+            [
+                new TensorView(DataType.Float32, [1, cin, hw, hw], (nint)x.Pointer),
+                new TensorView(DataType.Float32, [cout, cin, 1, 1], (nint)w.Pointer),
+                new TensorView(DataType.Float32, [cout], (nint)b.Pointer),
+            ],
+            [new TensorView(DataType.Float32, [1, cout, hw, hw], (nint)y.Pointer)], [], threads);
+        IKernel[] kernels = [Choose(p, w.Pointer, threads, null), new ConvRowTile(p, w.Pointer, threads)];
+        foreach (var k in kernels)
+        {
+            if (k is IActivationEpilogue e)
+            {
+                e.SetActivation(FusedActivation.Relu);
+            }
+        }
+
+        var t = new double[2][];
+        t[0] = new double[reps];
+        t[1] = new double[reps];
+        for (int r = -3; r < reps; r++)
+        {
+            for (int v = 0; v < 2; v++)
+            {
+                long s = Stopwatch.GetTimestamp();
+                for (int i = 0; i < Inner; i++)
+                {
+                    kernels[v].Run(args);
+                }
+
+                if (r >= 0)
+                {
+                    t[v][r] = Stopwatch.GetElapsedTime(s).TotalSeconds / Inner;
+                }
+            }
+        }
+
+        Array.Sort(t[0]);
+        Array.Sort(t[1]);
+        double flops = 2.0 * cout * cin * hw * hw, a = t[0][reps / 2], bb = t[1][reps / 2];
+        string na = kernels[0] is IDescribedKernel d ? d.KernelName : kernels[0].GetType().Name;
+        Console.WriteLine($"pwab {cin}->{cout} {hw}x{hw} t={threads}: A {na} {a * 1e3:F4} ms {flops / a / 1e9:F1} GFLOP/s | B rowtile {bb * 1e3:F4} ms {flops / bb / 1e9:F1} GFLOP/s | B/A {bb / a:F3}");
     }
 
     private static void DepthwiseProbe(int c, int hw, int stride, int reps)

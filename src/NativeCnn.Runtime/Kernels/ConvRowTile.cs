@@ -29,7 +29,8 @@ internal struct ColumnStride2 : IColumnStride
 /// multiplies them by one row of Wᵀ (64 channels, packed at plan time). So nothing is packed per call (the old
 /// <see cref="ConvSmallPlane"/> gathered K × N im2col values per call), no position is padding on planes of width
 /// 7, 14, 28, 56 (a row of width OW is ceil(OW/7) tiles; the last one computes and drops the positions past OW),
-/// and the 64-wide side runs over C_out (a multiple of 64 here).
+/// and the 64-wide side runs over C_out (a multiple of 64 here); a row's last tile with at most 6 positions (13, 27
+/// wide) runs a 6-position variant, so on those planes no position is padding either.
 /// <c>Y[n, co, i] = B[co] + Σ_k W[co, k] · im2col(X[n])[k, i]</c>, summed from zero in ascending k (K blocks of
 /// <see cref="KcBlock"/>), the bias added last — the same order as <see cref="ConvSmallPlane"/>, so the results are
 /// bitwise equal to it. Work items: (64-channel panel, run of tiles), fixed by the shape. Oracle: <see cref="ConvReference"/>.
@@ -42,7 +43,11 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     /// <summary>K block: a KC × 64 block of Wᵀ (32 KiB) stays in L1 while the item's tiles stream past it.</summary>
     public const int KcBlock = 128;
 
-    /// <summary>Tiles per work item at most: the item's Yᵀ block (tiles·7·64 floats) stays in L2.</summary>
+    /// <summary>
+    /// Tiles per work item at most: the item's Yᵀ block (tiles·7·64 floats) stays in L2. Each worker reuses one
+    /// such block for all its items (it was a region per item of a whole-plane Yᵀ, written once per call: cold in
+    /// the networks; kernel-probe cold caches, 1 thread: 32→256 @28 −4 %, 128→256 @28 s2 −3 %, others −1 to −2 %).
+    /// </summary>
     private const int MaxTilesPerItem = 128;
 
     private const int TargetItems = 8;
@@ -55,9 +60,9 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     private readonly WorkQueue? _weightQueue;
     private float* _wt;                              // Wᵀ of this call
     private readonly AlignedFloats? _padded;         // (C_in, Hp, Wp) zero-padded copy of one image (+ slack), or null: X read in place
-    private readonly AlignedFloats? _c;              // Yᵀ: (OH · tilesPerRow · 7) × C_out
+    private readonly AlignedFloats? _c;              // Yᵀ of the item each worker runs: [worker][tile of the item][7][64]
     private readonly ScratchFloats? _paddedScratch;  // low memory: the padded copy in the shared scratch (borders cleared each call)
-    private readonly ScratchFloats? _cScratch;       // low memory: Yᵀ in the shared scratch
+    private readonly ScratchFloats? _cScratch;       // low memory: the same blocks in the shared scratch
     private readonly long _paddedLength;
     private readonly int _weightQChunk, _weightQChunks;
     private float* _pb, _cb;                         // this call's padded copy (null: X in place) and Yᵀ
@@ -67,6 +72,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     private readonly WorkQueue _queue, _padQueue;
     private readonly string _name;
     private FusedActivation _activation;
+    private readonly long _zero = Zero();            // 0, opaque to the JIT: see Micro's second pass
     private float* _x, _y, _b;
 
     /// <param name="perCallWeights">Low memory: the tensor <paramref name="w"/> points into; Wᵀ is packed from it into the shared scratch each call instead of once.</param>
@@ -126,11 +132,11 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
 
         if (perCallWeights is not null)
         {
-            _cScratch = ScratchFloats.Reserve((long)_tiles * MR * p.OutChannels);
+            _cScratch = ScratchFloats.Reserve((long)_threads * _tileChunk * MR * NR);
         }
         else
         {
-            _c = new AlignedFloats((long)_tiles * MR * p.OutChannels);
+            _c = new AlignedFloats((long)_threads * _tileChunk * MR * NR);
         }
         _kOffset = new int[_k];
         int kh = g.Kernel[1], kw = g.Kernel[2];
@@ -144,6 +150,10 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
         _padQueue = new WorkQueue(PadChannels);
         _name = $"ConvRowTile(7x64{(inPlace ? "" : ",padded")})";
     }
+
+    /// <summary>0, from a call the JIT does not inline, so it cannot fold <c>p + _zero</c> into <c>p</c>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long Zero() => 0;
 
     public string KernelName => _name + _activation.Suffix;
 
@@ -320,21 +330,21 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     {
         if (_p.Window.Strides[2] == 1)
         {
-            RunItem<ColumnStride1>(item);
+            RunItem<ColumnStride1>(item, worker);
         }
         else
         {
-            RunItem<ColumnStride2>(item);
+            RunItem<ColumnStride2>(item, worker);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunItem<TS>(int item) where TS : struct, IColumnStride
+    private void RunItem<TS>(int item, int worker) where TS : struct, IColumnStride
     {
         var g = _p.Window;
         int panel = item / _chunks, t0 = item % _chunks * _tileChunk, t1 = Math.Min(_tiles, t0 + _tileChunk);
-        int cout = _p.OutChannels, sh = g.Strides[1], sw = g.Strides[2];
-        float* c = _cb + (panel * NR);
+        int sh = g.Strides[1], sw = g.Strides[2], ow = g.Output[2];
+        float* c = _cb + ((long)worker * _tileChunk * MR * NR);     // the worker's Yᵀ block: [t − t0][r][64]
         fixed (int* kOffset = _kOffset)
         {
             for (int k0 = 0; k0 < _k; k0 += KcBlock)
@@ -346,87 +356,125 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
                     int oy = t / _tilesPerRow, ox0 = t % _tilesPerRow * MR;
                     float* x = _x + ((long)oy * sh * _wp) + ((long)ox0 * sw);
 
-                    // The first tile of the block pulls the next K block of Wᵀ (weights stream from memory) into L2;
-                    // in the last block, the next panel's first block (the next item's weights, likely).
-                    float* pf = t != t0 ? null : k0 + kc < _k ? b + (kc * NR) : panel + 1 < _panels ? b + (kc * NR) : null;
-                    Micro<TS>(kc, kOffset + k0, x, b, c + ((long)t * MR * cout), cout, k0 == 0, pf);
-                }
-            }
-        }
+                    // The item's first four tiles pull the next K block of Wᵀ (weights stream from memory) into L2, a
+                    // quarter each, one 64-byte line per k; in the last block, the next panel's first block (the next
+                    // item's weights, likely). Before, the first tile pulled the whole block (4 lines per k): 512→512
+                    // @7 and 256→512 @14 s2 3–9 % slower (kernel-probe, 1 thread, cold and hot caches).
+                    int j = t - t0;
+                    float* pf = j >= 4 || (k0 + kc >= _k && panel + 1 >= _panels) ? null : b + (kc * NR) + ((long)j * kc * 16);
 
-        WriteOutput(panel, t0, t1);
-    }
-
-    /// <summary>
-    /// <c>Y[co, oy·OW + ox0 + r] = Yᵀ[t·7 + r, co] + B[co]</c> for the item's tiles and panel, 8 × 8 blocks transposed
-    /// in registers (the scalar strided copy was a fifth of a 32→128 3×3 conv on 27×27); then the activation
-    /// over each channel's run of positions (the item's tiles cover consecutive positions), vectorized while it is in
-    /// L1 (a per-element Relu branch mispredicted on half the values: 0.15 ms on ResNet-18 layer2.0.conv1).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void WriteOutput(int panel, int t0, int t1)
-    {
-        var g = _p.Window;
-        int cout = _p.OutChannels, ow = g.Output[2], n = g.OutputSize;
-        int p0 = (t0 / _tilesPerRow * ow) + (t0 % _tilesPerRow * MR);
-        int pLast = ((t1 - 1) / _tilesPerRow * ow) + Math.Min(ow, ((t1 - 1) % _tilesPerRow * MR) + MR);
-        float* c = _cb;
-        float* cols = stackalloc float[64];
-        for (int co0 = panel * NR; co0 < (panel + 1) * NR; co0 += 8)
-        {
-            var bias = _b == null ? Vector256<float>.Zero : Vector256.Load(_b + co0);
-            float* y0 = _y + ((long)co0 * n);
-            for (int t = t0; t < t1; t++)
-            {
-                int oy = t / _tilesPerRow, ox0 = t % _tilesPerRow * MR, rows = Math.Min(MR, ow - ox0);
-                float* src = c + ((long)t * MR * cout) + co0;
-                long pos = (oy * ow) + ox0;
-
-                // 8 positions (the 8th a dummy) × 8 channels, transposed to 8 channels × 8 positions.
-                var r0 = Vector256.Load(src) + bias;
-                var r1 = Vector256.Load(src + cout) + bias;
-                var r2 = Vector256.Load(src + (2 * cout)) + bias;
-                var r3 = Vector256.Load(src + (3 * cout)) + bias;
-                var r4 = Vector256.Load(src + (4 * cout)) + bias;
-                var r5 = Vector256.Load(src + (5 * cout)) + bias;
-                var r6 = Vector256.Load(src + (6 * cout)) + bias;
-                var r7 = r6;
-                var u0 = Avx.UnpackLow(r0, r1); var u1 = Avx.UnpackHigh(r0, r1);
-                var u2 = Avx.UnpackLow(r2, r3); var u3 = Avx.UnpackHigh(r2, r3);
-                var u4 = Avx.UnpackLow(r4, r5); var u5 = Avx.UnpackHigh(r4, r5);
-                var u6 = Avx.UnpackLow(r6, r7); var u7 = Avx.UnpackHigh(r6, r7);
-                var s0 = Avx.Shuffle(u0, u2, 0x44); var s1 = Avx.Shuffle(u0, u2, 0xEE);
-                var s2 = Avx.Shuffle(u1, u3, 0x44); var s3 = Avx.Shuffle(u1, u3, 0xEE);
-                var s4 = Avx.Shuffle(u4, u6, 0x44); var s5 = Avx.Shuffle(u4, u6, 0xEE);
-                var s6 = Avx.Shuffle(u5, u7, 0x44); var s7 = Avx.Shuffle(u5, u7, 0xEE);
-                var col0 = Avx.Permute2x128(s0, s4, 0x20); var col4 = Avx.Permute2x128(s0, s4, 0x31);
-                var col1 = Avx.Permute2x128(s1, s5, 0x20); var col5 = Avx.Permute2x128(s1, s5, 0x31);
-                var col2 = Avx.Permute2x128(s2, s6, 0x20); var col6 = Avx.Permute2x128(s2, s6, 0x31);
-                var col3 = Avx.Permute2x128(s3, s7, 0x20); var col7 = Avx.Permute2x128(s3, s7, 0x31);
-                if (rows == MR && t + 1 < t1)
-                {
-                    // The dummy 8th lane lands on the next tile's first position, which this item writes next.
-                    col0.Store(y0 + pos); col1.Store(y0 + n + pos); col2.Store(y0 + (2 * n) + pos); col3.Store(y0 + (3 * n) + pos);
-                    col4.Store(y0 + (4 * n) + pos); col5.Store(y0 + (5 * n) + pos); col6.Store(y0 + (6 * n) + pos); col7.Store(y0 + (7 * n) + pos);
-                }
-                else
-                {
-                    col0.Store(cols); col1.Store(cols + 8); col2.Store(cols + 16); col3.Store(cols + 24);
-                    col4.Store(cols + 32); col5.Store(cols + 40); col6.Store(cols + 48); col7.Store(cols + 56);
-                    for (int j = 0; j < 8; j++)
+                    if (ox0 + MR - 1 >= ow)
                     {
-                        for (int r = 0; r < rows; r++)
-                        {
-                            y0[(j * n) + pos + r] = cols[(j * 8) + r];
-                        }
+                        // A row's last tile with at most 6 positions (13×13, 27×27 planes: every other / fourth tile).
+                        Micro6<TS>(kc, kOffset + k0, x, b, c + ((t - t0) * MR * NR), NR, k0 == 0, pf);
+                    }
+                    else
+                    {
+                        Micro<TS>(kc, kOffset + k0, x, b, c + ((t - t0) * MR * NR), NR, k0 == 0, pf, _zero);
                     }
                 }
             }
         }
 
-        for (int co = panel * NR; co < (panel + 1) * NR; co++)
+        WriteOutput(panel, t0, t1, c);
+    }
+
+    /// <summary>Lane masks for <see cref="Avx.MaskStore(float*, Vector256{float}, Vector256{float})"/>: row r keeps lanes below r.</summary>
+    private static readonly float[] LaneMasks = BuildLaneMasks();
+
+    private static float[] BuildLaneMasks()
+    {
+        var m = new float[9 * 8];
+        for (int r = 0; r <= 8; r++)
         {
-            _activation.Apply(_y + ((long)co * n) + p0, pLast - p0);
+            for (int j = 0; j < r; j++)
+            {
+                m[(r * 8) + j] = BitConverter.Int32BitsToSingle(-1);
+            }
+        }
+
+        return m;
+    }
+
+    /// <summary>
+    /// <c>Y[co, oy·OW + ox0 + r] = act(C[(t − t0)·7 + r, co % 64] + B[co])</c> for the item's tiles and panel (C: the
+    /// worker's Yᵀ block), 8 × 8 blocks transposed in registers (the scalar strided copy was a fifth of a 32→128 3×3
+    /// conv on 27×27), the activation applied to the transposed vectors before the store. Each block is stored whole
+    /// when its dummy lanes (the 8th, and those past a short last tile of a row) land on positions of the item's later
+    /// tiles, which overwrite them; else (near the end of the item's positions) with a lane mask. Before: short tiles
+    /// (every other tile on 13×13 planes) went through a scalar copy, and the activation was a second pass over the
+    /// item's outputs; kernel-probe, same process, 1 thread: 48→192 @13 −9 %, 64→256 @13 and 32→128 @27 −4 %, the
+    /// others within ±1 %.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void WriteOutput(int panel, int t0, int t1, float* c)
+    {
+        var g = _p.Window;
+        int ow = g.Output[2], n = g.OutputSize;
+        long pEnd = ((t1 - 1) / _tilesPerRow * ow) + Math.Min(ow, ((t1 - 1) % _tilesPerRow * MR) + MR);
+        var kind = _activation.Kind;
+        var (ap, aq) = _activation.Parameters256;
+        fixed (float* masks = LaneMasks)
+        {
+            for (int co0 = panel * NR; co0 < (panel + 1) * NR; co0 += 8)
+            {
+                var bias = _b == null ? Vector256<float>.Zero : Vector256.Load(_b + co0);
+                float* y0 = _y + ((long)co0 * n);
+                int oy = t0 / _tilesPerRow, ox0 = t0 % _tilesPerRow * MR;
+                for (int t = t0; t < t1; t++)
+                {
+                    int rows = Math.Min(MR, ow - ox0);
+                    float* src = c + ((t - t0) * MR * NR) + co0 - (panel * NR);
+                    long pos = (oy * ow) + ox0;
+                    ox0 += MR;
+                    if (ox0 >= ow)
+                    {
+                        ox0 = 0;
+                        oy++;
+                    }
+
+                    // 8 positions (the 8th a dummy) × 8 channels, transposed to 8 channels × 8 positions.
+                    var r0 = Vector256.Load(src) + bias;
+                    var r1 = Vector256.Load(src + NR) + bias;
+                    var r2 = Vector256.Load(src + (2 * NR)) + bias;
+                    var r3 = Vector256.Load(src + (3 * NR)) + bias;
+                    var r4 = Vector256.Load(src + (4 * NR)) + bias;
+                    var r5 = Vector256.Load(src + (5 * NR)) + bias;
+                    var r6 = Vector256.Load(src + (6 * NR)) + bias;
+                    var r7 = r6;
+                    var u0 = Avx.UnpackLow(r0, r1); var u1 = Avx.UnpackHigh(r0, r1);
+                    var u2 = Avx.UnpackLow(r2, r3); var u3 = Avx.UnpackHigh(r2, r3);
+                    var u4 = Avx.UnpackLow(r4, r5); var u5 = Avx.UnpackHigh(r4, r5);
+                    var u6 = Avx.UnpackLow(r6, r7); var u7 = Avx.UnpackHigh(r6, r7);
+                    var s0 = Avx.Shuffle(u0, u2, 0x44); var s1 = Avx.Shuffle(u0, u2, 0xEE);
+                    var s2 = Avx.Shuffle(u1, u3, 0x44); var s3 = Avx.Shuffle(u1, u3, 0xEE);
+                    var s4 = Avx.Shuffle(u4, u6, 0x44); var s5 = Avx.Shuffle(u4, u6, 0xEE);
+                    var s6 = Avx.Shuffle(u5, u7, 0x44); var s7 = Avx.Shuffle(u5, u7, 0xEE);
+                    var col0 = FusedActivation.Apply(Avx.Permute2x128(s0, s4, 0x20), kind, ap, aq);
+                    var col4 = FusedActivation.Apply(Avx.Permute2x128(s0, s4, 0x31), kind, ap, aq);
+                    var col1 = FusedActivation.Apply(Avx.Permute2x128(s1, s5, 0x20), kind, ap, aq);
+                    var col5 = FusedActivation.Apply(Avx.Permute2x128(s1, s5, 0x31), kind, ap, aq);
+                    var col2 = FusedActivation.Apply(Avx.Permute2x128(s2, s6, 0x20), kind, ap, aq);
+                    var col6 = FusedActivation.Apply(Avx.Permute2x128(s2, s6, 0x31), kind, ap, aq);
+                    var col3 = FusedActivation.Apply(Avx.Permute2x128(s3, s7, 0x20), kind, ap, aq);
+                    var col7 = FusedActivation.Apply(Avx.Permute2x128(s3, s7, 0x31), kind, ap, aq);
+
+                    // The lanes past the tile's positions land on the positions of the item's next tiles, which it
+                    // writes later; near the end of the item's run of positions, only the tile's own lanes are stored.
+                    if (pos + 8 <= pEnd)
+                    {
+                        col0.Store(y0 + pos); col1.Store(y0 + n + pos); col2.Store(y0 + (2 * n) + pos); col3.Store(y0 + (3 * n) + pos);
+                        col4.Store(y0 + (4 * n) + pos); col5.Store(y0 + (5 * n) + pos); col6.Store(y0 + (6 * n) + pos); col7.Store(y0 + (7 * n) + pos);
+                    }
+                    else
+                    {
+                        var mask = Vector256.Load(masks + (rows * 8));
+                        float* d = y0 + pos;
+                        Avx.MaskStore(d, mask, col0); Avx.MaskStore(d + n, mask, col1); Avx.MaskStore(d + (2 * n), mask, col2); Avx.MaskStore(d + (3 * n), mask, col3);
+                        Avx.MaskStore(d + (4 * n), mask, col4); Avx.MaskStore(d + (5 * n), mask, col5); Avx.MaskStore(d + (6 * n), mask, col6); Avx.MaskStore(d + (7 * n), mask, col7);
+                    }
+                }
+            }
         }
     }
 
@@ -435,7 +483,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     /// <paramref name="zero"/>, else adding to C (rows ldc apart).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Micro<TS>(int kc, int* kOffset, float* x, float* b, float* c, long ldc, bool zero, float* pf) where TS : struct, IColumnStride
+    private static void Micro<TS>(int kc, int* kOffset, float* x, float* b, float* c, long ldc, bool zero, float* pf, long z) where TS : struct, IColumnStride
     {
         int s = TS.S;
         float* r0 = c, r1 = c + ldc, r2 = c + (2 * ldc), r3 = c + (3 * ldc), r4 = c + (4 * ldc), r5 = c + (5 * ldc), r6 = c + (6 * ldc);
@@ -457,21 +505,95 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
             c60 = Vector512.Load(r6); c61 = Vector512.Load(r6 + 16); c62 = Vector512.Load(r6 + 32); c63 = Vector512.Load(r6 + 48);
         }
 
-        // pf: the next block (prefetched to L2 row by row, 256 bytes per k), or null: the next rows of this one to L1.
-        long pfStep = pf == null ? 0 : NR;
-
+        // Every k pulls a row 8 ahead of this block to L1; pf (or null) a quarter of the next block to L2, a line per k.
+        long pfStep = pf == null ? 0 : 16;
         for (int q = 0; q < kc; q++, b += NR, pf += pfStep)
         {
-            if (pfStep == 0)
-            {
-                Sse.Prefetch0(b + (NR * 8));
-            }
-            else
+            Sse.Prefetch0(b + (NR * 8));
+            if (pfStep != 0)
             {
                 Sse.Prefetch1(pf);
-                Sse.Prefetch1(pf + 16);
-                Sse.Prefetch1(pf + 32);
-                Sse.Prefetch1(pf + 48);
+            }
+
+            // Two passes over the 7 positions, 32 channels each (28 accumulators + 2 rows of Wᵀ + 1 broadcast: 31
+            // registers; one pass of 64 needed 33 and the JIT spilled an accumulator through the stack every k). The
+            // second pass reads the pixels at p0 + z (z = 0, unknown to the JIT), so they are broadcast again rather
+            // than kept in 7 registers.
+            float* p0 = x + kOffset[q], p1 = p0 + z;
+            var b0 = Vector512.Load(b); var b1 = Vector512.Load(b + 16);
+            var a = Vector512.Create(p0[0]);
+            c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
+            a = Vector512.Create(p0[s]);
+            c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
+            a = Vector512.Create(p0[2 * s]);
+            c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
+            a = Vector512.Create(p0[3 * s]);
+            c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
+            a = Vector512.Create(p0[4 * s]);
+            c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41);
+            a = Vector512.Create(p0[5 * s]);
+            c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
+            a = Vector512.Create(p0[6 * s]);
+            c60 = Vector512.FusedMultiplyAdd(a, b0, c60); c61 = Vector512.FusedMultiplyAdd(a, b1, c61);
+            var b2 = Vector512.Load(b + 32); var b3 = Vector512.Load(b + 48);
+            a = Vector512.Create(p1[0]);
+            c02 = Vector512.FusedMultiplyAdd(a, b2, c02); c03 = Vector512.FusedMultiplyAdd(a, b3, c03);
+            a = Vector512.Create(p1[s]);
+            c12 = Vector512.FusedMultiplyAdd(a, b2, c12); c13 = Vector512.FusedMultiplyAdd(a, b3, c13);
+            a = Vector512.Create(p1[2 * s]);
+            c22 = Vector512.FusedMultiplyAdd(a, b2, c22); c23 = Vector512.FusedMultiplyAdd(a, b3, c23);
+            a = Vector512.Create(p1[3 * s]);
+            c32 = Vector512.FusedMultiplyAdd(a, b2, c32); c33 = Vector512.FusedMultiplyAdd(a, b3, c33);
+            a = Vector512.Create(p1[4 * s]);
+            c42 = Vector512.FusedMultiplyAdd(a, b2, c42); c43 = Vector512.FusedMultiplyAdd(a, b3, c43);
+            a = Vector512.Create(p1[5 * s]);
+            c52 = Vector512.FusedMultiplyAdd(a, b2, c52); c53 = Vector512.FusedMultiplyAdd(a, b3, c53);
+            a = Vector512.Create(p1[6 * s]);
+            c62 = Vector512.FusedMultiplyAdd(a, b2, c62); c63 = Vector512.FusedMultiplyAdd(a, b3, c63);
+        }
+
+        c00.Store(r0); c01.Store(r0 + 16); c02.Store(r0 + 32); c03.Store(r0 + 48);
+        c10.Store(r1); c11.Store(r1 + 16); c12.Store(r1 + 32); c13.Store(r1 + 48);
+        c20.Store(r2); c21.Store(r2 + 16); c22.Store(r2 + 32); c23.Store(r2 + 48);
+        c30.Store(r3); c31.Store(r3 + 16); c32.Store(r3 + 32); c33.Store(r3 + 48);
+        c40.Store(r4); c41.Store(r4 + 16); c42.Store(r4 + 32); c43.Store(r4 + 48);
+        c50.Store(r5); c51.Store(r5 + 16); c52.Store(r5 + 32); c53.Store(r5 + 48);
+        c60.Store(r6); c61.Store(r6 + 16); c62.Store(r6 + 32); c63.Store(r6 + 48);
+    }
+
+    /// <summary>
+    /// <see cref="Micro{TS}"/> for a row's last tile when it has at most 6 positions (13- and 27-wide planes): rows
+    /// 0..5 only, 24 accumulators + 4 rows of Wᵀ + 1 broadcast, one pass per k. Row 6 of C is left as it was.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Micro6<TS>(int kc, int* kOffset, float* x, float* b, float* c, long ldc, bool zero, float* pf) where TS : struct, IColumnStride
+    {
+        int s = TS.S;
+        float* r0 = c, r1 = c + ldc, r2 = c + (2 * ldc), r3 = c + (3 * ldc), r4 = c + (4 * ldc), r5 = c + (5 * ldc);
+        Vector512<float> c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
+        Vector512<float> c40, c41, c42, c43, c50, c51, c52, c53;
+        if (zero)
+        {
+            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = c30 = c31 = c32 = c33 = Vector512<float>.Zero;
+            c40 = c41 = c42 = c43 = c50 = c51 = c52 = c53 = Vector512<float>.Zero;
+        }
+        else
+        {
+            c00 = Vector512.Load(r0); c01 = Vector512.Load(r0 + 16); c02 = Vector512.Load(r0 + 32); c03 = Vector512.Load(r0 + 48);
+            c10 = Vector512.Load(r1); c11 = Vector512.Load(r1 + 16); c12 = Vector512.Load(r1 + 32); c13 = Vector512.Load(r1 + 48);
+            c20 = Vector512.Load(r2); c21 = Vector512.Load(r2 + 16); c22 = Vector512.Load(r2 + 32); c23 = Vector512.Load(r2 + 48);
+            c30 = Vector512.Load(r3); c31 = Vector512.Load(r3 + 16); c32 = Vector512.Load(r3 + 32); c33 = Vector512.Load(r3 + 48);
+            c40 = Vector512.Load(r4); c41 = Vector512.Load(r4 + 16); c42 = Vector512.Load(r4 + 32); c43 = Vector512.Load(r4 + 48);
+            c50 = Vector512.Load(r5); c51 = Vector512.Load(r5 + 16); c52 = Vector512.Load(r5 + 32); c53 = Vector512.Load(r5 + 48);
+        }
+
+        long pfStep = pf == null ? 0 : 16;
+        for (int q = 0; q < kc; q++, b += NR, pf += pfStep)
+        {
+            Sse.Prefetch0(b + (NR * 8));
+            if (pfStep != 0)
+            {
+                Sse.Prefetch1(pf);
             }
 
             float* p = x + kOffset[q];
@@ -488,8 +610,6 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
             c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41); c42 = Vector512.FusedMultiplyAdd(a, b2, c42); c43 = Vector512.FusedMultiplyAdd(a, b3, c43);
             a = Vector512.Create(p[5 * s]);
             c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51); c52 = Vector512.FusedMultiplyAdd(a, b2, c52); c53 = Vector512.FusedMultiplyAdd(a, b3, c53);
-            a = Vector512.Create(p[6 * s]);
-            c60 = Vector512.FusedMultiplyAdd(a, b0, c60); c61 = Vector512.FusedMultiplyAdd(a, b1, c61); c62 = Vector512.FusedMultiplyAdd(a, b2, c62); c63 = Vector512.FusedMultiplyAdd(a, b3, c63);
         }
 
         c00.Store(r0); c01.Store(r0 + 16); c02.Store(r0 + 32); c03.Store(r0 + 48);
@@ -498,6 +618,5 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
         c30.Store(r3); c31.Store(r3 + 16); c32.Store(r3 + 32); c33.Store(r3 + 48);
         c40.Store(r4); c41.Store(r4 + 16); c42.Store(r4 + 32); c43.Store(r4 + 48);
         c50.Store(r5); c51.Store(r5 + 16); c52.Store(r5 + 32); c53.Store(r5 + 48);
-        c60.Store(r6); c61.Store(r6 + 16); c62.Store(r6 + 32); c63.Store(r6 + 48);
     }
 }

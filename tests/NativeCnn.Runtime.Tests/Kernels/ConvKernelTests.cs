@@ -214,6 +214,8 @@ public unsafe class ConvKernelTests
         CheckRowTile(rng, 1, 16, 64, 31, 33, 3, 1, 1, 1, 1, 2);     // 31×33 plane: 5 tiles per row, the last 5 wide; several tiles per item
         CheckRowTile(rng, 1, 70, 128, 14, 14, 1, 1, 0, 0, 1, 2);    // 1×1 stride 1 on 14×14 (Tiny Darknet-like), in place
         CheckRowTile(rng, 1, 130, 64, 28, 27, 1, 2, 0, 0, 1, 1);    // 1×1 stride 2, odd width (OW = 14), K: a 2-long last block
+        CheckRowTile(rng, 1, 10, 64, 6, 3, 3, 1, 1, 1, 1, 2);       // 3-wide rows: two tiles cover fewer than 8 positions (masked stores)
+        CheckRowTile(rng, 1, 12, 128, 5, 8, 3, 1, 1, 1, 1, 1);      // 8-wide rows: a 7-wide and a 1-wide tile per row
         Assert.True(ConvRowTile.Worthwhile(Params(1, 64, 128, 56, 56, 1, 2, 0, 0, 1, 1)));   // ResNet downsample
         Assert.True(ConvRowTile.Worthwhile(Params(1, 512, 64, 14, 14, 1, 1, 0, 0, 1, 1)));   // small plane
         Assert.False(ConvRowTile.Worthwhile(Params(1, 64, 128, 56, 56, 1, 1, 0, 0, 1, 1)));  // large plane: the SGEMM reads B in place
