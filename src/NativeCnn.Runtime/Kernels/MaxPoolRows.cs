@@ -23,8 +23,14 @@ namespace NativeCnn.Runtime.Kernels;
 /// <para>Work items are (plane, band of output rows) with the bands fixed by the shape; each output is computed by
 /// one worker in the same way, so results do not depend on the thread count. Steps under
 /// <see cref="ParallelMinTaps"/> run on the calling thread.</para>
-/// <para>The argmax stays int64 (the <c>#argmax</c> auxiliary the backtracker reads): not storing it at all saved
-/// 6–10 % at SqueezeNet's shapes and ~24 % on VGG's memory-bound 2×2 pool, so int32 would save about half that.</para>
+/// <para>A tap is three operations: <c>vcmpps</c> (strictly greater, into a mask) picks the index with a masked blend,
+/// and <c>vmaxps(tap, best)</c>, which is exactly "tap if tap &gt; best, else best" (a NaN on either side, and
+/// equal values including ±0, keep best), carries the value. The running maximum's chain is then one <c>vmaxps</c>
+/// per tap: selecting the value with the compare's mask made a compare → mask → blend chain per tap, about three
+/// times as long (x86 Max/Min intrinsics are used, not Vector*.Max, whose NaN and ±0 rules are IEEE's).</para>
+/// <para>The argmax (the <c>#argmax</c> auxiliary the backtracker reads) is int32, the index within the (n, c)
+/// plane: a lane's index is a 32-bit add away, where the int64 whole-input index took two widenings and twice the
+/// stored bytes.</para>
 /// </summary>
 internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
 {
@@ -42,7 +48,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     private readonly KernelIsa _isa;
     private readonly WorkQueue _queue;
     private float* _x, _y;
-    private long* _argmax;
+    private int* _argmax;
 
     public MaxPoolRows(PoolParams p, int aux, int threads, KernelIsa isa)
     {
@@ -60,6 +66,9 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         _threads = taps < ParallelMinTaps ? 1 : Math.Max(1, threads);
         _queue = new WorkQueue(Item);
     }
+
+    /// <summary>The element type of the argmax auxiliary the kernel writes.</summary>
+    internal static DataType IndexType => DataType.Int32;
 
     public string KernelName => _isa switch
     {
@@ -87,7 +96,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     {
         _x = (float*)args.Inputs[0].Pointer;
         _y = (float*)args.Outputs[0].Pointer;
-        _argmax = (long*)args.Auxiliary[_aux].Pointer;
+        _argmax = (int*)args.Auxiliary[_aux].Pointer;
         _queue.Run(_p.Batch * _p.Channels * _bands, _threads);
     }
 
@@ -102,7 +111,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         long planeBase = (long)plane * h * w, outBase = (long)plane * oh * ow;
         float* x = _x + planeBase;
         float* yPlane = _y + outBase;
-        long* aPlane = _argmax + outBase;
+        int* aPlane = _argmax + outBase;
         var (lo, hi) = WindowGeometry.ValidRange(ow, w - ((kw - 1) * dw), sw, pw, 0, 1);
         int x0 = Math.Min(lo, ow), x1 = Math.Clamp(hi, x0, ow);
         int* rowOff = stackalloc int[kh];
@@ -121,7 +130,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         for (int oy = band * _rowsPerBand; oy < oy1; oy++)
         {
             float* yRow = yPlane + ((long)oy * ow);
-            long* aRow = aPlane + ((long)oy * ow);
+            int* aRow = aPlane + ((long)oy * ow);
             int iyBase = (oy * sh) - ph, rows = 0;
             if (k3 != 0 && oy >= ylo && oy < yhi)
             {
@@ -134,17 +143,17 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
                     rowOff[2] = o + w + w;
                     for (int ox = 0; ox < x0; ox++)
                     {
-                        Point(x, rowOff, 3, (ox * sw) - pw, w, kw, dw, planeBase, out yRow[(r * ow) + ox], out aRow[(r * ow) + ox]);
+                        Point(x, rowOff, 3, (ox * sw) - pw, w, kw, dw, out yRow[(r * ow) + ox], out aRow[(r * ow) + ox]);
                     }
 
                     for (int ox = x1; ox < ow; ox++)
                     {
-                        Point(x, rowOff, 3, (ox * sw) - pw, w, kw, dw, planeBase, out yRow[(r * ow) + ox], out aRow[(r * ow) + ox]);
+                        Point(x, rowOff, 3, (ox * sw) - pw, w, kw, dw, out yRow[(r * ow) + ox], out aRow[(r * ow) + ox]);
                     }
                 }
 
                 int o0 = iyBase * w, step = sh * w;
-                long ib = planeBase - pw;
+                int ib = -pw;
                 switch ((k3, sw))
                 {
                     case (1, 2): Row512S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
@@ -179,12 +188,12 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
 
             for (int ox = 0; ox < x0; ox++)
             {
-                Point(x, rowOff, rows, (ox * sw) - pw, w, kw, dw, planeBase, out yRow[ox], out aRow[ox]);
+                Point(x, rowOff, rows, (ox * sw) - pw, w, kw, dw, out yRow[ox], out aRow[ox]);
             }
 
             for (int ox = x1; ox < ow; ox++)
             {
-                Point(x, rowOff, rows, (ox * sw) - pw, w, kw, dw, planeBase, out yRow[ox], out aRow[ox]);
+                Point(x, rowOff, rows, (ox * sw) - pw, w, kw, dw, out yRow[ox], out aRow[ox]);
             }
 
             int done = x0;
@@ -192,12 +201,12 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
             {
                 if (sw == 2 && kw >= 2)
                 {
-                    Row512S2(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
+                    Row512S2(xc, rowOff, rows, kw, dw, x0, x1, -pw, yRow, aRow);
                     done = x1;
                 }
                 else if (sw == 1)
                 {
-                    Row512S1(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
+                    Row512S1(xc, rowOff, rows, kw, dw, x0, x1, -pw, yRow, aRow);
                     done = x1;
                 }
             }
@@ -205,19 +214,19 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
             {
                 if (sw == 2 && kw >= 2)
                 {
-                    Row256S2(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
+                    Row256S2(xc, rowOff, rows, kw, dw, x0, x1, -pw, yRow, aRow);
                     done = x1;
                 }
                 else if (sw == 1)
                 {
-                    Row256S1(xc, rowOff, rows, kw, dw, x0, x1, planeBase - pw, yRow, aRow);
+                    Row256S1(xc, rowOff, rows, kw, dw, x0, x1, -pw, yRow, aRow);
                     done = x1;
                 }
             }
 
             if (done < x1)
             {
-                RowScalar(xc, rowOff, rows, kw, dw, sw, done, x1, planeBase - pw, yRow, aRow);
+                RowScalar(xc, rowOff, rows, kw, dw, sw, done, x1, -pw, yRow, aRow);
             }
         }
     }
@@ -229,7 +238,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     /// every other tap; one output at a time waited on its own compare chain).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowScalar(float* xc, int* rowOff, int rows, int kw, int dw, int sw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    private static void RowScalar(float* xc, int* rowOff, int rows, int kw, int dw, int sw, int x0, int x1, int indexBase, float* yRow, int* aRow)
     {
         for (int ox = x0, i = rowOff[0] + (x0 * sw); ox < x1; ox++, i += sw)
         {
@@ -245,9 +254,8 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
                 {
                     float v = xc[i];
                     int m = -Convert.ToInt32(v > yRow[ox]);
-                    long lm = m;
                     yRow[ox] = BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(v) & m) | (BitConverter.SingleToInt32Bits(yRow[ox]) & ~m));
-                    aRow[ox] = (i & lm) | (aRow[ox] & ~lm);
+                    aRow[ox] = (i & m) | (aRow[ox] & ~m);
                 }
             }
         }
@@ -260,29 +268,23 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
 
     /// <summary>Values and in-order indices (relative to the row's window bases) out, eight at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store256(Vector256<float> best, Vector256<int> index, long indexBase, float* y, long* a)
+    private static void Store256(Vector256<float> best, Vector256<int> index, int indexBase, float* y, int* a)
     {
         best.Store(y);
-        var lower = Vector256.WidenLower(index) + Vector256.Create(indexBase);
-        var upper = Vector256.WidenUpper(index) + Vector256.Create(indexBase);
-        lower.Store(a);
-        upper.Store(a + 4);
+        (index + Vector256.Create(indexBase)).Store(a);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store512(Vector512<float> best, Vector512<int> index, long indexBase, float* y, long* a)
+    private static void Store512(Vector512<float> best, Vector512<int> index, int indexBase, float* y, int* a)
     {
         best.Store(y);
-        var lower = Vector512.WidenLower(index) + Vector512.Create(indexBase);
-        var upper = Vector512.WidenUpper(index) + Vector512.Create(indexBase);
-        lower.Store(a);
-        upper.Store(a + 8);
+        (index + Vector512.Create(indexBase)).Store(a);
     }
 
     // ---- stride 1: tap (r, kx) of lanes ox..ox+N−1 is one load at xc + rowOff[r] + ox + kx·dw ----
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Row512S1(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    private static void Row512S1(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, int indexBase, float* yRow, int* aRow)
     {
         var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         for (int ox = x0; ox < x1; ox += 16)
@@ -308,7 +310,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Row256S1(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    private static void Row256S1(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, int indexBase, float* yRow, int* aRow)
     {
         var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
         for (int ox = x0; ox < x1; ox += 8)
@@ -335,7 +337,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
 
     /// <summary>3×3 (undilated) windows of stride 1 with all three rows inside the image, two blocks per step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Row512S1K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, long indexBase, float* yRow, long* aRow, int ow)
+    private static void Row512S1K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, int indexBase, float* yRow, int* aRow, int ow)
     {
         var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         var c0 = Vector512.Create(0);
@@ -346,7 +348,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         {
             // Tap offsets relative to the top row: the row's offset o0 joins them in indexBase.
             float* p0 = xc + o0, p1 = p0 + w, p2 = p1 + w;
-            long rowBase = indexBase + o0;
+            int rowBase = indexBase + o0;
             for (int ox = x0; ox < x1; ox += 32)
             {
                 int at = Math.Min(ox, x1 - 16), bt = Math.Min(ox + 16, x1 - 16);
@@ -376,7 +378,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
 
     /// <summary>The AVX2 form of <see cref="Row512S1K3"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Row256S1K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, long indexBase, float* yRow, long* aRow, int ow)
+    private static void Row256S1K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, int indexBase, float* yRow, int* aRow, int ow)
     {
         var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
         var c0 = Vector256.Create(0);
@@ -387,7 +389,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         {
             // Tap offsets relative to the top row: the row's offset o0 joins them in indexBase.
             float* p0 = xc + o0, p1 = p0 + w, p2 = p1 + w;
-            long rowBase = indexBase + o0;
+            int rowBase = indexBase + o0;
             for (int ox = x0; ox < x1; ox += 16)
             {
                 int at = Math.Min(ox, x1 - 8), bt = Math.Min(ox + 8, x1 - 8);
@@ -437,9 +439,8 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Take512(Vector512<float> v, Vector512<int> offset, ref Vector512<float> best, ref Vector512<int> index)
     {
-        var gt = Vector512.GreaterThan(v, best);
-        best = Vector512.ConditionalSelect(gt, v, best);
-        index = Vector512.ConditionalSelect(gt.AsInt32(), offset, index);
+        index = Vector512.ConditionalSelect(Vector512.GreaterThan(v, best).AsInt32(), offset, index);
+        best = Avx512F.Max(v, best);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -449,9 +450,8 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Take256(Vector256<float> v, Vector256<int> offset, ref Vector256<float> best, ref Vector256<int> index)
     {
-        var gt = Vector256.GreaterThan(v, best);
-        best = Vector256.ConditionalSelect(gt, v, best);
-        index = Vector256.ConditionalSelect(gt.AsInt32(), offset, index);
+        index = Vector256.ConditionalSelect(Vector256.GreaterThan(v, best).AsInt32(), offset, index);
+        best = Avx.Max(v, best);
     }
 
     /// <summary>
@@ -459,7 +459,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     /// row pointers and the nine taps' index offsets stay in registers across the blocks of the row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Row512S2K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, long indexBase, float* yRow, long* aRow, int ow)
+    private static void Row512S2K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, int indexBase, float* yRow, int* aRow, int ow)
     {
         var order = Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
         var lane2 = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -473,7 +473,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         {
             // Tap offsets relative to the top row: the row's offset o0 joins them in indexBase.
             float* p0 = xc + o0, p1 = p0 + w, p2 = p1 + w;
-            long rowBase = indexBase + o0;
+            int rowBase = indexBase + o0;
             for (int ox = x0; ox < x1; ox += 32)
             {
                 int at = Math.Min(ox, x1 - 16), bt = Math.Min(ox + 16, x1 - 16);
@@ -510,7 +510,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
 
     /// <summary>The AVX2 form of <see cref="Row512S2K3"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Row256S2K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, long indexBase, float* yRow, long* aRow, int ow)
+    private static void Row256S2K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, int indexBase, float* yRow, int* aRow, int ow)
     {
         var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
         var c0 = Vector256.Create(0);
@@ -521,7 +521,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         {
             // Tap offsets relative to the top row: the row's offset o0 joins them in indexBase.
             float* p0 = xc + o0, p1 = p0 + w, p2 = p1 + w;
-            long rowBase = indexBase + o0;
+            int rowBase = indexBase + o0;
             for (int ox = x0; ox < x1; ox += 16)
             {
                 int at = Math.Min(ox, x1 - 8), bt = Math.Min(ox + 8, x1 - 8);
@@ -557,7 +557,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Row512S2(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    private static void Row512S2(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, int indexBase, float* yRow, int* aRow)
     {
         // shufps(a, b) lane 4L + m holds output 2L + m (m < 2) or 8 + 2L + m − 2 (m ≥ 2); Order puts them back.
         var order = Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
@@ -622,7 +622,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Row256S2(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, long indexBase, float* yRow, long* aRow)
+    private static void Row256S2(float* xc, int* rowOff, int rows, int kw, int dw, int x0, int x1, int indexBase, float* yRow, int* aRow)
     {
         // shufps(a, b) gives outputs 0 1 4 5 2 3 6 7: swapping the middle 64-bit pairs puts them back.
         var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
@@ -692,7 +692,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     /// one lane (the branch on random data mispredicted about every other tap: half of a 3×3/1 pad-1 pool's time).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Point(float* x, int* rowOff, int rows, int ix0, int w, int kw, int dw, long planeBase, out float value, out long argmax)
+    private static void Point(float* x, int* rowOff, int rows, int ix0, int w, int kw, int dw, out float value, out int argmax)
     {
         int kxa = ix0 >= 0 ? 0 : (-ix0 + dw - 1) / dw;
         int kxb = ix0 > w - 1 ? 0 : Math.Min(kw, ((w - 1 - ix0) / dw) + 1);
@@ -721,7 +721,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
             }
 
             value = best.ToScalar();
-            argmax = planeBase + at.ToScalar();
+            argmax = at.ToScalar();
             return;
         }
 
@@ -740,6 +740,6 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         }
 
         value = bestValue;
-        argmax = planeBase + bestAt;
+        argmax = bestAt;
     }
 }

@@ -119,10 +119,10 @@ public unsafe class MaxPoolRowsTests
         Fill(rng, input.Span, mode);
         var ye = new float[outLen];
         var yg = new float[outLen];
-        var ae = new long[outLen];
-        var ag = new long[outLen];
+        var ae = new int[outLen];
+        var ag = new int[outLen];
         fixed (float* yep = ye, ygp = yg)
-        fixed (long* aep = ae, agp = ag)
+        fixed (int* aep = ae, agp = ag)
         {
             MaxPoolReference.Run(p, input.Pointer, yep, aep, null, false, 1);
             var shape = new[] { p.Batch, p.Channels, p.Window.Output[1], p.Window.Output[2] };
@@ -130,7 +130,7 @@ public unsafe class MaxPoolRowsTests
             kernel.Run(new Planning.KernelArgs(
                 [new TensorView(DataType.Float32, [p.Batch, p.Channels, p.Window.Input[1], p.Window.Input[2]], (nint)input.Pointer)],
                 [new TensorView(DataType.Float32, shape, (nint)ygp)],
-                [new TensorView(DataType.Int64, shape, (nint)agp)],
+                [new TensorView(DataType.Int32, shape, (nint)agp)],
                 threads));
         }
 
