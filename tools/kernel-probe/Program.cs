@@ -236,6 +236,11 @@ internal static unsafe class Program
                 ("TinyDarknet pool3", 128, 56, 2, 2, 0, false), ("TinyDarknet pool4", 256, 28, 2, 2, 0, false),
             })
             {
+                if (Environment.GetEnvironmentVariable("PROBE_ONLY") is { } only && !label.Contains(only, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
                 int span = hw + (2 * pad) - k;
                 int ohw = ((ceil ? span + stride - 1 : span) / stride) + 1;
                 var g = new WindowGeometry

@@ -16,8 +16,10 @@ namespace NativeCnn.Runtime.Kernels;
 /// order once). A tap's index is the same constant offset from each lane's window base, so the running index is
 /// a select of a broadcast constant and the lane base is added once at the end. Loads never leave the windows
 /// (tap kx ≥ 1 of stride 2 reads the odd half starting one column to its left), so no read passes the input.
-/// Undilated 3×3 windows (SqueezeNet, ResNet, Inception) have unrolled kernels that run whole stretches of output
-/// rows whose three input rows are inside, two independent blocks per step. Edge columns (window in the padding)
+/// Undilated 3×3 windows (SqueezeNet, ResNet, Inception) and 2×2 windows of stride 2 (VGG, Darknet) have unrolled
+/// kernels that run whole stretches of output rows whose input rows are inside, two independent blocks per step, and
+/// on AVX-512 one 16-lane block per row for interior runs under 16 columns (a plane of 13 or 14 columns paid a call
+/// per row and two half-empty AVX2 blocks). Edge columns (window in the padding)
 /// are branch-free selects in one vector lane; the scalar tier runs tap by tap over a row with mask selects.
 /// Column strides above 2 on the vector tiers go to <see cref="MaxPoolVector"/> (see MaxPool.Plan).</para>
 /// <para>Work items are (plane, band of output rows) with the bands fixed by the shape; each output is computed by
@@ -34,6 +36,9 @@ namespace NativeCnn.Runtime.Kernels;
 /// </summary>
 internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
 {
+    /// <summary>Which unrolled kernel runs the stretches of rows whose windows' rows are all inside.</summary>
+    private enum Stretch { None, Wide512, Wide256, Narrow512 }
+
     /// <summary>
     /// Below this many window taps (outputs × kernel, ~3 µs of work) the step runs on one thread. SqueezeNet's pools
     /// (0.4–1.7 M taps) at 2 threads: parallel 0.072 / 0.048 / 0.029 ms, on one thread 0.128 / 0.078 / 0.048 ms.
@@ -47,7 +52,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     private readonly int _rowsPerBand;
     private readonly KernelIsa _isa;
     private readonly WorkQueue _queue;
-    private float* _x, _y;
+    private float* _x, _y, _xEnd;
     private int* _argmax;
 
     public MaxPoolRows(PoolParams p, int aux, int threads, KernelIsa isa)
@@ -95,6 +100,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     public void Run(KernelArgs args)
     {
         _x = (float*)args.Inputs[0].Pointer;
+        _xEnd = _x + ((long)_p.Batch * _p.Channels * _p.Window.InputSize);
         _y = (float*)args.Outputs[0].Pointer;
         _argmax = (int*)args.Auxiliary[_aux].Pointer;
         _queue.Run(_p.Batch * _p.Channels * _bands, _threads);
@@ -118,12 +124,16 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         int oy1 = Math.Min(oh, (band + 1) * _rowsPerBand);
         float* xc = x - pw;   // column ox·sw + kx·dw of a row starts at xc + rowOff + ox·sw + kx·dw
 
-        // Undilated 3×3 windows of stride 1 or 2 run whole stretches of output rows whose three input rows are all
-        // inside (the unrolled kernels loop over the rows themselves); 0 = none, else which kernel.
-        int n = x1 - x0, k3 = 0;
-        if (kh == 3 && kw == 3 && dh == 1 && dw == 1 && sw <= 2)
+        // Undilated 3×3 windows of stride 1 or 2 and 2×2 windows of stride 2 run whole stretches of output rows whose
+        // input rows are all inside (the unrolled kernels loop over the rows themselves, so a narrow plane pays no call
+        // per row). Interior runs under 16 columns take one masked AVX-512 block per row (stride 2).
+        int n = x1 - x0;
+        var stretch = Stretch.None;
+        if (dh == 1 && dw == 1 && ((kh == 3 && kw == 3 && sw <= 2) || (kh == 2 && kw == 2 && sw == 2)))
         {
-            k3 = _isa == KernelIsa.Vector512 && n >= 16 ? 1 : _isa != KernelIsa.Scalar && n >= 8 ? 2 : 0;
+            stretch = _isa == KernelIsa.Vector512 && n >= 16 ? Stretch.Wide512
+                : _isa == KernelIsa.Vector512 && n >= 1 && sw == 2 ? Stretch.Narrow512
+                : _isa != KernelIsa.Scalar && n >= 8 ? Stretch.Wide256 : Stretch.None;
         }
 
         var (ylo, yhi) = WindowGeometry.ValidRange(oh, h - ((kh - 1) * dh), sh, ph, 0, 1);
@@ -132,34 +142,44 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
             float* yRow = yPlane + ((long)oy * ow);
             int* aRow = aPlane + ((long)oy * ow);
             int iyBase = (oy * sh) - ph, rows = 0;
-            if (k3 != 0 && oy >= ylo && oy < yhi)
+            if (stretch != Stretch.None && oy >= ylo && oy < yhi)
             {
                 int count = Math.Min(yhi, oy1) - oy;
-                for (int r = 0; r < count; r++)
-                {
-                    int o = ((oy + r) * sh - ph) * w;
-                    rowOff[0] = o;
-                    rowOff[1] = o + w;
-                    rowOff[2] = o + w + w;
-                    for (int ox = 0; ox < x0; ox++)
-                    {
-                        Point(x, rowOff, 3, (ox * sw) - pw, w, kw, dw, out yRow[(r * ow) + ox], out aRow[(r * ow) + ox]);
-                    }
-
-                    for (int ox = x1; ox < ow; ox++)
-                    {
-                        Point(x, rowOff, 3, (ox * sw) - pw, w, kw, dw, out yRow[(r * ow) + ox], out aRow[(r * ow) + ox]);
-                    }
-                }
-
                 int o0 = iyBase * w, step = sh * w;
                 int ib = -pw;
-                switch ((k3, sw))
+                switch ((stretch, kh, sw))
                 {
-                    case (1, 2): Row512S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
-                    case (1, _): Row512S1K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
-                    case (_, 2): Row256S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
-                    default: Row256S1K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                    case (Stretch.Wide512, 3, 2): Row512S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                    case (Stretch.Wide512, 3, _): Row512S1K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                    case (Stretch.Wide256, 3, 2): Row256S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                    case (Stretch.Wide256, 3, _): Row256S1K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                    case (Stretch.Narrow512, 3, _): Row512S2K3Narrow(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow, _xEnd); break;
+                    case (Stretch.Wide512, _, _): Row512S2K2(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                    case (Stretch.Wide256, _, _): Row256S2K2(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                    default: Row512S2K2Narrow(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow, _xEnd); break;
+                }
+
+                // Edge columns after the kernel: the narrow kernels' stores run past the interior (see Row512S2K3Narrow).
+                if (x0 > 0 || x1 < ow)
+                {
+                    for (int r = 0; r < count; r++)
+                    {
+                        int o = ((oy + r) * sh - ph) * w;
+                        for (int ky = 0; ky < kh; ky++)
+                        {
+                            rowOff[ky] = o + (ky * w);
+                        }
+
+                        for (int ox = 0; ox < x0; ox++)
+                        {
+                            Point(x, rowOff, kh, (ox * sw) - pw, w, kw, dw, out yRow[(r * ow) + ox], out aRow[(r * ow) + ox]);
+                        }
+
+                        for (int ox = x1; ox < ow; ox++)
+                        {
+                            Point(x, rowOff, kh, (ox * sw) - pw, w, kw, dw, out yRow[(r * ow) + ox], out aRow[(r * ow) + ox]);
+                        }
+                    }
                 }
 
                 oy += count - 1;
@@ -684,6 +704,229 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
             Store256(best, index, indexBase, yRow + at, aRow + at);
         }
     }
+
+    /// <summary>
+    /// 2×2 (undilated) windows of stride 2 with both rows inside the image (VGG, Darknet): a tap pair per row is the
+    /// even and odd half of two loads; two blocks per step as in <see cref="Row512S2K3"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row512S2K2(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, int indexBase, float* yRow, int* aRow, int ow)
+    {
+        var order = Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+        var lane2 = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var t01 = Vector512.Create(1);
+        var t10 = Vector512.Create(w);
+        var t11 = Vector512.Create(w + 1);
+        for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
+        {
+            float* p0 = xc + o0, p1 = p0 + w;
+            var rowLane = lane2 + Vector512.Create(indexBase + o0);
+            for (int ox = x0; ox < x1; ox += 32)
+            {
+                int at = Math.Min(ox, x1 - 16), bt = Math.Min(ox + 16, x1 - 16);
+                int c = 2 * at, d = 2 * bt;
+                var (best, index) = Block512K2(Vector512.Load(p0 + c), Vector512.Load(p0 + c + 16), Vector512.Load(p1 + c), Vector512.Load(p1 + c + 16), t01, t10, t11);
+                var (best2, index2) = Block512K2(Vector512.Load(p0 + d), Vector512.Load(p0 + d + 16), Vector512.Load(p1 + d), Vector512.Load(p1 + d + 16), t01, t10, t11);
+                Avx512F.PermuteVar16x32(best, order).Store(yRow + at);
+                (Avx512F.PermuteVar16x32(index, order) + rowLane + Vector512.Create(c)).Store(aRow + at);
+                Avx512F.PermuteVar16x32(best2, order).Store(yRow + bt);
+                (Avx512F.PermuteVar16x32(index2, order) + rowLane + Vector512.Create(d)).Store(aRow + bt);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Row512S2K2"/> for interior runs of 1–15 columns (Tiny Darknet's 28→14 pool): one block per row. As
+    /// in <see cref="Row512S2K3Narrow"/>, plain loads and stores where they stay inside, masked ones elsewhere.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row512S2K2Narrow(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, int indexBase, float* yRow, int* aRow, int ow, float* xEnd)
+    {
+        var order = Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+        var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        int n = x1 - x0, c = 2 * x0;
+
+        // The run's windows cover columns c … c + 2n − 1 of a row.
+        var m = new Masks(Vector512.LessThan(lane, Vector512.Create(2 * n)).AsSingle(), Vector512.LessThan(lane, Vector512.Create((2 * n) - 16)).AsSingle(), default, default);
+        var keep = Vector512.LessThan(lane, Vector512.Create(n));
+        var t01 = Vector512.Create(1);
+        var t10 = Vector512.Create(w);
+        var t11 = Vector512.Create(w + 1);
+        var lane2 = (lane + lane) + Vector512.Create(c);
+        float* yStop = yRow + ((long)count * ow);   // the end of the stretch's output rows
+        yRow += x0;
+        aRow += x0;
+        for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
+        {
+            float* p0 = xc + o0 + c, p1 = p0 + w;
+            var (best, index) = p1 + 32 <= xEnd
+                ? Block512K2(Vector512.Load(p0), Vector512.Load(p0 + 16), Vector512.Load(p1), Vector512.Load(p1 + 16), t01, t10, t11)
+                : Block512K2(Masked(p0, m.At0), Masked(p0 + 16, m.At16), Masked(p1, m.At0), Masked(p1 + 16, m.At16), t01, t10, t11);
+            StoreNarrow(Avx512F.PermuteVar16x32(best, order), Avx512F.PermuteVar16x32(index, order) + lane2 + Vector512.Create(indexBase + o0), keep, yRow + 16 <= yStop, yRow, aRow);
+        }
+    }
+
+    /// <summary>Two rows' taps (a0 | b0 the top row's 32 columns, a1 | b1 the bottom's), lanes in shufps order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float>, Vector512<int>) Block512K2(Vector512<float> a0, Vector512<float> b0, Vector512<float> a1, Vector512<float> b1, Vector512<int> t01, Vector512<int> t10, Vector512<int> t11)
+    {
+        var best = Avx512F.Shuffle(a0, b0, 0x88);
+        var index = Vector512<int>.Zero;
+        Take512(Avx512F.Shuffle(a0, b0, 0xDD), t01, ref best, ref index);
+        Take512(Avx512F.Shuffle(a1, b1, 0x88), t10, ref best, ref index);
+        Take512(Avx512F.Shuffle(a1, b1, 0xDD), t11, ref best, ref index);
+        return (best, index);
+    }
+
+    /// <summary>The AVX2 form of <see cref="Row512S2K2"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row256S2K2(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, int indexBase, float* yRow, int* aRow, int ow)
+    {
+        var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        var t01 = Vector256.Create(1);
+        var t10 = Vector256.Create(w);
+        var t11 = Vector256.Create(w + 1);
+        for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
+        {
+            float* p0 = xc + o0, p1 = p0 + w;
+            var rowLane = lane2 + Vector256.Create(indexBase + o0);
+            for (int ox = x0; ox < x1; ox += 16)
+            {
+                int at = Math.Min(ox, x1 - 8), bt = Math.Min(ox + 8, x1 - 8);
+                int c = 2 * at, d = 2 * bt;
+                var (best, index) = Block256K2(p0 + c, p1 + c, t01, t10, t11);
+                var (best2, index2) = Block256K2(p0 + d, p1 + d, t01, t10, t11);
+                Avx2.Permute4x64(best.AsDouble(), 0xD8).AsSingle().Store(yRow + at);
+                (Avx2.Permute4x64(index.AsInt64(), 0xD8).AsInt32() + rowLane + Vector256.Create(c)).Store(aRow + at);
+                Avx2.Permute4x64(best2.AsDouble(), 0xD8).AsSingle().Store(yRow + bt);
+                (Avx2.Permute4x64(index2.AsInt64(), 0xD8).AsInt32() + rowLane + Vector256.Create(d)).Store(aRow + bt);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<int>) Block256K2(float* p0, float* p1, Vector256<int> t01, Vector256<int> t10, Vector256<int> t11)
+    {
+        var a = Vector256.Load(p0);
+        var b = Vector256.Load(p0 + 8);
+        var best = Avx.Shuffle(a, b, 0x88);
+        var index = Vector256<int>.Zero;
+        Take256(Avx.Shuffle(a, b, 0xDD), t01, ref best, ref index);
+        a = Vector256.Load(p1);
+        b = Vector256.Load(p1 + 8);
+        Take256(Avx.Shuffle(a, b, 0x88), t10, ref best, ref index);
+        Take256(Avx.Shuffle(a, b, 0xDD), t11, ref best, ref index);
+        return (best, index);
+    }
+
+    /// <summary>
+    /// <see cref="Row512S2K3"/> for interior runs of 1–15 columns (SqueezeNet's 27→13 pool): one block per row, instead
+    /// of two AVX2 blocks. A row's loads cover columns c … c + 32 where its windows need c … c + 2n: they are plain
+    /// loads while that stays inside the input, masked loads (nothing read past the mask) for the last rows of the
+    /// tensor. The stores are plain 16-lane stores, whose lanes past the run land in this row's right edge and the
+    /// following rows of the stretch, all written after it (rows go in order, edges after the kernel); a row whose 16
+    /// lanes would pass the stretch's last row (another worker's rows may follow) stores masked. Masked stores that
+    /// missed the cache made the input-warm SqueezeNet pool2 slower than two AVX2 blocks per row (0.068 against 0.043
+    /// ms in kernel-probe poolrows), plain ones made it faster (0.035), so plain stores are worth the ordering.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row512S2K3Narrow(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, int indexBase, float* yRow, int* aRow, int ow, float* xEnd)
+    {
+        var order = Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+        var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        int n = x1 - x0, c = 2 * x0;
+        var m = new Masks(
+            Vector512.LessThanOrEqual(lane, Vector512.Create(2 * n)).AsSingle(), Vector512.LessThanOrEqual(lane, Vector512.Create((2 * n) - 16)).AsSingle(),
+            Vector512.LessThanOrEqual(lane, Vector512.Create((2 * n) - 1)).AsSingle(), Vector512.LessThanOrEqual(lane, Vector512.Create((2 * n) - 17)).AsSingle());
+        var keep = Vector512.LessThan(lane, Vector512.Create(n));
+        var t = new Taps3(w);
+        var lane2 = (lane + lane) + Vector512.Create(c);
+        float* yStop = yRow + ((long)count * ow);   // the end of the stretch's output rows
+        yRow += x0;
+        aRow += x0;
+        for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
+        {
+            float* p0 = xc + o0 + c;
+            var (best, index) = p0 + (2 * w) + 33 <= xEnd ? Block512K3<PlainLoads>(p0, w, m, t) : Block512K3<MaskedLoads>(p0, w, m, t);
+            StoreNarrow(Avx512F.PermuteVar16x32(best, order), Avx512F.PermuteVar16x32(index, order) + lane2 + Vector512.Create(indexBase + o0), keep, yRow + 16 <= yStop, yRow, aRow);
+        }
+    }
+
+    /// <summary>
+    /// A narrow row's 16 lanes: plain stores when all 16 stay inside the stretch's output rows (<paramref name="plain"/>),
+    /// else masked to the run's lanes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreNarrow(Vector512<float> best, Vector512<int> index, Vector512<int> keep, bool plain, float* y, int* a)
+    {
+        if (plain)
+        {
+            best.Store(y);
+            index.Store(a);
+        }
+        else
+        {
+            Avx512F.MaskStore(y, keep.AsSingle(), best);
+            Avx512F.MaskStore(a, keep, index);
+        }
+    }
+
+    /// <summary>The load masks of a narrow run: lanes of the loads at columns c, c + 16, c + 1 and c + 17 it needs.</summary>
+    private readonly record struct Masks(Vector512<float> At0, Vector512<float> At16, Vector512<float> At1, Vector512<float> At17);
+
+    /// <summary>The index offsets of a 3×3 window's taps past the first (row r·w + column kx), broadcast.</summary>
+    private readonly struct Taps3(int w)
+    {
+        public readonly Vector512<int> T01 = Vector512.Create(1), T02 = Vector512.Create(2);
+        public readonly Vector512<int> T10 = Vector512.Create(w), T11 = Vector512.Create(w + 1), T12 = Vector512.Create(w + 2);
+        public readonly Vector512<int> T20 = Vector512.Create(2 * w), T21 = Vector512.Create((2 * w) + 1), T22 = Vector512.Create((2 * w) + 2);
+    }
+
+    /// <summary>A 3×3 stride-2 block of 16 outputs whose top-left window starts at p0, lanes in shufps order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float>, Vector512<int>) Block512K3<TLoad>(float* p0, int w, in Masks m, in Taps3 t)
+        where TLoad : struct, ILoad512
+    {
+        float* p1 = p0 + w, p2 = p1 + w;
+        var a = TLoad.Load(p0, m.At0);
+        var b = TLoad.Load(p0 + 16, m.At16);
+        var best = Avx512F.Shuffle(a, b, 0x88);
+        var index = Vector512<int>.Zero;
+        Take512(Avx512F.Shuffle(a, b, 0xDD), t.T01, ref best, ref index);
+        Take512(Avx512F.Shuffle(TLoad.Load(p0 + 1, m.At1), TLoad.Load(p0 + 17, m.At17), 0xDD), t.T02, ref best, ref index);
+        a = TLoad.Load(p1, m.At0);
+        b = TLoad.Load(p1 + 16, m.At16);
+        Take512(Avx512F.Shuffle(a, b, 0x88), t.T10, ref best, ref index);
+        Take512(Avx512F.Shuffle(a, b, 0xDD), t.T11, ref best, ref index);
+        Take512(Avx512F.Shuffle(TLoad.Load(p1 + 1, m.At1), TLoad.Load(p1 + 17, m.At17), 0xDD), t.T12, ref best, ref index);
+        a = TLoad.Load(p2, m.At0);
+        b = TLoad.Load(p2 + 16, m.At16);
+        Take512(Avx512F.Shuffle(a, b, 0x88), t.T20, ref best, ref index);
+        Take512(Avx512F.Shuffle(a, b, 0xDD), t.T21, ref best, ref index);
+        Take512(Avx512F.Shuffle(TLoad.Load(p2 + 1, m.At1), TLoad.Load(p2 + 17, m.At17), 0xDD), t.T22, ref best, ref index);
+        return (best, index);
+    }
+
+    /// <summary>How a narrow block loads 16 floats: plainly, or only the lanes of a mask (the rest zero, never read).</summary>
+    private interface ILoad512
+    {
+        static abstract Vector512<float> Load(float* p, Vector512<float> mask);
+    }
+
+    private struct PlainLoads : ILoad512
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load(float* p, Vector512<float> mask) => Vector512.Load(p);
+    }
+
+    private struct MaskedLoads : ILoad512
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load(float* p, Vector512<float> mask) => Masked(p, mask);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Masked(float* p, Vector512<float> mask) => Avx512F.MaskLoad(p, mask, Vector512<float>.Zero);
 
     /// <summary>One output whose window may reach into the padding, exactly as <see cref="MaxPoolReference"/>.</summary>
     /// <remarks>

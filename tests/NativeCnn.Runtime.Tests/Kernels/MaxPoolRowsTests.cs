@@ -117,10 +117,14 @@ public unsafe class MaxPoolRowsTests
         int inLen = p.Batch * p.Channels * p.Window.InputSize, outLen = p.Batch * p.Channels * p.Window.OutputSize;
         using var input = new GuardedFloats(inLen, atEnd);
         Fill(rng, input.Span, mode);
+        // The kernel's outputs get a sentinel tail: nothing may be written past them.
+        const int Tail = 32, Sentinel = 0x5A5A5A5A;
         var ye = new float[outLen];
-        var yg = new float[outLen];
+        var yg = new float[outLen + Tail];
         var ae = new int[outLen];
-        var ag = new int[outLen];
+        var ag = new int[outLen + Tail];
+        yg.AsSpan().Fill(BitConverter.Int32BitsToSingle(Sentinel));
+        ag.AsSpan().Fill(Sentinel);
         fixed (float* yep = ye, ygp = yg)
         fixed (int* aep = ae, agp = ag)
         {
@@ -141,6 +145,11 @@ public unsafe class MaxPoolRowsTests
         {
             Assert.True(BitConverter.SingleToInt32Bits(ye[i]) == BitConverter.SingleToInt32Bits(yg[i]) && ae[i] == ag[i],
                 $"{what}: element {i}: expected {ye[i]} at {ae[i]}, got {yg[i]} at {ag[i]}");
+        }
+
+        for (int i = outLen; i < outLen + Tail; i++)
+        {
+            Assert.True(BitConverter.SingleToInt32Bits(yg[i]) == Sentinel && ag[i] == Sentinel, $"{what}: written past the output at {i - outLen}");
         }
     }
 
