@@ -234,6 +234,7 @@ internal static unsafe class Program
                 ("SqueezeNet pool0", 64, 111, 3, 2, 0, true), ("SqueezeNet pool1", 128, 55, 3, 2, 0, true), ("SqueezeNet pool2", 256, 27, 3, 2, 0, true),
                 ("ResNet-18 pool", 64, 112, 3, 2, 1, false), ("TinyDarknet pool1", 16, 224, 2, 2, 0, false), ("TinyDarknet pool2", 32, 112, 2, 2, 0, false),
                 ("TinyDarknet pool3", 128, 56, 2, 2, 0, false), ("TinyDarknet pool4", 256, 28, 2, 2, 0, false),
+                ("ResNet-18 pool C=8 (in L2)", 8, 112, 3, 2, 1, false), ("SqueezeNet pool0 C=8 (in L2)", 8, 111, 3, 2, 0, true),
             })
             {
                 if (Environment.GetEnvironmentVariable("PROBE_ONLY") is { } only && !label.Contains(only, StringComparison.Ordinal))

@@ -136,6 +136,10 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
                 : _isa != KernelIsa.Scalar && n >= 8 ? Stretch.Wide256 : Stretch.None;
         }
 
+        // ResNet's 3×3/2 pad 1: the wide kernel also computes output column 0 (its window's first column is padding),
+        // which otherwise took a quarter of the step as one scalar Point per row.
+        bool leftEdge = stretch == Stretch.Wide512 && kh == 3 && sw == 2 && pw == 1 && x0 == 1;
+
         var (ylo, yhi) = WindowGeometry.ValidRange(oh, h - ((kh - 1) * dh), sh, ph, 0, 1);
         for (int oy = band * _rowsPerBand; oy < oy1; oy++)
         {
@@ -149,7 +153,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
                 int ib = -pw;
                 switch ((stretch, kh, sw))
                 {
-                    case (Stretch.Wide512, 3, 2): Row512S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
+                    case (Stretch.Wide512, 3, 2): Row512S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow, leftEdge); break;
                     case (Stretch.Wide512, 3, _): Row512S1K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
                     case (Stretch.Wide256, 3, 2): Row256S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
                     case (Stretch.Wide256, 3, _): Row256S1K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
@@ -160,7 +164,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
                 }
 
                 // Edge columns after the kernel: the narrow kernels' stores run past the interior (see Row512S2K3Narrow).
-                if (x0 > 0 || x1 < ow)
+                if ((x0 > 0 && !leftEdge) || x1 < ow)
                 {
                     for (int r = 0; r < count; r++)
                     {
@@ -170,7 +174,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
                             rowOff[ky] = o + (ky * w);
                         }
 
-                        for (int ox = 0; ox < x0; ox++)
+                        for (int ox = leftEdge ? x0 : 0; ox < x0; ox++)
                         {
                             Point(x, rowOff, kh, (ox * sw) - pw, w, kw, dw, out yRow[(r * ow) + ox], out aRow[(r * ow) + ox]);
                         }
@@ -479,7 +483,7 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     /// row pointers and the nine taps' index offsets stay in registers across the blocks of the row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Row512S2K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, int indexBase, float* yRow, int* aRow, int ow)
+    private static void Row512S2K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, int indexBase, float* yRow, int* aRow, int ow, bool leftEdge)
     {
         var order = Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
         var lane2 = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -487,6 +491,11 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         var c1 = Vector512.Create(w);
         var c2 = Vector512.Create(2 * w);
         var one = Vector512.Create(1);
+        if (leftEdge)
+        {
+            RowEdge512S2K3(xc, o0, w, rowStep, count, indexBase, yRow, aRow, ow);
+            x0 = 16;    // outputs 0…15 are done; the blocks below start from min(16, x1 − 16) ≥ 1
+        }
 
         // Two blocks per step (the second may repeat the first's last columns): two independent compare chains.
         for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
@@ -503,6 +512,57 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
                 Store512(Avx512F.PermuteVar16x32(best, order), Avx512F.PermuteVar16x32(index, order) + lane2 + Vector512.Create(c), rowBase, yRow + at, aRow + at);
                 Store512(Avx512F.PermuteVar16x32(best2, order), Avx512F.PermuteVar16x32(index2, order) + lane2 + Vector512.Create(d), rowBase, yRow + bt, aRow + bt);
             }
+        }
+    }
+
+    /// <summary>
+    /// Outputs 0…15 of <see cref="Row512S2K3"/>'s rows when the left pad is 1 (output 0's window starts one column left
+    /// of the image). Output 0's padded tap (kx = 0) becomes a copy of the tap after it (kx = 1, same value and index):
+    /// a copy just before its original never changes a strictly-greater scan (if the copy wins, the original ties and
+    /// does not), so value and argmax are the reference's, NaN and ties included; the column left of the image is never
+    /// read (masked load).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowEdge512S2K3(float* xc, int o0, int w, int rowStep, int count, int indexBase, float* yRow, int* aRow, int ow)
+    {
+        var order = Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+        var lane2 = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var first = Vector512.Equals(lane, Vector512<int>.Zero);                  // lane 0 = output 0 (shufps order)
+        var inside = Vector512.GreaterThan(lane, Vector512<int>.Zero).AsSingle();  // all but column −1
+        var one = Vector512.Create(1);
+        var two = one + one;
+        var c0 = Vector512<int>.Zero;
+        var c1 = Vector512.Create(w);
+        var c2 = Vector512.Create(2 * w);
+
+        // Tap kx = 0's index offsets, output 0's taking kx = 1's.
+        var e0 = Vector512.ConditionalSelect(first, c0 + one, c0);
+        var e1 = Vector512.ConditionalSelect(first, c1 + one, c1);
+        var e2 = Vector512.ConditionalSelect(first, c2 + one, c2);
+        for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
+        {
+            float* p0 = xc + o0, p1 = p0 + w, p2 = p1 + w;
+            var a = Avx512F.MaskLoad(p0, inside, Vector512<float>.Zero);
+            var b = Vector512.Load(p0 + 16);
+            var odd = Avx512F.Shuffle(a, b, 0xDD);
+            var best = Vector512.ConditionalSelect(first.AsSingle(), odd, Avx512F.Shuffle(a, b, 0x88));
+            var index = e0;
+            Take512(odd, c0 + one, ref best, ref index);
+            Take512(Odd512(p0 + 1), c0 + two, ref best, ref index);
+            a = Avx512F.MaskLoad(p1, inside, Vector512<float>.Zero);
+            b = Vector512.Load(p1 + 16);
+            odd = Avx512F.Shuffle(a, b, 0xDD);
+            Take512(Vector512.ConditionalSelect(first.AsSingle(), odd, Avx512F.Shuffle(a, b, 0x88)), e1, ref best, ref index);
+            Take512(odd, c1 + one, ref best, ref index);
+            Take512(Odd512(p1 + 1), c1 + two, ref best, ref index);
+            a = Avx512F.MaskLoad(p2, inside, Vector512<float>.Zero);
+            b = Vector512.Load(p2 + 16);
+            odd = Avx512F.Shuffle(a, b, 0xDD);
+            Take512(Vector512.ConditionalSelect(first.AsSingle(), odd, Avx512F.Shuffle(a, b, 0x88)), e2, ref best, ref index);
+            Take512(odd, c2 + one, ref best, ref index);
+            Take512(Odd512(p2 + 1), c2 + two, ref best, ref index);
+            Store512(Avx512F.PermuteVar16x32(best, order), Avx512F.PermuteVar16x32(index, order) + lane2, indexBase + o0, yRow, aRow);
         }
     }
 
@@ -937,8 +997,19 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Point(float* x, int* rowOff, int rows, int ix0, int w, int kw, int dw, out float value, out int argmax)
     {
-        int kxa = ix0 >= 0 ? 0 : (-ix0 + dw - 1) / dw;
-        int kxb = ix0 > w - 1 ? 0 : Math.Min(kw, ((w - 1 - ix0) / dw) + 1);
+        // The taps kxa ≤ kx < kxb inside the row (no division when undilated: two of them were a third of the call).
+        int kxa, kxb;
+        if (dw == 1)
+        {
+            kxa = Math.Max(0, -ix0);
+            kxb = Math.Min(kw, w - ix0);
+        }
+        else
+        {
+            kxa = ix0 >= 0 ? 0 : (-ix0 + dw - 1) / dw;
+            kxb = ix0 > w - 1 ? 0 : Math.Min(kw, ((w - 1 - ix0) / dw) + 1);
+        }
+
         if (kxa >= kxb)
         {
             value = 0f;
