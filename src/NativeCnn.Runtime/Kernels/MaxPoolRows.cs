@@ -153,7 +153,19 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
                 int ib = -pw;
                 switch ((stretch, kh, sw))
                 {
-                    case (Stretch.Wide512, 3, 2): Row512S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow, leftEdge); break;
+                    case (Stretch.Wide512, 3, 2):
+                        if (leftEdge)
+                        {
+                            // Outputs 0…15 with the edge; the blocks from min(16, x1 − 16) ≥ 1 on.
+                            RowEdge512S2K3(xc, o0, w, step, count, ib, yRow, aRow, ow);
+                            Row512S2K3(xc, o0, w, step, count, 16, x1, ib, yRow, aRow, ow);
+                        }
+                        else
+                        {
+                            Row512S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow);
+                        }
+
+                        break;
                     case (Stretch.Wide512, 3, _): Row512S1K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
                     case (Stretch.Wide256, 3, 2): Row256S2K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
                     case (Stretch.Wide256, 3, _): Row256S1K3(xc, o0, w, step, count, x0, x1, ib, yRow, aRow, ow); break;
@@ -483,34 +495,29 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     /// row pointers and the nine taps' index offsets stay in registers across the blocks of the row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Row512S2K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, int indexBase, float* yRow, int* aRow, int ow, bool leftEdge)
+    private static void Row512S2K3(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, int indexBase, float* yRow, int* aRow, int ow)
     {
         var order = Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
         var lane2 = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        var c0 = Vector512.Create(0);
-        var c1 = Vector512.Create(w);
-        var c2 = Vector512.Create(2 * w);
-        var one = Vector512.Create(1);
-        if (leftEdge)
-        {
-            RowEdge512S2K3(xc, o0, w, rowStep, count, indexBase, yRow, aRow, ow);
-            x0 = 16;    // outputs 0…15 are done; the blocks below start from min(16, x1 − 16) ≥ 1
-        }
+        var t = new Taps3(w);
+        var m = default(Masks);
 
-        // Two blocks per step (the second may repeat the first's last columns): two independent compare chains.
+        // Two blocks per step (the second may repeat the first's last columns): two independent compare chains. The
+        // nine taps' index offsets stay in registers; the row's offset joins the lane offsets once per row.
         for (int row = 0; row < count; row++, o0 += rowStep, yRow += ow, aRow += ow)
         {
-            // Tap offsets relative to the top row: the row's offset o0 joins them in indexBase.
-            float* p0 = xc + o0, p1 = p0 + w, p2 = p1 + w;
-            int rowBase = indexBase + o0;
+            float* p0 = xc + o0;
+            var rowLane = lane2 + Vector512.Create(indexBase + o0);
             for (int ox = x0; ox < x1; ox += 32)
             {
                 int at = Math.Min(ox, x1 - 16), bt = Math.Min(ox + 16, x1 - 16);
                 int c = 2 * at, d = 2 * bt;
-                var (best, index) = Block512(p0 + c, p1 + c, p2 + c, c0, c1, c2, one);
-                var (best2, index2) = Block512(p0 + d, p1 + d, p2 + d, c0, c1, c2, one);
-                Store512(Avx512F.PermuteVar16x32(best, order), Avx512F.PermuteVar16x32(index, order) + lane2 + Vector512.Create(c), rowBase, yRow + at, aRow + at);
-                Store512(Avx512F.PermuteVar16x32(best2, order), Avx512F.PermuteVar16x32(index2, order) + lane2 + Vector512.Create(d), rowBase, yRow + bt, aRow + bt);
+                var (best, index) = Block512K3<PlainLoads>(p0 + c, w, m, t);
+                var (best2, index2) = Block512K3<PlainLoads>(p0 + d, w, m, t);
+                Avx512F.PermuteVar16x32(best, order).Store(yRow + at);
+                (Avx512F.PermuteVar16x32(index, order) + rowLane + Vector512.Create(c)).Store(aRow + at);
+                Avx512F.PermuteVar16x32(best2, order).Store(yRow + bt);
+                (Avx512F.PermuteVar16x32(index2, order) + rowLane + Vector512.Create(d)).Store(aRow + bt);
             }
         }
     }
@@ -564,28 +571,6 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
             Take512(Odd512(p2 + 1), c2 + two, ref best, ref index);
             Store512(Avx512F.PermuteVar16x32(best, order), Avx512F.PermuteVar16x32(index, order) + lane2, indexBase + o0, yRow, aRow);
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<float>, Vector512<int>) Block512(float* p0, float* p1, float* p2, Vector512<int> c0, Vector512<int> c1, Vector512<int> c2, Vector512<int> one)
-    {
-        var a = Vector512.Load(p0);
-        var b = Vector512.Load(p0 + 16);
-        var best = Avx512F.Shuffle(a, b, 0x88);
-        var index = c0;
-        Take512(Avx512F.Shuffle(a, b, 0xDD), c0 + one, ref best, ref index);
-        Take512(Odd512(p0 + 1), c0 + one + one, ref best, ref index);
-        a = Vector512.Load(p1);
-        b = Vector512.Load(p1 + 16);
-        Take512(Avx512F.Shuffle(a, b, 0x88), c1, ref best, ref index);
-        Take512(Avx512F.Shuffle(a, b, 0xDD), c1 + one, ref best, ref index);
-        Take512(Odd512(p1 + 1), c1 + one + one, ref best, ref index);
-        a = Vector512.Load(p2);
-        b = Vector512.Load(p2 + 16);
-        Take512(Avx512F.Shuffle(a, b, 0x88), c2, ref best, ref index);
-        Take512(Avx512F.Shuffle(a, b, 0xDD), c2 + one, ref best, ref index);
-        Take512(Odd512(p2 + 1), c2 + one + one, ref best, ref index);
-        return (best, index);
     }
 
     /// <summary>The AVX2 form of <see cref="Row512S2K3"/>.</summary>
