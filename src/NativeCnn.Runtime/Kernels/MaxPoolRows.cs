@@ -45,11 +45,16 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
     /// </summary>
     internal const long ParallelMinTaps = 1L << 16;
 
+    /// <summary>Small planes are grouped into work items of about this many outputs (SqueezeNet's 13×13: 12 planes).</summary>
+    private const int MinOutputsPerItem = 2048;
+
     private readonly PoolParams _p;
     private readonly int _aux;
     private readonly int _threads;
     private readonly int _bands;
     private readonly int _rowsPerBand;
+    private readonly int _planesPerItem;
+    private readonly int _items;
     private readonly KernelIsa _isa;
     private readonly WorkQueue _queue;
     private float* _x, _y, _xEnd;
@@ -63,10 +68,13 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         var g = p.Window;
         int planes = p.Batch * p.Channels, oh = g.Output[1];
 
-        // Shape-only partition: whole planes when there are enough of them, else bands of rows.
+        // Shape-only partition: whole planes when there are enough of them (several small planes per item, keeping at
+        // least 16 items: a work item costs about as much as a 13×13 plane's kernel), else bands of rows.
         _bands = planes >= 16 ? 1 : Math.Min(oh, (16 + planes - 1) / planes);
         _rowsPerBand = (oh + _bands - 1) / _bands;
         _bands = (oh + _rowsPerBand - 1) / _rowsPerBand;
+        _planesPerItem = _bands > 1 ? 1 : Math.Clamp(MinOutputsPerItem / Math.Max(1, g.OutputSize), 1, Math.Max(1, planes / 16));
+        _items = _bands > 1 ? planes * _bands : (planes + _planesPerItem - 1) / _planesPerItem;
         long taps = (long)planes * g.OutputSize * g.KernelSize;
         _threads = taps < ParallelMinTaps ? 1 : Math.Max(1, threads);
         _queue = new WorkQueue(Item);
@@ -103,14 +111,28 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         _xEnd = _x + ((long)_p.Batch * _p.Channels * _p.Window.InputSize);
         _y = (float*)args.Outputs[0].Pointer;
         _argmax = (int*)args.Auxiliary[_aux].Pointer;
-        _queue.Run(_p.Batch * _p.Channels * _bands, _threads);
+        _queue.Run(_items, _threads);
+    }
+
+    private void Item(int item, int worker)
+    {
+        if (_bands > 1)
+        {
+            PlaneBand(item / _bands, item % _bands);
+            return;
+        }
+
+        int end = Math.Min(_p.Batch * _p.Channels, (item + 1) * _planesPerItem);
+        for (int plane = item * _planesPerItem; plane < end; plane++)
+        {
+            PlaneBand(plane, 0);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Item(int item, int worker)
+    private void PlaneBand(int plane, int band)
     {
         var g = _p.Window;
-        int plane = item / _bands, band = item - (plane * _bands);
         int h = g.Input[1], w = g.Input[2], oh = g.Output[1], ow = g.Output[2];
         int kh = g.Kernel[1], kw = g.Kernel[2], sh = g.Strides[1], sw = g.Strides[2];
         int ph = g.PadsBegin[1], pw = g.PadsBegin[2], dh = g.Dilations[1], dw = g.Dilations[2];
