@@ -774,7 +774,8 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
 
     /// <summary>
     /// 2×2 (undilated) windows of stride 2 with both rows inside the image (VGG, Darknet): a tap pair per row is the
-    /// even and odd half of two loads; two blocks per step as in <see cref="Row512S2K3"/>.
+    /// even and odd half of two loads. One block per step (the blocks are independent, and two per step computed the
+    /// last block of a 112-column row twice).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Row512S2K2(float* xc, int o0, int w, int rowStep, int count, int x0, int x1, int indexBase, float* yRow, int* aRow, int ow)
@@ -788,16 +789,12 @@ internal sealed unsafe class MaxPoolRows : IKernel, IDescribedKernel
         {
             float* p0 = xc + o0, p1 = p0 + w;
             var rowLane = lane2 + Vector512.Create(indexBase + o0);
-            for (int ox = x0; ox < x1; ox += 32)
+            for (int ox = x0; ox < x1; ox += 16)
             {
-                int at = Math.Min(ox, x1 - 16), bt = Math.Min(ox + 16, x1 - 16);
-                int c = 2 * at, d = 2 * bt;
+                int c = 2 * Math.Min(ox, x1 - 16);
                 var (best, index) = Block512K2(Vector512.Load(p0 + c), Vector512.Load(p0 + c + 16), Vector512.Load(p1 + c), Vector512.Load(p1 + c + 16), t01, t10, t11);
-                var (best2, index2) = Block512K2(Vector512.Load(p0 + d), Vector512.Load(p0 + d + 16), Vector512.Load(p1 + d), Vector512.Load(p1 + d + 16), t01, t10, t11);
-                Avx512F.PermuteVar16x32(best, order).Store(yRow + at);
-                (Avx512F.PermuteVar16x32(index, order) + rowLane + Vector512.Create(c)).Store(aRow + at);
-                Avx512F.PermuteVar16x32(best2, order).Store(yRow + bt);
-                (Avx512F.PermuteVar16x32(index2, order) + rowLane + Vector512.Create(d)).Store(aRow + bt);
+                Avx512F.PermuteVar16x32(best, order).Store(yRow + (c / 2));
+                (Avx512F.PermuteVar16x32(index, order) + rowLane + Vector512.Create(c)).Store(aRow + (c / 2));
             }
         }
     }
