@@ -22,16 +22,19 @@ public class MaxPoolTests
         Assert.Equal([1, 2, 2, 2], r.Shapes["out0"]);
         Assert.Equal([4.0, 6, 7, 2, 0, -1, 0, -2], r["out0"]);
 
-        // Flat row-major indices into the whole (1,2,4,4) input; channel 1 starts at 16. Ties (the 7s, the 2s, the −2s) go to the first in window order.
-        Assert.Equal([4.0, 7, 8, 10, 21, 22, 28, 26], r["out0#argmax"]);
+        // Row-major indices within each channel's 4x4 plane (int32). Ties (the 7s, the 2s, the −2s) go to the first in window order.
+        Assert.Equal([4.0, 7, 8, 10, 5, 6, 12, 10], r["out0#argmax"]);
         Assert.Equal([1, 2, 2, 2], r.Shapes["out0#argmax"]);
+        Assert.Equal(DataType.Int32, r.Plan.Values["out0#argmax"].Type.DataType);
     }
 
     [Fact]
     public void IndicesOutputFollowsStorageOrder()
     {
+        // Indices (int64) are flat indices into the whole (1,2,4,4) input: the plane index plus 16 in channel 1.
         var rowMajor = Run("MaxPool", [TwoChannels()], [A("kernel_shape", 2, 2), A("strides", 2, 2)], outputs: 2);
-        Assert.Equal(rowMajor["out0#argmax"], rowMajor["out1"]);
+        Assert.Equal([4.0, 7, 8, 10, 21, 22, 28, 26], rowMajor["out1"]);
+        Assert.Equal(rowMajor["out0#argmax"].Select((a, i) => a + (i >= 4 ? 16 : 0)), rowMajor["out1"]);
 
         // storage_order = 1: plane offset + h + w·H.
         var colMajor = Run("MaxPool", [TwoChannels()], [A("kernel_shape", 2, 2), A("strides", 2, 2), I("storage_order", 1)], outputs: 2);
@@ -73,7 +76,7 @@ public class MaxPoolTests
     }
 
     [Fact]
-    public void ArgmaxOfA3dPoolIsAFlatIndexIntoTheWholeInput()
+    public void ArgmaxOfA3dPoolIsAnIndexWithinItsChannelsPlane()
     {
         var rng = new Random(5);
         var x = Random(rng, 2, 3, 4, 5, 6);
@@ -81,9 +84,11 @@ public class MaxPoolTests
         var xs = x.ToDoubleArray();
         var y = r["out0"];
         var arg = r["out0#argmax"];
+        int planeIn = 4 * 5 * 6, planeOut = y.Length / (2 * 3);
         for (int i = 0; i < y.Length; i++)
         {
-            Assert.Equal(y[i], xs[(long)arg[i]]);
+            Assert.InRange(arg[i], 0, planeIn - 1);
+            Assert.Equal(y[i], xs[((i / planeOut) * planeIn) + (long)arg[i]]);
         }
     }
 

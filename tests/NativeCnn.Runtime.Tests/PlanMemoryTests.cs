@@ -37,8 +37,8 @@ public sealed class PlanMemoryTests
         var w = Tensor.Create(DataType.Float32, [32, 64, 3, 3]);
         var m = Plan(w, new PlanOptions { Threads = 2, Profile = false });
         Assert.Equal(32 * 64 * 9 * 4, m.WeightBytes);
-        // x, h, y and the argmax indices (int64, the shape of y), each rounded up to 64 bytes.
-        long x = 64 * 24 * 24 * 4, h = 32 * 24 * 24 * 4, y = 32 * 12 * 12 * 4, argmax = 32 * 12 * 12 * 8;
+        // x, h, y and the argmax indices (int32 plane indices, the shape of y), each rounded up to 64 bytes.
+        long x = 64 * 24 * 24 * 4, h = 32 * 24 * 24 * 4, y = 32 * 12 * 12 * 4, argmax = 32 * 12 * 12 * 4;
         Assert.Equal(x + h + y + argmax, m.ArenaBytes);
         Assert.Equal(argmax, m.AuxiliaryBytes);
         Assert.Equal(m.WeightBytes + m.ArenaBytes, m.BudgetBytes);

@@ -236,19 +236,57 @@ internal static unsafe class Program
                 var p = new PoolParams(1, c, g);
                 var x = new AlignedFloats((long)c * hw * hw);
                 var y = new AlignedFloats((long)c * ohw * ohw);
-                var am = new long[c * ohw * ohw];
+                var am = new int[c * ohw * ohw];
                 Fill(x);
-                fixed (long* ap = am)
+                fixed (int* ap = am)
                 {
-                    long* amp = ap;
+                    int* amp = ap;
                     var poolArgs = new KernelArgs([new TensorView(DataType.Float32, [1, c, hw, hw], (nint)x.Pointer)], [new TensorView(DataType.Float32, [1, c, ohw, ohw], (nint)y.Pointer)],
-                        [new TensorView(DataType.Int64, [1, c, ohw, ohw], (nint)amp)], 1);
+                        [new TensorView(DataType.Int32, [1, c, ohw, ohw], (nint)amp)], 1);
                     var kernel = new MaxPoolVector(p, 0, 1);
-                    double bytes = 4.0 * c * ((hw * hw) + (3 * ohw * ohw));
+                    double bytes = 4.0 * c * ((hw * hw) + (2 * ohw * ohw));
                     double tv = Median(reps, () => kernel.Run(poolArgs));
                     double tr = what == "pool" ? Median(reps, () => MaxPoolReference.Run(p, x.Pointer, y.Pointer, amp, null, false, 1)) : tv;
                     Console.WriteLine($"maxpool {k}x{k} s{stride} p{pad} C={c} {hw}x{hw} t=1: {kernel.KernelName} {tv * 1e3:F3} ms ({bytes / tv / 1e9:F1} GB/s), MaxPoolReference {tr * 1e3:F3} ms, ratio {tr / tv:F1}x");
                 }
+            }
+        }
+
+        if (what is "poolrows")
+        {
+            // MaxPoolRows at the network shapes: hot (repeated) and with the input just touched after a 16 MiB eviction.
+            var evict = new AlignedFloats(16L << 20);
+            foreach (var (label, c, hw, k, stride, pad, ceil) in new[]
+            {
+                ("SqueezeNet pool0", 64, 111, 3, 2, 0, true), ("SqueezeNet pool1", 128, 55, 3, 2, 0, true), ("SqueezeNet pool2", 256, 27, 3, 2, 0, true),
+                ("ResNet-18 pool", 64, 112, 3, 2, 1, false), ("TinyDarknet pool1", 16, 224, 2, 2, 0, false), ("TinyDarknet pool2", 32, 112, 2, 2, 0, false),
+                ("TinyDarknet pool3", 128, 56, 2, 2, 0, false), ("TinyDarknet pool4", 256, 28, 2, 2, 0, false),
+                ("ResNet-18 pool C=8 (in L2)", 8, 112, 3, 2, 1, false), ("SqueezeNet pool0 C=8 (in L2)", 8, 111, 3, 2, 0, true),
+            })
+            {
+                if (Environment.GetEnvironmentVariable("PROBE_ONLY") is { } only && !label.Contains(only, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                int span = hw + (2 * pad) - k;
+                int ohw = ((ceil ? span + stride - 1 : span) / stride) + 1;
+                var g = new WindowGeometry
+                {
+                    SpatialRank = 2, Input = [1, hw, hw], Output = [1, ohw, ohw], Kernel = [1, k, k], Strides = [1, stride, stride],
+                    Dilations = [1, 1, 1], PadsBegin = [0, pad, pad], PadsEnd = [0, pad + (ceil ? 1 : 0), pad + (ceil ? 1 : 0)],
+                };
+                var p = new PoolParams(1, c, g);
+                var x = new AlignedFloats((long)c * hw * hw);
+                var y = new AlignedFloats((long)c * ohw * ohw);
+                var am = new AlignedFloats((long)c * ohw * ohw * 2);
+                Fill(x);
+                var poolArgs = new KernelArgs([new TensorView(DataType.Float32, [1, c, hw, hw], (nint)x.Pointer)], [new TensorView(DataType.Float32, [1, c, ohw, ohw], (nint)y.Pointer)],
+                    [new TensorView(MaxPoolRows.IndexType, [1, c, ohw, ohw], (nint)am.Pointer)], 1);
+                var kernel = new MaxPoolRows(p, 0, 1, MaxPoolRows.Tier(KernelIsaSupport.Best));
+                double hot = Median(reps, () => kernel.Run(poolArgs));
+                double warm = ColdMedian(reps, evict, () => kernel.Run(poolArgs), x);
+                Console.WriteLine($"{label,-18} {kernel.KernelName}: hot {hot * 1e3:F4} ms, input-warm {warm * 1e3:F4} ms");
             }
         }
 
@@ -683,12 +721,20 @@ internal static unsafe class Program
     private static AlignedFloats? _evict;
 
     /// <summary>Median time of <paramref name="run"/> right after writing a 64 MiB buffer (caches hold none of its data).</summary>
-    private static double ColdMedian(int reps, AlignedFloats evict, Action run)
+    private static double ColdMedian(int reps, AlignedFloats evict, Action run, AlignedFloats? touch = null)
     {
         var t = new double[reps];
         for (int r = 0; r < reps; r++)
         {
             new Span<float>(evict.Pointer, (int)evict.Length).Fill(r);
+            if (touch is not null)
+            {
+                // Rewrite the input (as the producing step would have just done), same values.
+                var span = new Span<float>(touch.Pointer, (int)touch.Length);
+                span.Reverse();
+                span.Reverse();
+            }
+
             long s = Stopwatch.GetTimestamp();
             run();
             t[r] = Stopwatch.GetElapsedTime(s).TotalSeconds;

@@ -7,11 +7,12 @@ namespace NativeCnn.Fixations.Rules;
 
 /// <summary>
 /// MaxPool: the argmax position inside the window, same channel. The position comes from the auxiliary value
-/// <c>"&lt;output&gt;#argmax"</c> the forward kernel stored (int64 per output element). Either index convention is
-/// read: a flat index into the whole input (ONNX <c>Indices</c>, storage_order 0) or an index within the channel's
-/// plane; the two are told apart because a whole-input index of output channel (n,c) lies in plane n·C+c, and an
-/// index outside that plane must then be a plane index (&lt; H·W). Without the auxiliary value the window is scanned
-/// again (pads, dilations, auto_pad from the node; ties to the first tap).
+/// <c>"&lt;output&gt;#argmax"</c> the forward kernel stored, one per output element: int32, an index within the
+/// channel's input plane (what the runtime keeps), or int64 in either convention, a flat index into the whole input
+/// (ONNX <c>Indices</c>, storage_order 0) or an index within the channel's plane; the two int64 forms are told apart
+/// because a whole-input index of output channel (n,c) lies in plane n·C+c, and an index outside that plane must then
+/// be a plane index (&lt; H·W). A negative index (a window with no tap inside the input) gives no fixation. Without
+/// the auxiliary value the window is scanned again (pads, dilations, auto_pad from the node; ties to the first tap).
 /// </summary>
 [FixationRule(OpKind.MaxPool)]
 internal sealed unsafe class MaxPoolRule : FixationRule
@@ -27,19 +28,24 @@ internal sealed unsafe class MaxPoolRule : FixationRule
         string? aux = ctx.Step.Auxiliary.FirstOrDefault(a => a.EndsWith("#argmax", StringComparison.Ordinal));
         if (aux is not null && ctx.TryValue(aux, out var idx))
         {
-            if (idx.DataType != DataType.Int64 || idx.Length != y.Length)
+            if (idx.DataType is not (DataType.Int32 or DataType.Int64) || idx.Length != y.Length)
             {
-                throw ctx.Error($"auxiliary '{aux}' is {idx.DataType}{ShapeUtil.Format(idx.Shape)}, expected int64 of the output's shape");
+                throw ctx.Error($"auxiliary '{aux}' is {idx.DataType}{ShapeUtil.Format(idx.Shape)}, expected int32 or int64 of the output's shape");
             }
 
-            long* ip = (long*)idx.Pointer;
+            bool wide = idx.DataType == DataType.Int64;
             foreach (long f in ctx.OutputFixations(0))
             {
                 long nc = f / planeOut;
-                long a = ip[f];
-                long flat = a / planeIn == nc ? a : a >= 0 && a < planeIn ? (nc * planeIn) + a
-                    : throw ctx.Error($"argmax {a} of output element {f} is neither in plane {nc} nor a plane index");
-                ctx.CountRead(sizeof(long));
+                long a = wide ? ((long*)idx.Pointer)[f] : ((int*)idx.Pointer)[f];
+                ctx.CountRead(wide ? sizeof(long) : sizeof(int));
+                if (a < 0)
+                {
+                    continue;
+                }
+
+                long flat = wide && a / planeIn == nc ? a : a < planeIn ? (nc * planeIn) + a
+                    : throw ctx.Error($"argmax {a} of output element {f} is {(wide ? $"neither in plane {nc} nor a plane index" : "not a plane index")}");
                 ctx.Add(0, flat);
             }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using NativeCnn.Runtime.Planning;
 
 namespace NativeCnn.Runtime.Kernels;
@@ -22,7 +23,7 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
     private readonly WorkQueue _queue;
     private readonly int _aux;
     private float* _x, _y;
-    private long* _argmax;
+    private int* _argmax;
 
     public MaxPoolVector(PoolParams p, int aux, int threads)
     {
@@ -47,14 +48,14 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
     public static bool Supports(PoolParams p)
     {
         var g = p.Window;
-        return g.Input[0] == 1 && g.Kernel[0] == 1 && g.Output[0] == 1 && Vector256.IsHardwareAccelerated && g.Output[2] >= 8;
+        return g.Input[0] == 1 && g.Kernel[0] == 1 && g.Output[0] == 1 && Vector256.IsHardwareAccelerated && Avx.IsSupported && g.Output[2] >= 8;
     }
 
     public void Run(KernelArgs args)
     {
         _x = (float*)args.Inputs[0].Pointer;
         _y = (float*)args.Outputs[0].Pointer;
-        _argmax = (long*)args.Auxiliary[_aux].Pointer;
+        _argmax = (int*)args.Auxiliary[_aux].Pointer;
         _queue.Run(_p.Batch * _p.Channels, _threads);
     }
 
@@ -67,8 +68,7 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
         int ph = g.PadsBegin[1], pw = g.PadsBegin[2], dh = g.Dilations[1], dw = g.Dilations[2];
         float* x = _x + ((long)plane * g.InputSize);
         float* y = _y + ((long)plane * g.OutputSize);
-        long* am = _argmax + ((long)plane * g.OutputSize);
-        long planeBase = (long)plane * g.InputSize;
+        int* am = _argmax + ((long)plane * g.OutputSize);
 
         // Phase-split copy of the plane: row iy, phase r holds X[iy, sw·j + r] at j.
         float* src = x;
@@ -103,11 +103,11 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
         {
             int iyBase = (oy * sh) - ph;
             float* yRow = y + ((long)oy * ow);
-            long* aRow = am + ((long)oy * ow);
+            int* aRow = am + ((long)oy * ow);
             int ox = 0;
             for (; ox < x0; ox++)
             {
-                Point(x, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw, planeBase, out yRow[ox], out aRow[ox]);
+                Point(x, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw, out yRow[ox], out aRow[ox]);
             }
 
             if (x1 - x0 >= 8)
@@ -139,7 +139,7 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
                 }
                 else
                 {
-                    Columns(src, ptrOffset, idxOffset, taps, x0, x1, sw, planeBase, yRow, aRow);
+                    Columns(src, ptrOffset, idxOffset, taps, x0, x1, sw, yRow, aRow);
                 }
 
                 ox = x1;
@@ -147,7 +147,7 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
 
             for (; ox < ow; ox++)
             {
-                Point(x, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw, planeBase, out yRow[ox], out aRow[ox]);
+                Point(x, iyBase, (ox * sw) - pw, h, w, kh, kw, dh, dw, out yRow[ox], out aRow[ox]);
             }
         }
     }
@@ -159,10 +159,9 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
     /// in registers (inside Plane the JIT spilled the loop's operands).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Columns(float* src, long* ptrOffset, int* idxOffset, int taps, int x0, int x1, int sw, long planeBase, float* yRow, long* aRow)
+    private static void Columns(float* src, long* ptrOffset, int* idxOffset, int taps, int x0, int x1, int sw, float* yRow, int* aRow)
     {
         var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * sw;
-        var pb = Vector256.Create(planeBase);
         int ox = x0;
         for (; ox + 16 <= x1; ox += 16)
         {
@@ -180,22 +179,16 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
                 var v0 = Vector256.Load(r);
                 var v1 = Vector256.Load(r + 8);
                 var off = Vector256.Create(idxOffset[t]);
-                var g0 = Vector256.GreaterThan(v0, best0);
-                var g1 = Vector256.GreaterThan(v1, best1);
-                best0 = Vector256.ConditionalSelect(g0, v0, best0);
-                best1 = Vector256.ConditionalSelect(g1, v1, best1);
-                index0 = Vector256.ConditionalSelect(g0.AsInt32(), base0 + off, index0);
-                index1 = Vector256.ConditionalSelect(g1.AsInt32(), base1 + off, index1);
+                index0 = Vector256.ConditionalSelect(Vector256.GreaterThan(v0, best0).AsInt32(), base0 + off, index0);
+                index1 = Vector256.ConditionalSelect(Vector256.GreaterThan(v1, best1).AsInt32(), base1 + off, index1);
+                best0 = Avx.Max(v0, best0);
+                best1 = Avx.Max(v1, best1);
             }
 
             best0.Store(yRow + ox);
             best1.Store(yRow + ox + 8);
-            var (l0, h0) = Vector256.Widen(index0);
-            var (l1, h1) = Vector256.Widen(index1);
-            (l0 + pb).Store(aRow + ox);
-            (h0 + pb).Store(aRow + ox + 4);
-            (l1 + pb).Store(aRow + ox + 8);
-            (h1 + pb).Store(aRow + ox + 12);
+            index0.Store(aRow + ox);
+            index1.Store(aRow + ox + 8);
         }
 
         for (; ox < x1; ox += 8)
@@ -208,23 +201,20 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
             for (int t = 1; t < taps; t++)
             {
                 var v = Vector256.Load(s + ptrOffset[t]);
-                var g = Vector256.GreaterThan(v, best);
-                best = Vector256.ConditionalSelect(g, v, best);
-                index = Vector256.ConditionalSelect(g.AsInt32(), baseIndex + Vector256.Create(idxOffset[t]), index);
+                index = Vector256.ConditionalSelect(Vector256.GreaterThan(v, best).AsInt32(), baseIndex + Vector256.Create(idxOffset[t]), index);
+                best = Avx.Max(v, best);
             }
 
             best.Store(yRow + at);
-            var (lower, upper) = Vector256.Widen(index);
-            (lower + pb).Store(aRow + at);
-            (upper + pb).Store(aRow + at + 4);
+            index.Store(aRow + at);
         }
     }
 
     /// <summary>One output, exactly as <see cref="MaxPoolReference"/> (first valid tap, then strictly greater).</summary>
-    private static void Point(float* x, int iy0, int ix0, int h, int w, int kh, int kw, int dh, int dw, long planeBase, out float value, out long argmax)
+    private static void Point(float* x, int iy0, int ix0, int h, int w, int kh, int kw, int dh, int dw, out float value, out int argmax)
     {
         float best = 0f;
-        long at = -1;
+        int at = -1;
         for (int ky = 0; ky < kh; ky++)
         {
             int iy = iy0 + (ky * dh);
@@ -245,7 +235,7 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
                 if (at < 0 || v > best)
                 {
                     best = v;
-                    at = planeBase + ((long)iy * w) + ix;
+                    at = (iy * w) + ix;
                 }
             }
         }

@@ -10,14 +10,15 @@ public sealed record PoolParams(int Batch, int Channels, WindowGeometry Window);
 /// The window is scanned in row-major tap order (kd, kh, kw) and a later element replaces the running maximum
 /// only when strictly greater, so ties go to the first maximum and a NaN in the first valid tap is kept (as in
 /// the ONNX reference). A window with no valid tap gives 0 and index −1.
-/// <para><c>argmax[n,c,o]</c> = flat row-major index of the chosen element in the whole input,
-/// <c>((n·C + c)·D + id)·H + ih)·W + iw</c> (the ONNX Indices value for storage_order = 0).
-/// <c>indices</c> (optional ONNX output) is the same with the spatial part column-major when
+/// <para><c>argmax[n,c,o]</c> (int32) = row-major index of the chosen element within its (n, c) input plane,
+/// <c>(id·H + ih)·W + iw</c> (the plane must hold at most <see cref="int.MaxValue"/> elements).
+/// <c>indices</c> (optional ONNX output, int64) = the flat row-major index in the whole input,
+/// <c>(n·C + c)·D·H·W + argmax</c> (storage_order = 0), or with the spatial part column-major when
 /// <paramref name="columnMajor"/> (storage_order = 1): <c>(n·C + c)·D·H·W + id + D·(ih + H·iw)</c>.</para>
 /// </summary>
 public static unsafe class MaxPoolReference
 {
-    public static void Run<T>(PoolParams p, T* x, T* y, long* argmax, long* indices, bool columnMajor, int threads)
+    public static void Run<T>(PoolParams p, T* x, T* y, int* argmax, long* indices, bool columnMajor, int threads)
         where T : unmanaged, INumber<T>
     {
         if (threads <= 1)
@@ -33,14 +34,14 @@ public static unsafe class MaxPoolReference
         RunParallel(p, x, y, argmax, indices, columnMajor, threads);
     }
 
-    private static void RunParallel<T>(PoolParams p, T* x, T* y, long* argmax, long* indices, bool columnMajor, int threads)
+    private static void RunParallel<T>(PoolParams p, T* x, T* y, int* argmax, long* indices, bool columnMajor, int threads)
         where T : unmanaged, INumber<T>
     {
         nint xp = (nint)x, yp = (nint)y, ap = (nint)argmax, ip = (nint)indices;
-        OutputPartition.For(p.Batch * p.Channels, threads, plane => Plane(p, (T*)xp, (T*)yp, (long*)ap, (long*)ip, columnMajor, plane));
+        OutputPartition.For(p.Batch * p.Channels, threads, plane => Plane(p, (T*)xp, (T*)yp, (int*)ap, (long*)ip, columnMajor, plane));
     }
 
-    private static void Plane<T>(PoolParams p, T* x, T* y, long* argmax, long* indices, bool columnMajor, int plane)
+    private static void Plane<T>(PoolParams p, T* x, T* y, int* argmax, long* indices, bool columnMajor, int plane)
         where T : unmanaged, INumber<T>
     {
         var g = p.Window;
@@ -93,15 +94,15 @@ public static unsafe class MaxPoolReference
                     }
 
                     y[o] = best;
-                    long rowMajor = bd < 0 ? -1 : planeBase + ((((long)bd * h) + by) * w) + bx;
+                    long inPlane = bd < 0 ? -1 : ((((long)bd * h) + by) * w) + bx;
                     if (argmax != null)
                     {
-                        argmax[o] = rowMajor;
+                        argmax[o] = (int)inPlane;
                     }
 
                     if (indices != null)
                     {
-                        indices[o] = bd < 0 ? -1 : columnMajor ? planeBase + bd + ((long)d * (by + ((long)h * bx))) : rowMajor;
+                        indices[o] = bd < 0 ? -1 : planeBase + (columnMajor ? bd + ((long)d * (by + ((long)h * bx))) : inPlane);
                     }
                 }
             }

@@ -8,8 +8,9 @@ namespace NativeCnn.Runtime.Operators;
 /// MaxPool (opsets 1, 8, 10, 11, 12, 22): 1-D to 3-D max pooling with kernel_shape, pads / auto_pad, strides,
 /// dilations, ceil_mode and the optional Indices output (int64, storage_order 0 = row-major, 1 = column-major
 /// within the spatial axes; both include the <c>(n·C + c)</c> plane offset). Always keeps the auxiliary value
-/// <c>#argmax</c>: for each output element, the flat row-major index of the chosen element in the whole
-/// (N, C, D1…) input, for the fixation backtracker. See <see cref="MaxPoolReference"/>.
+/// <c>#argmax</c> for the fixation backtracker: for each output element, the int32 row-major index of the chosen
+/// element within its own (n, c) input plane (D1…), −1 for a window with no tap inside the input; half the bytes of
+/// the int64 whole-input index, which the forward pass writes for every output. See <see cref="MaxPoolReference"/>.
 /// </summary>
 [Operator(OpKind.MaxPool)]
 public sealed class MaxPool : Operator
@@ -42,7 +43,13 @@ public sealed class MaxPool : Operator
             ctx.SetOutput(1, DataType.Int64, yShape);
         }
 
-        int aux = ctx.AddAuxiliary("argmax", DataType.Int64, yShape, "flat row-major index into the whole (N, C, spatial…) input of each max");
+        long planeSize = (long)geometry.Input[0] * geometry.Input[1] * geometry.Input[2];
+        if (planeSize > int.MaxValue)
+        {
+            throw ctx.Error($"an input plane of {planeSize} elements: the int32 argmax kept for the backtracker holds at most {int.MaxValue}");
+        }
+
+        int aux = ctx.AddAuxiliary("argmax", DataType.Int32, yShape, "row-major index of each max within its (n, c) input plane (−1: no tap inside)");
         bool columnMajor = storageOrder == 1;
         if (t == DataType.Float32 && !withIndices && !ctx.Options.ReferenceKernels && MaxPoolRows.Supports(p))
         {
@@ -71,7 +78,7 @@ public sealed class MaxPool : Operator
         {
             _ = args.Inputs[0].Span<T>();
             _ = args.Outputs[0].Span<T>();
-            long* argmax = (long*)args.Auxiliary[aux].Pointer;
+            int* argmax = (int*)args.Auxiliary[aux].Pointer;
             long* indices = withIndices ? (long*)args.Outputs[1].Pointer : null;
             MaxPoolReference.Run(p, (T*)args.Inputs[0].Pointer, (T*)args.Outputs[0].Pointer, argmax, indices, columnMajor, args.Threads);
         }

@@ -185,17 +185,17 @@ public unsafe class MaxPoolKernelTests
 
                 var ye = new float[outLen];
                 var yg = new float[outLen];
-                var ae = new long[outLen];
-                var ag = new long[outLen];
+                var ae = new int[outLen];
+                var ag = new int[outLen];
                 fixed (float* xp = x, yep = ye, ygp = yg)
-                fixed (long* aep = ae, agp = ag)
+                fixed (int* aep = ae, agp = ag)
                 {
                     MaxPoolReference.Run(p, xp, yep, aep, null, false, 1);
                     var kernel = new MaxPoolVector(p, 0, 1 + (v % 2));
                     kernel.Run(new Planning.KernelArgs(
                         [new TensorView(DataType.Float32, [p.Batch, p.Channels, p.Window.Input[1], width], (nint)xp)],
                         [new TensorView(DataType.Float32, [p.Batch, p.Channels, p.Window.Output[1], p.Window.Output[2]], (nint)ygp)],
-                        [new TensorView(DataType.Int64, [p.Batch, p.Channels, p.Window.Output[1], p.Window.Output[2]], (nint)agp)],
+                        [new TensorView(DataType.Int32, [p.Batch, p.Channels, p.Window.Output[1], p.Window.Output[2]], (nint)agp)],
                         1 + (v % 2)));
                 }
 

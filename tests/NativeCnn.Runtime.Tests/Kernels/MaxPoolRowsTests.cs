@@ -117,12 +117,16 @@ public unsafe class MaxPoolRowsTests
         int inLen = p.Batch * p.Channels * p.Window.InputSize, outLen = p.Batch * p.Channels * p.Window.OutputSize;
         using var input = new GuardedFloats(inLen, atEnd);
         Fill(rng, input.Span, mode);
+        // The kernel's outputs get a sentinel tail: nothing may be written past them.
+        const int Tail = 32, Sentinel = 0x5A5A5A5A;
         var ye = new float[outLen];
-        var yg = new float[outLen];
-        var ae = new long[outLen];
-        var ag = new long[outLen];
+        var yg = new float[outLen + Tail];
+        var ae = new int[outLen];
+        var ag = new int[outLen + Tail];
+        yg.AsSpan().Fill(BitConverter.Int32BitsToSingle(Sentinel));
+        ag.AsSpan().Fill(Sentinel);
         fixed (float* yep = ye, ygp = yg)
-        fixed (long* aep = ae, agp = ag)
+        fixed (int* aep = ae, agp = ag)
         {
             MaxPoolReference.Run(p, input.Pointer, yep, aep, null, false, 1);
             var shape = new[] { p.Batch, p.Channels, p.Window.Output[1], p.Window.Output[2] };
@@ -130,7 +134,7 @@ public unsafe class MaxPoolRowsTests
             kernel.Run(new Planning.KernelArgs(
                 [new TensorView(DataType.Float32, [p.Batch, p.Channels, p.Window.Input[1], p.Window.Input[2]], (nint)input.Pointer)],
                 [new TensorView(DataType.Float32, shape, (nint)ygp)],
-                [new TensorView(DataType.Int64, shape, (nint)agp)],
+                [new TensorView(DataType.Int32, shape, (nint)agp)],
                 threads));
         }
 
@@ -141,6 +145,11 @@ public unsafe class MaxPoolRowsTests
         {
             Assert.True(BitConverter.SingleToInt32Bits(ye[i]) == BitConverter.SingleToInt32Bits(yg[i]) && ae[i] == ag[i],
                 $"{what}: element {i}: expected {ye[i]} at {ae[i]}, got {yg[i]} at {ag[i]}");
+        }
+
+        for (int i = outLen; i < outLen + Tail; i++)
+        {
+            Assert.True(BitConverter.SingleToInt32Bits(yg[i]) == Sentinel && ag[i] == Sentinel, $"{what}: written past the output at {i - outLen}");
         }
     }
 
