@@ -52,7 +52,7 @@ internal sealed unsafe class GemmRule : FixationRule
         bool argmaxOnly = flattened && ctx.Options.FcAfterFlatten == FcAfterFlatten.Argmax;
         float* ap = (float*)a.Pointer, bp = (float*)b.Pointer;
         long[] fix = ctx.OutputFixations(0).ToArray();
-        int* stored = argmaxOnly ? StoredArgMax(ctx, y, k) : null;
+        int* stored = argmaxOnly ? StoredArgMax(ctx, y) : null;
 
         // The kept inputs as one bitmap per A row (per chunk), emitted in ascending order below: no sort of the set.
         // Output fixations are independent: split them into fixed contiguous chunks, one per thread, and merge in chunk
@@ -66,6 +66,11 @@ internal sealed unsafe class GemmRule : FixationRule
             foreach (long f in fix)
             {
                 int i = stored[f];
+                if ((uint)i >= (uint)k)
+                {
+                    throw ctx.Error($"the stored '#{ProductArgMax.AuxiliarySuffix}' holds {i} for output element {f}, outside [0, {k})");
+                }
+
                 bits[((f / nOut) * words) + (i >> 6)] |= 1UL << (i & 63);
             }
 
@@ -171,7 +176,7 @@ internal sealed unsafe class GemmRule : FixationRule
     /// The per-output product argmax the batch-1 dense kernel stored ("<c>{output}#product-argmax</c>", int32 of the
     /// output's shape), or null when the plan has none (batch &gt; 1, reference kernels).
     /// </summary>
-    private static int* StoredArgMax(RuleContext ctx, in TensorView y, int k)
+    private static int* StoredArgMax(RuleContext ctx, in TensorView y)
     {
         string? aux = ctx.Step.Auxiliary.FirstOrDefault(n => n.EndsWith("#" + ProductArgMax.AuxiliarySuffix, StringComparison.Ordinal));
         if (aux is null || !ctx.TryValue(aux, out var idx))
@@ -184,15 +189,6 @@ internal sealed unsafe class GemmRule : FixationRule
             throw ctx.Error($"auxiliary '{aux}' is {idx.DataType}{ShapeUtil.Format(idx.Shape)}, expected int32 of the output's shape");
         }
 
-        int* p = (int*)idx.Pointer;
-        foreach (long f in ctx.OutputFixations(0))
-        {
-            if ((uint)p[f] >= (uint)k)
-            {
-                throw ctx.Error($"auxiliary '{aux}' holds {p[f]} for output element {f}, outside [0, {k})");
-            }
-        }
-
-        return p;
+        return (int*)idx.Pointer;
     }
 }
