@@ -390,6 +390,8 @@ public sealed class KernelOwnedMemoryTests
 
     // ---- the reports are right ----
 
+    private const int Points = 36;                    // Winograd F(4×4, 3×3): 6×6 transform points, one packed U per point
+
     private static int MR(string kernelName) => int.Parse(Regex.Match(kernelName, @"Sgemm\w+_(\d+)x\d+").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Bytes of an owned packed matrix of m rows (panels of <paramref name="mr"/>) by k (an aligned buffer: 16 floats of slack).</summary>
@@ -454,10 +456,9 @@ public sealed class KernelOwnedMemoryTests
         {
             Assert.Equal(2, low.Kernels.Count(k => k.Kernel.StartsWith("ConvRowTile", StringComparison.Ordinal)));   // the Winograd layer's too
         }
+
         Assert.Equal(convs.Sum(k => k.WeightBytes) + dense.Sum(k => k.WeightBytes), m.KernelWeightBytes);   // no other kernel keeps weights
     }
-
-    private const int Points = 36;
 
     /// <summary>Two kernels that report the same buffer or part: it counts for the first.</summary>
     [Fact]
