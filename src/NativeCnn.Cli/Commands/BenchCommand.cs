@@ -116,7 +116,7 @@ public static class BenchCommand
         long? rss = ProcessMemory.ResidentBytes();  // before the peak: VmHWM is at least the VmRSS of the same moment
         long? peakRss = ProcessMemory.PeakResidentBytes();
         long managed = GC.GetTotalMemory(false);
-        var memory = new MemoryFigures(PlanMemory.Measure(plan), startRss, loadPeakRss, peakRss, rss, managed);  // measured after: the walk costs a few MiB
+        var memory = new MemoryFigures(PlanMemory.Measure(plan), startRss, loadPeakRss, peakRss, rss, managed);  // the kernels' own reports: allocates a few KiB
 
         if (s.Json)
         {

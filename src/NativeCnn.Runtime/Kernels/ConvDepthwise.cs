@@ -13,7 +13,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// border columns take the scalar path.
 /// One output plane per work item.
 /// </summary>
-internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivationEpilogue
+internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory
 {
     private readonly ConvParams _p;
     private readonly KernelIsa _isa;
@@ -23,6 +23,9 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivat
     private readonly long _scratchPerWorker;
     private readonly ScratchFloats? _scratch;       // per worker: the phase-split input plane of a strided conv
     private float* _x, _w, _b, _y;
+
+    /// <summary>The per-worker phase-split planes: scratch (the weights are read from the weight input every call).</summary>
+    public void ReportMemory(OwnedMemory memory) => memory.Scratch(_scratch);
 
     public ConvDepthwise(ConvParams p, KernelIsa isa, int threads)
     {

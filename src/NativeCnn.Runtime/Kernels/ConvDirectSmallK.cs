@@ -13,7 +13,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// <c>Y[n, co, oy, ox] = B[co] + Σ_(ci, ky, kx) W[co, ci, ky, kx] · Xpad[ci, oy·sh + ky·dh, ox·sw + kx·dw]</c>,
 /// summed from the bias in ascending (ci, ky, kx) order, as the im2col SGEMM does. Oracle: <see cref="ConvReference"/>.
 /// </summary>
-internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActivationEpilogue
+internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory
 {
     private const int CoBlock = 8;
 
@@ -27,6 +27,19 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
     private readonly int _threads;
     private readonly WorkQueue _queue;
     private float* _x, _y, _b;
+
+    /// <summary>
+    /// The blocked weights: weights. The bias buffer (refilled from the bias input every call), P and the padded rows:
+    /// scratch. The tap offsets: a table.
+    /// </summary>
+    public void ReportMemory(OwnedMemory memory)
+    {
+        memory.Weights(_w);
+        memory.Scratch(_bias);
+        memory.Scratch(_phase);
+        memory.Scratch(_rowScratch);
+        memory.Table(_tapOffset);
+    }
 
     public ConvDirectSmallK(ConvParams p, float* w, int threads)
     {

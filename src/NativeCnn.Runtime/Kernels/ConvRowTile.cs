@@ -35,7 +35,7 @@ internal struct ColumnStride2 : IColumnStride
 /// <see cref="KcBlock"/>), the bias added last — the same order as <see cref="ConvSmallPlane"/>, so the results are
 /// bitwise equal to it. Work items: (64-channel panel, run of tiles), fixed by the shape. Oracle: <see cref="ConvReference"/>.
 /// </summary>
-internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivationEpilogue
+internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory
 {
     public const int MR = 7;
     public const int NR = 64;
@@ -74,6 +74,21 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     private FusedActivation _activation;
     private readonly long _zero = Zero();            // 0, opaque to the JIT: see Micro's second pass
     private float* _x, _y, _b;
+
+    /// <summary>
+    /// Wᵀ packed at plan time: weights (packed each call in low memory: scratch). The padded image and the per-worker
+    /// Yᵀ blocks: scratch, the kernel's own (in the shared block in low memory). The k offsets: a table.
+    /// </summary>
+    public void ReportMemory(OwnedMemory memory)
+    {
+        memory.Weights(_weights);
+        memory.Scratch(_weightScratch);
+        memory.Scratch(_padded);
+        memory.Scratch(_c);
+        memory.Scratch(_paddedScratch);
+        memory.Scratch(_cScratch);
+        memory.Table(_kOffset);
+    }
 
     /// <param name="perCallWeights">Low memory: the tensor <paramref name="w"/> points into; Wᵀ is packed from it into the shared scratch each call instead of once.</param>
     public ConvRowTile(ConvParams p, float* w, int threads, Tensor? perCallWeights = null)

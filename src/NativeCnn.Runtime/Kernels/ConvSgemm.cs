@@ -103,7 +103,7 @@ internal readonly unsafe struct Im2colPanelSource(float* x, WindowGeometry g, fl
 /// conv reads X directly as B (its planes are the rows); any other shape packs B from the image
 /// (<see cref="Im2colPanelSource"/>). Weights are packed per group at plan time. Oracle: <see cref="ConvReference"/>.
 /// </summary>
-internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationEpilogue
+internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory
 {
     private readonly ConvParams _p;
     private readonly SgemmPackedA[] _weights;       // per group: (C_out/group) × (C_in/group · KH · KW)
@@ -113,6 +113,16 @@ internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationE
     private readonly PerCallWeightPack? _perCall;   // low memory: one group's packed weights in scratch, packed each call from _w
     private readonly Tensor? _weightTensor;         // low memory: the weight tensor _w points into (kept alive; pinned)
     private readonly float* _w;
+
+    /// <summary>The packed weights; the SGEMM's buffers, the phase-split copy and per-call packed weights: scratch.</summary>
+    public void ReportMemory(OwnedMemory memory)
+    {
+        memory.Weights(_weights);
+        memory.Part(_perCall);
+        memory.Part(_pointwise);
+        memory.Part(_im2col);
+        memory.Scratch(_phase);
+    }
 
     /// <param name="sgemm">An SGEMM kernel name from <see cref="SgemmFactory.KernelsFor"/>; default: the best for the tier and shape.</param>
     /// <param name="perCallWeights">

@@ -14,7 +14,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// <c>Y[n, co, i] = B[co] + Σ_k W[co, k] · im2col(X[n])[k, i]</c>, k = (ci·KH + ky)·KW + kx, summed from zero in
 /// ascending k, the bias added last. Oracle: <see cref="ConvReference"/>.
 /// </summary>
-internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActivationEpilogue
+internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory
 {
     /// <summary>Output channels per transpose work item.</summary>
     private const int ChannelBlock = 32;
@@ -34,6 +34,26 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActiva
     private readonly PerCallWeightPack? _perCall;   // low memory: Wᵀ packed into scratch each call from _w
     private readonly Tensor? _weightTensor;         // low memory: the weight tensor _w points into (kept alive; pinned)
     private readonly float* _w;
+
+    /// <summary>
+    /// Wᵀ packed at plan time: weights (packed each call in low memory: the per-call packer's scratch). The packed
+    /// im2col(X)ᵀ, padded image, Yᵀ and the SGEMM's buffers: scratch. The row and k offsets: tables.
+    /// </summary>
+    public void ReportMemory(OwnedMemory memory)
+    {
+        if (_perCall is null)
+        {
+            memory.Weights(_weights);
+        }
+
+        memory.Part(_perCall);
+        memory.Part(_gemm);
+        memory.Scratch(_a);
+        memory.Scratch(_padded);
+        memory.Scratch(_c);
+        memory.Table(_rowOffset);
+        memory.Table(_kOffset);
+    }
 
     /// <param name="sgemm">An SGEMM kernel name from <see cref="SgemmFactory.KernelsFor"/>.</param>
     /// <param name="perCallWeights">Low memory: the tensor <paramref name="w"/> points into; Wᵀ is packed from it into the shared scratch each call instead of once.</param>

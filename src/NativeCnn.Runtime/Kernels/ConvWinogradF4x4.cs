@@ -14,7 +14,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// 16 outputs and input channel instead of 144 (4× fewer). It rounds differently from a direct convolution: see <see cref="PlanOptions.AllowWinograd"/> and the
 /// accuracy test. Oracle: <see cref="ConvReference"/>.
 /// </summary>
-internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActivationEpilogue
+internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory
 {
     private const int Points = 36;                   // 6×6 transform points per tile
 
@@ -35,6 +35,17 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
     private readonly long _inputScratchPerWorker, _outputScratchPerWorker;
     private readonly ScratchFloats _inputScratch, _outputScratch;
     private float* _x, _y, _b;
+
+    /// <summary>U: weights. V, M, the per-worker transform buffers and the SGEMMs' buffers: scratch.</summary>
+    public void ReportMemory(OwnedMemory memory)
+    {
+        memory.Weights(_u);
+        memory.Parts(_gemm);
+        memory.Scratch(_v);
+        memory.Scratch(_m);
+        memory.Scratch(_inputScratch);
+        memory.Scratch(_outputScratch);
+    }
 
     public ConvWinogradF4x4(ConvParams p, float* w, KernelIsa isa, int threads)
     {

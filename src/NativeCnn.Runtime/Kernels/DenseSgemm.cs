@@ -17,7 +17,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// anyway, so the backtracker need not read 4 bytes × K of weights per kept output again.
 /// </para>
 /// </summary>
-internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel
+internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel, IOwnedMemory
 {
     private readonly GemmParams _p;
     private readonly KernelIsa _isa;
@@ -33,6 +33,15 @@ internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel
     private float* _x;
     private float* _y;
     private int* _argmax;
+
+    /// <summary>W'ᵀ rows (when the constant had to be transposed) or W' as B panels: weights. A' and the SGEMM's buffers: scratch.</summary>
+    public void ReportMemory(OwnedMemory memory)
+    {
+        memory.Weights(_transposed);
+        memory.Weights(_packedW);
+        memory.Scratch(_packedA);
+        memory.Part(_gemm);
+    }
 
     /// <summary>
     /// Declares the product argmax for a batch-1 dense layer (M = 1) fed by a flattened feature map, the one case the

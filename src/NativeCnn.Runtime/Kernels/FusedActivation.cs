@@ -195,11 +195,14 @@ public interface IActivationEpilogue
 /// A kernel without an epilogue, followed by the activation as a separate in-place pass over output 0 (the rare
 /// paths: the reference conv, broadcasting binary ops).
 /// </summary>
-public sealed unsafe class ActivationAfterKernel(Planning.IKernel inner, FusedActivation activation) : Planning.IKernel, Planning.IDescribedKernel
+public sealed unsafe class ActivationAfterKernel(Planning.IKernel inner, FusedActivation activation) : Planning.IKernel, Planning.IDescribedKernel, Planning.IOwnedMemory
 {
     public Planning.IKernel Inner => inner;
 
     public FusedActivation Activation => activation;
+
+    /// <summary>What the inner kernel owns.</summary>
+    void Planning.IOwnedMemory.ReportMemory(Planning.OwnedMemory memory) => memory.Kernel(inner);
 
     public string KernelName => (inner is Planning.IDescribedKernel d ? d.KernelName : inner.GetType().Name) + activation.Suffix + "(pass)";
 

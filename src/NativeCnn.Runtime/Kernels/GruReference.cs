@@ -19,7 +19,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// <see cref="AuxPreact"/> [T,D,B,3H] the arguments of clip and activation for z|r|h~.
 /// One instance holds the running state as scratch: it serves one run at a time.
 /// </summary>
-public sealed class GruReference : IKernel
+public sealed class GruReference : IKernel, IOwnedMemory
 {
     public const int AuxGates = 0;
     public const int AuxHidden = 1;
@@ -29,6 +29,14 @@ public sealed class GruReference : IKernel
     private readonly float[] _h;    // [D,B,H] running hidden state
     private readonly float[] _pre;  // [3H] one step's gate arguments z|r|h~
     private readonly float[] _gate; // [3H] one step's gates z|r|h~
+
+    /// <summary>The running hidden state and one step's gate buffers: scratch (nothing survives a run).</summary>
+    void IOwnedMemory.ReportMemory(OwnedMemory memory)
+    {
+        memory.Scratch(_h);
+        memory.Scratch(_pre);
+        memory.Scratch(_gate);
+    }
 
     public GruReference(GruParams p)
     {

@@ -24,7 +24,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// The state before step t is h/c at t−1 (forward) or t+1 (reverse), or the initial state at the first step.
 /// One instance holds the running states as scratch: it serves one run at a time.
 /// </summary>
-public sealed class LstmReference : IKernel
+public sealed class LstmReference : IKernel, IOwnedMemory
 {
     public const int AuxGates = 0;
     public const int AuxCell = 1;
@@ -35,6 +35,14 @@ public sealed class LstmReference : IKernel
     private readonly float[] _h;   // [D,B,H] running hidden state
     private readonly float[] _c;   // [D,B,H] running cell state
     private readonly float[] _pre; // [4H] one step's gate sums
+
+    /// <summary>The running hidden and cell states and one step's gate sums: scratch (nothing survives a run).</summary>
+    void IOwnedMemory.ReportMemory(OwnedMemory memory)
+    {
+        memory.Scratch(_h);
+        memory.Scratch(_c);
+        memory.Scratch(_pre);
+    }
 
     public LstmReference(LstmParams p)
     {

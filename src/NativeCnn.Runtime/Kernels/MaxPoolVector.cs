@@ -13,7 +13,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// plane split by column phase (<c>P[iy, r, j] = X[iy, s·j + r]</c>), which makes every tap a contiguous load.
 /// Columns whose window reaches into the padding, and tiny rows, take the scalar path.
 /// </summary>
-internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
+internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel, IOwnedMemory
 {
     private readonly PoolParams _p;
     private readonly int _threads;
@@ -24,6 +24,9 @@ internal sealed unsafe class MaxPoolVector : IKernel, IDescribedKernel
     private readonly int _aux;
     private float* _x, _y;
     private int* _argmax;
+
+    /// <summary>The per-worker phase-split planes: scratch.</summary>
+    public void ReportMemory(OwnedMemory memory) => memory.Scratch(_scratch);
 
     public MaxPoolVector(PoolParams p, int aux, int threads)
     {

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using NativeCnn.Runtime.Planning;
 
 namespace NativeCnn.Runtime.Kernels;
 
@@ -279,6 +280,9 @@ internal sealed unsafe class AlignedFloats
     public float* Pointer { get; }
 
     public long Length { get; }
+
+    /// <summary>Bytes of the array behind the buffer: <see cref="Length"/> floats and the alignment slack.</summary>
+    public long AllocatedBytes => _array.LongLength * sizeof(float);
 }
 
 /// <summary>
@@ -308,6 +312,9 @@ internal sealed unsafe class SgemmPackedA
     public int KC { get; }
 
     public int Panels { get; }
+
+    /// <summary>The buffer (its owner reports it to <see cref="Planning.OwnedMemory"/> as weights or scratch).</summary>
+    public ScratchFloats Storage => _data;
 
     /// <summary>Packs <c>A[i, q] = a[i·rowStride + q·colStride]</c>.</summary>
     public static SgemmPackedA Pack(int mr, int kcBlock, int m, int k, float* a, long rowStride, long colStride)
@@ -446,6 +453,14 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
             _sharedB = ScratchFloats.Reserve((long)k * Partition.NPanels * TMicro.NR);
             _blockPacked = new int[Math.Max(1, (k + KcBlock - 1) / KcBlock)];
         }
+    }
+
+    /// <summary>The per-worker B panels, the shared B and its per-call block flags: scratch. The A operand of the last call is its caller's.</summary>
+    public void ReportMemory(OwnedMemory memory)
+    {
+        memory.Scratch(_scratch);
+        memory.Scratch(_sharedB);
+        memory.Scratch(_blockPacked);
     }
 
     /// <summary>
@@ -727,7 +742,7 @@ internal sealed unsafe class SgemmPacked<TMicro, TSource> : ISgemm<TSource>
 }
 
 /// <summary>A packed SGEMM of fixed shape with its micro-kernel chosen (see <see cref="SgemmPacked{TMicro, TSource}"/>).</summary>
-internal unsafe interface ISgemm<TSource> : ISgemmPackA where TSource : struct, ISgemmPanelSource
+internal unsafe interface ISgemm<TSource> : ISgemmPackA, IOwnedMemory where TSource : struct, ISgemmPanelSource
 {
     SgemmPartition Partition { get; }
 
@@ -759,7 +774,7 @@ internal unsafe interface ISgemmPackA
 /// kernel references so it stays alive and pinned, is read instead). Work items are runs of row panels, fixed by the
 /// shape; each packed float is a plain copy, so the bytes are those of the plan-time <see cref="SgemmPackedA.Pack"/>.
 /// </summary>
-internal sealed unsafe class PerCallWeightPack
+internal sealed unsafe class PerCallWeightPack : IOwnedMemory
 {
     private const int TargetItems = 8;
 
@@ -779,6 +794,9 @@ internal sealed unsafe class PerCallWeightPack
     }
 
     public SgemmPackedA Packed => _packed;
+
+    /// <summary>The packed weights are refilled every call: scratch (a slice of the shared block in a plan).</summary>
+    public void ReportMemory(OwnedMemory memory) => memory.Scratch(_packed);
 
     /// <summary>Packs <c>A[i, q] = a[i·rowStride + q·colStride]</c> into the scratch buffer (call it in the call that reads it).</summary>
     public void Fill(float* a, long rowStride, long colStride)

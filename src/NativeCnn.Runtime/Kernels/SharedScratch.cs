@@ -178,4 +178,7 @@ internal sealed unsafe class ScratchFloats
 
     /// <summary>Whether the buffer is a slice of a plan's shared block.</summary>
     public bool IsShared => _pool is not null;
+
+    /// <summary>The buffer of its own, or null for a slice of the shared block (counted as the plan's <see cref="SharedScratch.Bytes"/>).</summary>
+    public AlignedFloats? OwnBuffer => _own;
 }

@@ -23,9 +23,17 @@ public sealed class ZeroCopyKernel : IKernel, IDescribedKernel
 /// whose inputs were written in place by their producers: copies only the others, input k's bytes to byte offset
 /// <c>Offsets[k]</c> of the output.
 /// </summary>
-public sealed unsafe class PartialConcatKernel(int[] inputs, long[] offsets, long[] bytes) : IKernel, IDescribedKernel
+public sealed unsafe class PartialConcatKernel(int[] inputs, long[] offsets, long[] bytes) : IKernel, IDescribedKernel, IOwnedMemory
 {
     public string KernelName => $"ConcatZeroCopy(copies {inputs.Length} input(s))";
+
+    /// <summary>The copy list: tables.</summary>
+    void IOwnedMemory.ReportMemory(OwnedMemory memory)
+    {
+        memory.Table(inputs);
+        memory.Table(offsets);
+        memory.Table(bytes);
+    }
 
     public void Run(KernelArgs args)
     {

@@ -1,15 +1,13 @@
 using System.Globalization;
-using System.Reflection;
-using System.Runtime.CompilerServices;
 using NativeCnn.Runtime.Graph;
 
 namespace NativeCnn.Runtime.Planning;
 
 /// <summary>
-/// What one plan step's kernel keeps besides the model's values: <paramref name="WeightBytes"/> (packed or
-/// transformed weights: arrays reached through a kernel field named <c>_weights</c>, <c>_u</c>, <c>_packedW</c>,
-/// <c>_w</c>, <c>_bias</c> or <c>_transposed</c>) and <paramref name="ScratchBytes"/> (everything else: per-call
-/// packing buffers, Winograd V/M planes, phase-split copies, per-worker scratch).
+/// What one plan step's kernel keeps besides the model's values, as the kernel reports it (<see cref="IOwnedMemory"/>):
+/// <paramref name="WeightBytes"/> (packed or transformed copies of weights: SGEMM panels, Winograd U, row-tile Wᵀ,
+/// transposed dense weights) and <paramref name="ScratchBytes"/> (everything else it owns: working buffers not in the
+/// plan's shared scratch block, recurrent running states, plan-time offset tables of a few KiB).
 /// </summary>
 public sealed record KernelMemory(int Step, string Op, string Node, string Kernel, long WeightBytes, long ScratchBytes)
 {
@@ -21,11 +19,11 @@ public sealed record KernelMemory(int Step, string Op, string Node, string Kerne
 /// initializers (<see cref="WeightBytes"/>, nested subgraphs included) plus the activation arena
 /// (<see cref="ArenaBytes"/>: inputs, activations and auxiliary values such as argmax indices). Everything
 /// else is overhead: constants made at plan time (<see cref="PlanConstantBytes"/>: BatchNormalization-folded
-/// weights, folded values) and what each kernel owns (<see cref="Kernels"/>: packed SGEMM panels, Winograd-
+/// weights, folded values), what each kernel owns (<see cref="Kernels"/>: packed SGEMM panels, Winograd-
 /// transformed weights, scratch a kernel still owns) and the scratch block all steps share
-/// (<see cref="SharedScratchBytes"/>). Kernel bytes are the managed arrays reachable from the kernel
-/// object that are not model or plan constants (every kernel allocation is such an array; the arena and the shared scratch are the
-/// only native blocks, counted apart); an array shared by two kernels counts for the first.
+/// (<see cref="SharedScratchBytes"/>). Kernel bytes are what each kernel reports it owns (<see cref="IOwnedMemory"/>:
+/// managed arrays, never model or plan constants; the arena and the shared scratch are the only native blocks, counted
+/// apart); an array shared by two kernels counts for the first.
 /// </summary>
 public sealed class PlanMemory
 {
@@ -63,37 +61,24 @@ public sealed class PlanMemory
     {
         var initializers = new List<Tensor>();
         CollectInitializers(plan.Graph, initializers);
-        var shared = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        foreach (var t in initializers)
-        {
-            shared.Add(t);
-            shared.Add(t.Data);
-        }
-
+        var modelArrays = new HashSet<Array>(initializers.Select(t => t.Data), ReferenceEqualityComparer.Instance);
         long planConstants = 0;
         foreach (var v in plan.Values.Values)
         {
-            if (v.Kind == ValueKind.Constant && v.Constant is { } c && shared.Add(c.Data))
+            if (v.Kind == ValueKind.Constant && v.Constant is { } c && modelArrays.Add(c.Data))
             {
-                shared.Add(c);
                 planConstants += c.Length * c.DataType.SizeOf();
             }
         }
 
-        shared.Add(plan);
-        shared.Add(plan.Graph);
-        shared.Add(plan.Options);
-        if (plan.Scratch is not null)
-        {
-            shared.Add(plan.Scratch);
-        }
-
+        var owned = new OwnedMemory();
         var kernels = new List<KernelMemory>();
         foreach (var s in plan.Steps)
         {
             string name = s.Kernel is IDescribedKernel d ? d.KernelName : s.Kernel.GetType().Name;
-            var (weights, scratch) = ReachableArrayBytes(s.Kernel, shared);
-            kernels.Add(new KernelMemory(s.Index, s.Node.OpType, s.Node.DisplayName, name, weights, scratch));
+            long weights = owned.WeightBytes, scratch = owned.ScratchBytes;
+            owned.Kernel(s.Kernel);
+            kernels.Add(new KernelMemory(s.Index, s.Node.OpType, s.Node.DisplayName, name, owned.WeightBytes - weights, owned.ScratchBytes - scratch));
         }
 
         return new PlanMemory
@@ -134,101 +119,6 @@ public sealed class PlanMemory
             }
         }
     }
-
-    private static readonly HashSet<string> WeightFields = new(StringComparer.Ordinal) { "_weights", "_u", "_packedW", "_w", "_bias", "_transposed" };
-
-    /// <summary>
-    /// Bytes of every array reachable from <paramref name="root"/> through instance fields (and delegate targets) not yet in
-    /// <paramref name="seen"/>, split by the kernel field they hang from (weights or scratch).
-    /// </summary>
-    private static (long Weights, long Scratch) ReachableArrayBytes(object root, HashSet<object> seen)
-    {
-        long weights = 0, scratch = 0;
-        var stack = new Stack<(object Value, bool Weight)>();
-        stack.Push((root, false));
-        while (stack.Count > 0)
-        {
-            var (o, weight) = stack.Pop();
-            if (!seen.Add(o))
-            {
-                continue;
-            }
-
-            var type = o.GetType();
-            if (type.IsArray)
-            {
-                var a = (Array)o;
-                var element = type.GetElementType()!;
-                long size = a.LongLength * (element.IsValueType ? ElementSize(element) : IntPtr.Size);
-                if (weight)
-                {
-                    weights += size;
-                }
-                else
-                {
-                    scratch += size;
-                }
-
-                if (!element.IsValueType || ContainsReferences(element))
-                {
-                    foreach (var e in a)
-                    {
-                        if (e is not null)
-                        {
-                            stack.Push((e, weight));
-                        }
-                    }
-                }
-
-                continue;
-            }
-
-            if (o is string or Type or MemberInfo or Thread or Node or ModelGraph)
-            {
-                continue;
-            }
-
-            if (o is Delegate del)
-            {
-                if (del.Target is { } target)
-                {
-                    stack.Push((target, weight));
-                }
-
-                continue;
-            }
-
-            for (var t = type; t is not null && t != typeof(object); t = t.BaseType)
-            {
-                foreach (var f in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
-                {
-                    if (f.FieldType.IsPointer || f.FieldType.IsPrimitive || f.FieldType.IsEnum || (f.FieldType.IsValueType && !ContainsReferences(f.FieldType)))
-                    {
-                        continue;
-                    }
-
-                    // A struct is boxed afresh, so it is walked (never mistaken for a seen object).
-                    if (f.GetValue(o) is { } child)
-                    {
-                        stack.Push((child, weight || (ReferenceEquals(o, root) && WeightFields.Contains(f.Name))));
-                    }
-                }
-            }
-        }
-
-        return (weights, scratch);
-    }
-
-    private static bool ContainsReferences(Type t) =>
-        !t.IsPrimitive && !t.IsEnum && !t.IsPointer &&
-        (!t.IsValueType || t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Any(f => f.FieldType != t && ContainsReferences(f.FieldType)));
-
-    private static long ElementSize(Type element) =>
-        element == typeof(bool) || element == typeof(byte) || element == typeof(sbyte) ? 1
-        : element == typeof(short) || element == typeof(ushort) || element == typeof(char) || element == typeof(Half) ? 2
-        : element == typeof(int) || element == typeof(uint) || element == typeof(float) ? 4
-        : element == typeof(long) || element == typeof(ulong) || element == typeof(double) || element == typeof(nint) || element == typeof(nuint) ? 8
-        : (long)typeof(Unsafe).GetMethod(nameof(Unsafe.SizeOf))!.MakeGenericMethod(element).Invoke(null, null)!;
 }
 
 /// <summary>Resident memory of this process from <c>/proc/self/status</c> (Linux; null elsewhere).</summary>

@@ -70,6 +70,7 @@ public static partial class Planner
         {
             Kernels.ConvSgemm s => !s.PacksWeightsPerCall,
             Kernels.ConvSmallPlane s => !s.PacksWeightsPerCall,
+            Kernels.ConvRowTile r => !r.PacksWeightsPerCall,
             Kernels.ConvWinogradF4x4 or Kernels.ConvDirectSmallK => true,
             _ => false,
         };
