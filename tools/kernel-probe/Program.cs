@@ -16,6 +16,12 @@ internal static unsafe class Program
         string what = args.Length > 0 ? args[0] : "all";
         int reps = args.Length > 1 ? int.Parse(args[1]) : 7;
         Console.WriteLine($"ISA {KernelIsaSupport.Best}, {Environment.ProcessorCount} cores, reps {reps} (median)");
+        if (what is "rounds")
+        {
+            Rounds(reps);
+            return 0;
+        }
+
         if (what is "sgemm" or "all")
         {
             foreach (var (m, n, k, label) in new[] { (256, 3136, 2304, "VGG conv3_x as GEMM"), (64, 3136, 256, "ResNet 1x1 64<-256 @56"), (256, 3136, 64, "ResNet 1x1 256<-64 @56"), (512, 196, 1024, "ResNet 1x1 512<-1024 @14"), (2048, 49, 512, "ResNet 1x1 2048<-512 @7") })
@@ -782,5 +788,77 @@ internal static unsafe class Program
         {
             f.Pointer[i] = (float)((rng.NextDouble() * 2) - 1);
         }
+    }
+
+    /// <summary>
+    /// What one two-worker round costs: a WorkQueue of 16 items of about 2 µs of arithmetic each (32 µs on one worker,
+    /// 16 ideal on two), optionally each item also touching its 1/16 of 200 KiB that the caller rewrote before the round
+    /// (so the helper's items pull lines from the caller's cache). Medians over many rounds, after a gap of caller-only
+    /// work as between a forward pass's steps; "helper share" is the fraction of items the helper ran.
+    /// </summary>
+    private static unsafe void Rounds(int reps)
+    {
+        const int Floats = 51_200;                      // 200 KiB
+        const int Items = 16;
+        float* buf = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(Floats * sizeof(float), 64);
+        new Span<float>(buf, Floats).Clear();
+        bool touch = false;
+        int helperItems = 0;
+        double spinUs = 2;
+        var queue = new WorkQueue((item, w) =>
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            while (System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMicroseconds < spinUs)
+            {
+            }
+
+            if (touch)
+            {
+                float* p = buf + (item * (Floats / Items));
+                for (int i = 0; i < Floats / Items; i += 16)
+                {
+                    p[i] += 1;
+                }
+            }
+
+            if (w != 0)
+            {
+                Interlocked.Increment(ref helperItems);
+            }
+        });
+        foreach (bool withData in new[] { false, true })
+        {
+            foreach (int gapUs in new[] { 0, 20, 200 })
+            {
+                touch = withData;
+                var t = new double[Math.Max(reps, 1) * 200];
+                helperItems = 0;
+                for (int r = 0; r < t.Length; r++)
+                {
+                    if (withData)
+                    {
+                        for (int i = 0; i < Floats; i += 16)
+                        {
+                            buf[i] = r;         // the caller owns every line before the round
+                        }
+                    }
+
+                    long g0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                    while (System.Diagnostics.Stopwatch.GetElapsedTime(g0).TotalMicroseconds < gapUs)
+                    {
+                    }
+
+                    long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                    queue.Run(Items, 2);
+                    t[r] = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+                }
+
+                double share = (double)helperItems / (Items * t.Length);
+                Array.Sort(t);
+                Console.WriteLine($"rounds  16 x 2 us{(withData ? " + 12.5 KiB each" : ""),-18} gap {gapUs,4} us: median {t[t.Length / 2],7:F2} us  p90 {t[t.Length * 9 / 10],7:F2} us  helper share {share:P0}");
+            }
+        }
+
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(buf);
     }
 }

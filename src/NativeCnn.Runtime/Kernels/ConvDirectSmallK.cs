@@ -25,7 +25,7 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
     private readonly ScratchFloats _phase;           // P for one image
     private readonly ScratchFloats _rowScratch;      // one padded input row per worker
     private readonly int _threads;
-    private readonly WorkQueue _queue;
+    private readonly WorkQueue _queue, _splitQueue;
     private float* _x, _y, _b;
 
     /// <summary>
@@ -75,6 +75,7 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
         _rowScratch = ScratchFloats.Reserve((long)_threads * (_wp + 16));
         _rowGroup = RowGroup(g.Output[1]);
         _queue = new WorkQueue(Row);
+        _splitQueue = new WorkQueue(Split);
     }
 
     private FusedActivation _activation;
@@ -113,45 +114,50 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
         {
             _x = (float*)args.Inputs[0].Pointer + ((long)n * _p.InChannels * g.InputSize);
             _y = (float*)args.Outputs[0].Pointer + ((long)n * _p.OutChannels * g.OutputSize);
-            Split();
+            _splitQueue.Run(2 * _p.InChannels, _threads);
             _queue.Run((g.Output[1] + _rowGroup - 1) / _rowGroup, _threads);
         }
     }
 
-    /// <summary>P from X: zero padding around, columns split by phase.</summary>
+    /// <summary>
+    /// P from X: zero padding around, columns split by phase. Items (half, input channel), the top half of the padded
+    /// rows of every channel first: taken from both ends (<see cref="TwoEndedItems"/>), each core writes the rows its
+    /// own output rows read (the caller the top, a helper the bottom). Done on the caller alone, the helper read half
+    /// of P from the other core's cache: SqueezeNet's conv0 at two threads took 0.21 ms instead of 0.10 while the two
+    /// vCPUs sat far apart (see <see cref="ComputeThreads"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Split()
+    private void Split(int item, int worker)
     {
         var g = _p.Window;
         int h = g.Input[1], w = g.Input[2], pt = g.PadsBegin[1], pl = g.PadsBegin[2];
         long rowLength = (long)_sw * _q;
-        float* tmp = _rowScratch.Pointer;
-        for (int ci = 0; ci < _p.InChannels; ci++)
+        float* tmp = _rowScratch.Pointer + ((long)worker * (_wp + 16));
+        int ci = item % _p.InChannels, mid = _hp / 2;
+        (int y0, int y1) = item < _p.InChannels ? (0, mid) : (mid, _hp);
+        for (int iy = y0; iy < y1; iy++)
         {
-            for (int iy = 0; iy < _hp; iy++)
+            float* dst = _phase.Pointer + ((((long)ci * _hp) + iy) * rowLength);
+            int sy = iy - pt;
+            if ((uint)sy >= (uint)h)
             {
-                float* dst = _phase.Pointer + ((((long)ci * _hp) + iy) * rowLength);
-                int sy = iy - pt;
-                if ((uint)sy >= (uint)h)
-                {
-                    Floats.Clear(dst, (int)rowLength);
-                    continue;
-                }
-
-                float* src = _x + ((((long)ci * h) + sy) * w);
-                if (_sw == 1)
-                {
-                    Floats.Clear(dst, pl);
-                    Floats.Copy(src, dst + pl, w);
-                    Floats.Clear(dst + pl + w, (int)rowLength - pl - w);
-                    continue;
-                }
-
-                Floats.Clear(tmp, pl);
-                Floats.Copy(src, tmp + pl, w);
-                Floats.Clear(tmp + pl + w, (int)rowLength - pl - w);
-                PhaseSplit.Row(tmp, (int)rowLength, _sw, _q, dst);
+                Floats.Clear(dst, (int)rowLength);
+                continue;
             }
+
+            float* src = _x + ((((long)ci * h) + sy) * w);
+            if (_sw == 1)
+            {
+                Floats.Clear(dst, pl);
+                Floats.Copy(src, dst + pl, w);
+                Floats.Clear(dst + pl + w, (int)rowLength - pl - w);
+                continue;
+            }
+
+            Floats.Clear(tmp, pl);
+            Floats.Copy(src, tmp + pl, w);
+            Floats.Clear(tmp + pl + w, (int)rowLength - pl - w);
+            PhaseSplit.Row(tmp, (int)rowLength, _sw, _q, dst);
         }
     }
 
