@@ -119,45 +119,12 @@ public sealed class RuleContext
     public int Depth(string value) => _walk.Depth(value);
 
     /// <summary>
-    /// Whether <paramref name="value"/> is a flattened C×H×W value with H·W &gt; 1: walking back through
-    /// Flatten/Reshape/Squeeze/Unsqueeze and element-wise pass-through ops reaches a value of rank ≥ 3 whose
-    /// spatial extent (product of the axes after the channel axis) exceeds 1. A GlobalAveragePool output
-    /// [N,C,1,1] therefore counts as a 1-D feature vector, and so does the output of an LSTM or GRU (a sequence of
-    /// states [T,D,B,H]: the walk stops there with false).
+    /// Whether <paramref name="value"/> is a flattened C×H×W value with H·W &gt; 1 (<see cref="FlattenedFeatureMap"/>,
+    /// the planner's own test, over this plan's steps: a fused step's node is its first node).
     /// </summary>
-    public bool IsFlattenedSpatial(string value)
-    {
-        string v = value;
-        for (int guard = 0; guard < 64; guard++)
-        {
-            // A recurrent op's output is a sequence of 1-D states, not a spatial map.
-            if (Plan.Values.TryGetValue(v, out var pr) && pr.Producer >= 0 && Plan.Steps[pr.Producer].Kind is OpKind.LSTM or OpKind.GRU)
-            {
-                return false;
-            }
-
-            if (_source.TryGet(v, out var view) && view.Rank >= 3 && ShapeUtil.Product(view.Shape.AsSpan(2)) > 1)
-            {
-                return true;
-            }
-
-            if (!Plan.Values.TryGetValue(v, out var pv) || pv.Producer < 0)
-            {
-                return false;
-            }
-
-            var p = Plan.Steps[pv.Producer];
-            if (p.Kind is not (OpKind.Flatten or OpKind.Reshape or OpKind.Squeeze or OpKind.Unsqueeze or OpKind.Dropout
-                or OpKind.Identity or OpKind.Relu or OpKind.LeakyRelu or OpKind.Clip or OpKind.Cast or OpKind.BatchNormalization))
-            {
-                return false;
-            }
-
-            v = p.Inputs[0];
-        }
-
-        return false;
-    }
+    public bool IsFlattenedSpatial(string value) => FlattenedFeatureMap.Is(value,
+        v => _source.TryGet(v, out var view) ? view.Shape : null,
+        v => Plan.Values.TryGetValue(v, out var pv) && pv.Producer >= 0 ? Plan.Steps[pv.Producer].Node : null);
 
     /// <summary>A <see cref="FixationException"/> naming the step's node and op.</summary>
     public FixationException Error(string message) =>

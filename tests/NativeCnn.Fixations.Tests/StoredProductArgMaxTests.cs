@@ -1,5 +1,9 @@
+using NativeCnn.Onnx;
 using NativeCnn.Runtime;
+using NativeCnn.Runtime.Execution;
+using NativeCnn.Runtime.Graph;
 using NativeCnn.Runtime.Kernels;
+using NativeCnn.Runtime.Operators;
 using NativeCnn.Runtime.Planning;
 
 namespace NativeCnn.Fixations.Tests;
@@ -54,5 +58,37 @@ public sealed class StoredProductArgMaxTests
             Assert.True(withStored.BytesRead < fromWeights.BytesRead - (withStored[fc6]!.Indices.Count * 784L * sizeof(float)),
                 $"read {withStored.BytesRead:N0} bytes with the stored argmax, {fromWeights.BytesRead:N0} without");
         }
+    }
+
+    /// <summary>
+    /// An LSTM's output flattened into a dense layer is a sequence of 1-D states, not a feature map: the planner must
+    /// not make the dense kernel store a product argmax the rule would not read (it walks the same test,
+    /// <see cref="FlattenedFeatureMap"/>), and the rule reads the weight rows. Before the two shared one test, the
+    /// planner saw Y [T,D,B,H] as a map (rank 4, T·D·B·H &gt; 1) and paid for the argmax in the forward pass.
+    /// </summary>
+    [Fact]
+    public void ADenseLayerAfterAnLstmStoresNoArgMaxAndTheRuleAgrees()
+    {
+        var rng = new Random(3);
+        Tensor Rand(params int[] shape) => Tensor.FromArray(Enumerable.Range(0, shape.Aggregate(1, (p, d) => p * d)).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray(), shape);
+        var b = new OnnxModelBuilder("lstm-fc").Opset(13)
+            .AddInput("x", DataType.Float32, 5, 1, 3)
+            .AddInitializer("W", Rand(1, 16, 3))
+            .AddInitializer("R", Rand(1, 16, 4))
+            .AddInitializer("fcW", Rand(6, 20))
+            .AddInitializer("fcB", Rand(6))
+            .AddNode("LSTM", ["x", "W", "R"], ["Y"], AttributeValue.Of("hidden_size", 4L))
+            .AddNode("Flatten", ["Y"], ["flat"], AttributeValue.Of("axis", 0L))
+            .AddNode("Gemm", ["flat", "fcW", "fcB"], ["logits"], AttributeValue.Of("transB", 1L))
+            .AddOutput("logits", DataType.Float32, 1, 6);
+        using var session = new InferenceSession(OnnxModel.Load(b.ToBytes(), null));
+        var store = session.Run(Tensor.FromArray(Enumerable.Range(0, 15).Select(i => (float)Math.Sin(i + 1)).ToArray(), 5, 1, 3));
+        var gemm = store.Plan.Steps.Single(st => st.Kind == OpKind.Gemm);
+        Assert.DoesNotContain(gemm.Auxiliary, a => a.EndsWith("#" + ProductArgMax.AuxiliarySuffix, StringComparison.Ordinal));
+        var source = new StoreActivationSource(store);
+        Assert.False(FlattenedFeatureMap.Is("flat", v => source.TryGet(v, out var view) ? view.Shape : null,
+            v => store.Plan.Values.TryGetValue(v, out var pv) && pv.Producer >= 0 ? store.Plan.Steps[pv.Producer].Node : null));
+        var r = new Backtracker().Backtrack(store, StartPoint.TopClass());
+        Assert.NotEmpty(r["x"]!.Indices);
     }
 }

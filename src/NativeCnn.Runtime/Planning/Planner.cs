@@ -96,7 +96,8 @@ public static partial class Planner
 
             var ctx = MakeContext(node, opset, types, constants, options);
             ctx = provisional.Contains(node) && !constants.ContainsKey(node.Inputs[0]) ? MakeContext(node, opset, types, constants, options with { ReferenceKernels = true }) : ctx;
-            ctx.Input0IsFlattenedFeatureMap = node.HasInput(0) && IsFlattenedFeatureMap(node.Inputs[0], producers, types);
+            ctx.Input0IsFlattenedFeatureMap = node.HasInput(0) && FlattenedFeatureMap.Is(node.Inputs[0],
+                v => types.TryGetValue(v, out var t) ? t.Shape : null, v => producers.GetValueOrDefault(v));
             bool allConstant = Enumerable.Range(0, node.Inputs.Count).All(i => !node.HasInput(i) || constants.ContainsKey(node.Inputs[i]));
             bool folds = (allConstant || op.NeedsOnlyInputShapes) && op.CanFold;
 
@@ -245,33 +246,6 @@ public static partial class Planner
             OutputNames = graph.Outputs.Select(o => o.Name).ToList(), ArenaBytes = arena,
             Consumers = consumerLists, ValueOrder = valueOrder, Scratch = scratch, PlanningGcMilliseconds = gcMs,
         };
-    }
-
-    /// <summary>
-    /// Whether <paramref name="value"/> is a feature map (rank ≥ 3 with more than one spatial position) seen through
-    /// reshaping or element-wise nodes (Flatten, Reshape, Relu…): a dense layer fed by it is one whose fixation rule
-    /// keeps only the argmax input, which the batch-1 dense kernel then stores (see <see cref="NodeContext.Input0IsFlattenedFeatureMap"/>).
-    /// </summary>
-    private static bool IsFlattenedFeatureMap(string value, Dictionary<string, Node> producers, Dictionary<string, ValueType> types)
-    {
-        string v = value;
-        for (int guard = 0; guard < 64; guard++)
-        {
-            if (types.TryGetValue(v, out var t) && t.Shape.Length >= 3 && ShapeUtil.Product(t.Shape.AsSpan(2)) > 1)
-            {
-                return true;
-            }
-
-            if (!producers.TryGetValue(v, out var p) || !p.HasInput(0) || p.OpType is not ("Flatten" or "Reshape" or "Squeeze" or "Unsqueeze"
-                or "Dropout" or "Identity" or "Relu" or "LeakyRelu" or "Clip" or "Cast" or "BatchNormalization"))
-            {
-                return false;
-            }
-
-            v = p.Inputs[0];
-        }
-
-        return false;
     }
 
     private static NodeContext MakeContext(Node node, long opset, Dictionary<string, ValueType> types, Dictionary<string, Tensor> constants, PlanOptions options)
