@@ -6,9 +6,9 @@ namespace NativeCnn.Runtime.Tests;
 
 /// <summary>
 /// Kernels whose work is split into halves of the image (each core keeps to the rows it wrote in the layer before):
-/// the direct small-K stem's input phase split and the row-tile conv's padded copy, in top and bottom halves, and the
-/// work items taken from two ranges (<see cref="Kernels.TwoEndedItems"/>). Against the naive formula, and bitwise the
-/// same on 1, 2 and 3 threads, on shapes whose halves are odd (padded heights, tile counts that do not divide).
+/// the direct small-K kernel's input phase split in top and bottom halves, and the row-tile conv, both with work
+/// items taken from two ranges (<see cref="Kernels.TwoEndedItems"/>). Against the naive formula, and bitwise the same
+/// on 1, 2 and 3 threads, on shapes whose halves are odd (padded heights, tile counts that do not divide).
 /// </summary>
 [Trait("Category", "Kernels")]        // also run per ISA tier by tests/run-isa-tiers.sh
 public class ThreadSplitTests

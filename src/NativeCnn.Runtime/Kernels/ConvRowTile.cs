@@ -279,7 +279,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
             _y = (float*)args.Outputs[0].Pointer + ((long)n * _p.OutChannels * g.OutputSize);
             if (_pb != null)
             {
-                _padQueue.Run(PadItems, _threads);
+                _padQueue.Run((_p.InChannels + 15) / 16, _threads);
                 _x = _pb;
             }
 
@@ -303,16 +303,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     }
 
     /// <summary>
-    /// Padding items: 16-channel groups, each in a top and a bottom half of its rows, all top halves first (unless the
-    /// borders are cleared per call, low memory). Taken from both ends, each core copies the rows its own tiles read
-    /// when the conv's items split the tiles (one 64-channel panel: SqueezeNet's 3×3 expands, 16 to 64 input
-    /// channels, were one to four whole-plane items the helper then read across: 0.156 / 0.166 → 0.150 / 0.149 ms
-    /// at two threads while the vCPUs sat far apart, unchanged otherwise).
-    /// </summary>
-    private int PadItems => (_p.InChannels + 15) / 16 * (_paddedScratch is null ? 2 : 1);
-
-    /// <summary>
-    /// The rows of item's channels (see <see cref="PadItems"/>) into the interior of the padded buffer. Its borders (and slack) are zero from
+    /// Channels <c>[16·item, …)</c> into the interior of the padded buffer. Its borders (and slack) are zero from
     /// allocation and nothing else writes them, so they are not rewritten (clearing them row by row cost more than
     /// the copy on 7×7 planes: 0.07 of 0.89 ms on ResNet-18 layer4). Low memory: the buffer is shared scratch, so the
     /// borders are cleared here too.
@@ -322,23 +313,17 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     {
         var g = _p.Window;
         int h = g.Input[1], w = g.Input[2], pt = g.PadsBegin[1], pl = g.PadsBegin[2];
-        int groups = (_p.InChannels + 15) / 16, group = item % groups, y0 = 0, y1 = h;
-        if (PadItems > groups)
-        {
-            (y0, y1) = item < groups ? (0, h / 2) : (h / 2, h);
-        }
-
-        int c1 = Math.Min(_p.InChannels, (group + 1) * 16);
-        for (int ci = group * 16; ci < c1; ci++)
+        int c1 = Math.Min(_p.InChannels, (item + 1) * 16);
+        for (int ci = item * 16; ci < c1; ci++)
         {
             if (_paddedScratch is not null)
             {
                 ClearBorders(_pb + ((long)ci * _hp * _wp), h, w, pt, pl);
             }
 
-            float* src = _x + ((long)ci * h * w) + ((long)y0 * w);
-            float* dst = _pb + ((long)ci * _hp * _wp) + ((long)(pt + y0) * _wp) + pl;
-            for (int y = y0; y < y1; y++, src += w, dst += _wp)
+            float* src = _x + ((long)ci * h * w);
+            float* dst = _pb + ((long)ci * _hp * _wp) + ((long)pt * _wp) + pl;
+            for (int y = 0; y < h; y++, src += w, dst += _wp)
             {
                 if (w >= 8)
                 {
