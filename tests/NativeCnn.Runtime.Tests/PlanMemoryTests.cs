@@ -210,6 +210,22 @@ public sealed class PlanMemoryTests
     }
 
     /// <summary>
+    /// Every fast conv kernel says whether it reads its weight input (<see cref="IWeightInputReader"/>): one that does
+    /// not say is taken to read it, so a new kernel that packs its weights but forgets would keep a folded copy for
+    /// nothing (ConvRowTile did, under the type switch this replaced: 33.6 MiB on ResNet-18).
+    /// </summary>
+    [Fact]
+    public void EveryConvKernelSaysWhetherItReadsItsWeightInput()
+    {
+        var convKernels = typeof(IKernel).Assembly.GetTypes()
+            .Where(t => t.Namespace == "NativeCnn.Runtime.Kernels" && t.Name.StartsWith("Conv", StringComparison.Ordinal)
+                && typeof(IKernel).IsAssignableFrom(t) && !t.IsAbstract)
+            .ToList();
+        Assert.Contains(convKernels, t => t.Name == "ConvRowTile");
+        Assert.All(convKernels, t => Assert.True(typeof(IWeightInputReader).IsAssignableFrom(t), $"{t.Name} does not implement IWeightInputReader"));
+    }
+
+    /// <summary>
     /// A conv that feeds a BatchNormalization is first planned with the reference kernel (it packs nothing, so nothing
     /// is thrown away when the fold replans it); if the fold fails, the conv still ends with its fast kernel.
     /// </summary>

@@ -13,7 +13,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// border columns take the scalar path.
 /// One output plane per work item.
 /// </summary>
-internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory
+internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory, IWeightInputReader
 {
     private readonly ConvParams _p;
     private readonly KernelIsa _isa;
@@ -54,6 +54,9 @@ internal sealed unsafe class ConvDepthwise : IKernel, IDescribedKernel, IActivat
     private FusedActivation _activation;
 
     public string KernelName => _name + _activation.Suffix;
+
+    /// <summary>The weights are read from the weight input every call.</summary>
+    public bool ReadsWeightInput => true;
 
     /// <summary>The activation is applied to each output vector (and border output) in registers before it is stored.</summary>
     public void SetActivation(FusedActivation activation) => _activation = activation;

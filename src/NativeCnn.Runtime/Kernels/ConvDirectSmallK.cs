@@ -13,7 +13,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// <c>Y[n, co, oy, ox] = B[co] + Σ_(ci, ky, kx) W[co, ci, ky, kx] · Xpad[ci, oy·sh + ky·dh, ox·sw + kx·dw]</c>,
 /// summed from the bias in ascending (ci, ky, kx) order, as the im2col SGEMM does. Oracle: <see cref="ConvReference"/>.
 /// </summary>
-internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory
+internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory, IWeightInputReader
 {
     private const int CoBlock = 8;
 
@@ -81,6 +81,9 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
     private FusedActivation _activation;
 
     public string KernelName => "ConvDirectSmallKAvx512_8x48" + _activation.Suffix;
+
+    /// <summary>The weights were transformed and packed at plan time.</summary>
+    public bool ReadsWeightInput => false;
 
     /// <summary>The activation is applied in registers to each block of 8 channels × 48 (or 16) columns before it is stored.</summary>
     public void SetActivation(FusedActivation activation) => _activation = activation;

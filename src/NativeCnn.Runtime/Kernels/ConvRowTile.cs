@@ -35,7 +35,7 @@ internal struct ColumnStride2 : IColumnStride
 /// <see cref="KcBlock"/>), the bias added last — the same order as <see cref="ConvSmallPlane"/>, so the results are
 /// bitwise equal to it. Work items: (64-channel panel, run of tiles), fixed by the shape. Oracle: <see cref="ConvReference"/>.
 /// </summary>
-internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory
+internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory, IWeightInputReader
 {
     public const int MR = 7;
     public const int NR = 64;
@@ -174,6 +174,9 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
 
     /// <summary>Whether the weights are packed per call from the original tensor (low memory), not kept packed.</summary>
     public bool PacksWeightsPerCall => _weightScratch is not null;
+
+    /// <summary>Only when it packs them per call (low memory).</summary>
+    public bool ReadsWeightInput => PacksWeightsPerCall;
 
     /// <summary>k per low-memory weight-packing work item (items: 64-channel panel × run of k, fixed by the shape).</summary>
     private const int WeightQChunk = 512;

@@ -103,7 +103,7 @@ internal readonly unsafe struct Im2colPanelSource(float* x, WindowGeometry g, fl
 /// conv reads X directly as B (its planes are the rows); any other shape packs B from the image
 /// (<see cref="Im2colPanelSource"/>). Weights are packed per group at plan time. Oracle: <see cref="ConvReference"/>.
 /// </summary>
-internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory
+internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory, IWeightInputReader
 {
     private readonly ConvParams _p;
     private readonly SgemmPackedA[] _weights;       // per group: (C_out/group) × (C_in/group · KH · KW)
@@ -177,6 +177,9 @@ internal sealed unsafe class ConvSgemm : IKernel, IDescribedKernel, IActivationE
 
     /// <summary>Whether the weights are packed per call from the original tensor (low memory), not kept packed.</summary>
     public bool PacksWeightsPerCall => _perCall is not null;
+
+    /// <summary>Only when it packs them per call (low memory).</summary>
+    public bool ReadsWeightInput => PacksWeightsPerCall;
 
     /// <summary>The activation is applied by the SGEMM to each finished tile of the output.</summary>
     public void SetActivation(FusedActivation activation)

@@ -14,7 +14,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// <c>Y[n, co, i] = B[co] + Σ_k W[co, k] · im2col(X[n])[k, i]</c>, k = (ci·KH + ky)·KW + kx, summed from zero in
 /// ascending k, the bias added last. Oracle: <see cref="ConvReference"/>.
 /// </summary>
-internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory
+internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory, IWeightInputReader
 {
     /// <summary>Output channels per transpose work item.</summary>
     private const int ChannelBlock = 32;
@@ -112,6 +112,9 @@ internal sealed unsafe class ConvSmallPlane : IKernel, IDescribedKernel, IActiva
 
     /// <summary>Whether the weights are packed per call from the original tensor (low memory), not kept packed.</summary>
     public bool PacksWeightsPerCall => _perCall is not null;
+
+    /// <summary>Only when it packs them per call (low memory).</summary>
+    public bool ReadsWeightInput => PacksWeightsPerCall;
 
     /// <summary>The activation is applied by the transpose that writes NCHW, vectorized, to each run of 32 positions it writes (a per-element Relu branch mispredicts on half the values).</summary>
     public void SetActivation(FusedActivation activation) => _activation = activation;

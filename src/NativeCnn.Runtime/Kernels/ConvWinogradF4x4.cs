@@ -14,7 +14,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// 16 outputs and input channel instead of 144 (4× fewer). It rounds differently from a direct convolution: see <see cref="PlanOptions.AllowWinograd"/> and the
 /// accuracy test. Oracle: <see cref="ConvReference"/>.
 /// </summary>
-internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory
+internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory, IWeightInputReader
 {
     private const int Points = 36;                   // 6×6 transform points per tile
 
@@ -117,6 +117,9 @@ internal sealed unsafe class ConvWinogradF4x4 : IKernel, IDescribedKernel, IActi
     private FusedActivation _activation;
 
     public string KernelName => _name + _activation.Suffix;
+
+    /// <summary>The weights were transformed and packed at plan time.</summary>
+    public bool ReadsWeightInput => false;
 
     /// <summary>The activation is applied by the output transform to its results in registers.</summary>
     public void SetActivation(FusedActivation activation) => _activation = activation;

@@ -11,6 +11,17 @@ public interface IKernel
     void Run(KernelArgs args);
 }
 
+/// <summary>
+/// A kernel that says whether it reads its weight input (input 1) when it runs. One that packed or transformed the
+/// weights into its own layout at plan time does not, so the planner need not keep a weight tensor it made for it
+/// (a BatchNormalization-folded copy). Kernels that do not implement this are taken to read it.
+/// </summary>
+public interface IWeightInputReader
+{
+    /// <summary>True when <see cref="IKernel.Run"/> reads input 1 (e.g. a low-memory kernel that packs it per call).</summary>
+    bool ReadsWeightInput { get; }
+}
+
 /// <summary>A kernel that says which implementation the plan chose (e.g. "ConvIm2colSgemm(SgemmPackedAvx512_8x48)").</summary>
 public interface IDescribedKernel
 {

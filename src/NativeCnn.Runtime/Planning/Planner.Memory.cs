@@ -62,16 +62,9 @@ public static partial class Planner
     }
 
     /// <summary>
-    /// Kernels that copy their constant weight (input 1) into their own layout at plan time and never read it when they run.
-    /// Not those that pack it per call (low memory): they read the (folded) tensor on every call, so it stays a plan constant.
+    /// Whether the kernel copied its constant weight (input 1) into its own layout at plan time and never reads it when
+    /// it runs (<see cref="IWeightInputReader"/>). Not those that pack it per call (low memory): they read the (folded)
+    /// tensor on every call, so it stays a plan constant.
     /// </summary>
-    private static bool CopiesWeights(IKernel kernel) =>
-        kernel switch
-        {
-            Kernels.ConvSgemm s => !s.PacksWeightsPerCall,
-            Kernels.ConvSmallPlane s => !s.PacksWeightsPerCall,
-            Kernels.ConvRowTile r => !r.PacksWeightsPerCall,
-            Kernels.ConvWinogradF4x4 or Kernels.ConvDirectSmallK => true,
-            _ => false,
-        };
+    private static bool CopiesWeights(IKernel kernel) => kernel is IWeightInputReader { ReadsWeightInput: false };
 }
