@@ -124,6 +124,45 @@ public sealed class BenchCommandTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// <c>--exact</c> plans without Winograd: a 64→32 3×3 conv on 24×24 (36 tiles), which the speed rule gives to
+    /// Winograd on the vector tiers, runs on a direct kernel instead, and the JSON says so.
+    /// </summary>
+    [Fact]
+    public void ExactPlansNoWinogradConv()
+    {
+        var rng = new Random(4);
+        var w = Tensor.Create(DataType.Float32, [32, 64, 3, 3]);
+        foreach (ref var v in w.AsSpan<float>())
+        {
+            v = rng.NextSingle() - 0.5f;
+        }
+
+        string path = Path.Combine(_dir, "wino.onnx");
+        new OnnxModelBuilder("wino").Opset(13)
+            .AddInput("x", DataType.Float32, 1, 64, 24, 24)
+            .AddInitializer("w", w)
+            .AddNode("Conv", ["x", "w"], ["y"], AttributeValue.Of("pads", [1L, 1, 1, 1]))
+            .AddOutput("y")
+            .Save(path);
+
+        string[] Kernels(params string[] extra)
+        {
+            var (code, output) = Invoke(["bench", path, "--threads", "1", "--runs", "1", "--warmup", "0", "--forward-only", "--json", .. extra]);
+            Assert.Equal(ExitCodes.Ok, code);
+            using var doc = JsonDocument.Parse(output);
+            Assert.Equal(extra.Contains("--exact"), doc.RootElement.GetProperty("exact").GetBoolean());
+            return [.. doc.RootElement.GetProperty("forward").GetProperty("steps").EnumerateArray().Select(st => st.GetProperty("kernel").GetString()!)];
+        }
+
+        if (NativeCnn.Runtime.Kernels.KernelIsaSupport.Best != NativeCnn.Runtime.Kernels.KernelIsa.Scalar)
+        {
+            Assert.Contains(Kernels(), k => k.Contains("Winograd", StringComparison.Ordinal));
+        }
+
+        Assert.DoesNotContain(Kernels("--exact"), k => k.Contains("Winograd", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void BadRunCountIsAUsageError()
     {

@@ -47,6 +47,24 @@ public class ExplainCommandTests
         Assert.Contains(root.GetProperty("layers").EnumerateArray(), l => l.GetProperty("value").GetString() == "data");
     }
 
+    /// <summary>
+    /// <c>--exact</c> (no Winograd kernels) is accepted and explains the same: SqueezeNet 1.1's speed plan has no
+    /// Winograd conv (its 3×3 convs have under 64 input channels or 16 tiles), so the fixations are the same points.
+    /// </summary>
+    [Fact]
+    public void ExactKernelsExplainTheSame()
+    {
+        string fast = CliRunner.TempDir("explain-fast"), exact = CliRunner.TempDir("explain-exact");
+        var (code, _, stderr) = CliRunner.Run("explain", SqueezeNet, Cat, "--out", fast, "--threads", "1");
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = CliRunner.Run("explain", SqueezeNet, Cat, "--out", exact, "--threads", "1", "--exact");
+        Assert.True(code == 0, stderr);
+        using var a = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(fast, "chelsea.fixations.json")));
+        using var b = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(exact, "chelsea.fixations.json")));
+        Assert.Equal(285, b.RootElement.GetProperty("class").GetInt32());
+        Assert.Equal(a.RootElement.GetProperty("rawPoints").GetRawText(), b.RootElement.GetProperty("rawPoints").GetRawText());
+    }
+
     [Fact]
     public void TopKWritesOneSetOfFilesPerClass()
     {

@@ -18,16 +18,17 @@ public static class ActivationsCommand
         var scale = new Option<int>("--scale") { Description = "magnify each cell (nearest)", DefaultValueFactory = _ => 2 };
         var preset = ImageOptions.Preset();
         var threads = CommonOptions.Threads();
-        var cmd = new Command("activations", "draw every channel of one activation as a grid (what does conv1 see?)") { model, image, value, output, scale, preset, threads };
+        var exact = CommonOptions.Exact();
+        var cmd = new Command("activations", "draw every channel of one activation as a grid (what does conv1 see?)") { model, image, value, output, scale, preset, threads, exact };
         cmd.SetAction(p => CliErrors.Guard(() => Run(
             p.GetValue(model)!, p.GetValue(image)!, p.GetValue(value)!, p.GetValue(output)!, p.GetValue(scale), p.GetValue(preset),
-            CommonOptions.CheckThreads(p.GetValue(threads)))));
+            CommonOptions.CheckThreads(p.GetValue(threads)), p.GetValue(exact))));
         return cmd;
     }
 
-    private static int Run(FileInfo modelFile, FileInfo imageFile, string value, FileInfo output, int scale, string? preset, int threads)
+    private static int Run(FileInfo modelFile, FileInfo imageFile, string value, FileInfo output, int scale, string? preset, int threads, bool exact)
     {
-        using var model = new ImageModel(modelFile.FullName, preset, null, threads);
+        using var model = new ImageModel(modelFile.FullName, preset, null, threads, exact: exact);
         var img = ImageIO.Load(imageFile.FullName);
         model.Predict(img);
         if (!model.Store.TryGet(value, out var view))

@@ -30,6 +30,7 @@ public static class BenchCommand
         var peak = new Option<double?>("--peak") { Description = "the machine's peak in GFLOP/s for the % column (default: measured at startup)" };
         var noFusion = new Option<bool>("--no-fusion") { Description = "plan without fusions (every ONNX value computed as defined)" };
         var lowMemory = new Option<bool>("--low-memory") { Description = "plan for memory over speed (PlanOptions.LowMemory: no Winograd kernels)" };
+        var exact = CommonOptions.Exact();
         var forwardOnly = new Option<bool>("--forward-only") { Description = "time the forward pass only (no backtrack)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object (per-run and per-step times) instead of tables" };
         var serve = new Option<bool>("--serve")
@@ -39,7 +40,7 @@ public static class BenchCommand
         };
         var cmd = new Command("bench", "time a model per op: forward pass (ms, MACs, GFLOP/s, % of peak) and fixation backtrack")
         {
-            model, threads, runs, warmup, shapes, input, seed, peak, noFusion, lowMemory, forwardOnly, json, serve,
+            model, threads, runs, warmup, shapes, input, seed, peak, noFusion, lowMemory, exact, forwardOnly, json, serve,
         };
         cmd.SetAction(p => CliErrors.Guard(() => Run(new Settings(
             p.GetValue(model)!,
@@ -52,6 +53,7 @@ public static class BenchCommand
             p.GetValue(peak),
             p.GetValue(noFusion),
             p.GetValue(lowMemory),
+            p.GetValue(exact),
             p.GetValue(forwardOnly) || p.GetValue(serve),
             p.GetValue(json) || p.GetValue(serve),
             p.GetValue(serve)))));
@@ -60,7 +62,7 @@ public static class BenchCommand
 
     private sealed record Settings(
         FileInfo Model, int Threads, int Runs, int Warmup, string[] Shapes, FileInfo? Input, int Seed, double? Peak,
-        bool NoFusion, bool LowMemory, bool ForwardOnly, bool Json, bool Serve);
+        bool NoFusion, bool LowMemory, bool Exact, bool ForwardOnly, bool Json, bool Serve);
 
     private static int Positive(int v, string name, int min) =>
         v >= min ? v : throw new CliException($"{name} must be at least {min}, got {v}", ExitCodes.Usage);
@@ -71,7 +73,7 @@ public static class BenchCommand
         var graph = ModelLoading.Load(s.Model);
         long? loadPeakRss = ProcessMemory.PeakResidentBytes();
         var inputs = MakeInputs(graph, s);
-        using var session = new InferenceSession(graph, new PlanOptions { Fusion = !s.NoFusion, Threads = s.Threads, Profile = !s.Serve, LowMemory = s.LowMemory });
+        using var session = new InferenceSession(graph, new PlanOptions { Fusion = !s.NoFusion, Threads = s.Threads, Profile = !s.Serve, LowMemory = s.LowMemory, AllowWinograd = !s.Exact });
         var store = session.Run(inputs);
         var plan = store.Plan;
         long totalMacs = plan.Steps.Sum(st => st.Macs);
@@ -310,7 +312,7 @@ public static class BenchCommand
         MemoryFigures memory)
     {
         Console.WriteLine($"model   {s.Model.FullName}");
-        Console.WriteLine($"threads {s.Threads}, fusion {(s.NoFusion ? "off" : "on")}, warmup {s.Warmup}, runs {s.Runs}, arena {plan.ArenaBytes / 1048576.0:F1} MiB");
+        Console.WriteLine($"threads {s.Threads}, fusion {(s.NoFusion ? "off" : "on")}{(s.Exact ? ", exact kernels (no Winograd)" : "")}, warmup {s.Warmup}, runs {s.Runs}, arena {plan.ArenaBytes / 1048576.0:F1} MiB");
         Console.WriteLine(s.Peak is { } given
             ? $"peak    {F(given, "F1")} GFLOP/s (given)"
             : $"peak    {F(peak!.Value, "F1")} GFLOP/s measured ({PeakFlops.Isa} chains, {s.Threads} thread(s), 100 ms)");
@@ -377,6 +379,7 @@ public static class BenchCommand
             threads = s.Threads,
             fusion = !s.NoFusion,
             lowMemory = s.LowMemory,
+            exact = s.Exact,
             warmup = s.Warmup,
             runs = s.Runs,
             peakGflops = peak,

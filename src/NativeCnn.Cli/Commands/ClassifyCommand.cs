@@ -17,14 +17,15 @@ public static class ClassifyCommand
         var labels = ImageOptions.Labels();
         var json = ImageOptions.Json();
         var threads = CommonOptions.Threads();
-        var cmd = new Command("classify", "classify images: the top classes with their probabilities") { model, images, top, preset, labels, json, threads };
+        var exact = CommonOptions.Exact();
+        var cmd = new Command("classify", "classify images: the top classes with their probabilities") { model, images, top, preset, labels, json, threads, exact };
         cmd.SetAction(p => CliErrors.Guard(() => Run(
             p.GetValue(model)!, p.GetValue(images)!, p.GetValue(top), p.GetValue(preset), p.GetValue(labels), p.GetValue(json),
-            CommonOptions.CheckThreads(p.GetValue(threads)))));
+            CommonOptions.CheckThreads(p.GetValue(threads)), p.GetValue(exact))));
         return cmd;
     }
 
-    private static int Run(FileInfo modelFile, string[] imageArgs, int top, string? preset, string? labels, bool json, int threads)
+    private static int Run(FileInfo modelFile, string[] imageArgs, int top, string? preset, string? labels, bool json, int threads, bool exact)
     {
         if (top < 1)
         {
@@ -32,7 +33,7 @@ public static class ClassifyCommand
         }
 
         var files = ImageFiles.Expand(imageArgs);
-        using var model = new ImageModel(modelFile.FullName, preset, labels, threads);
+        using var model = new ImageModel(modelFile.FullName, preset, labels, threads, exact: exact);
         if (!json)
         {
             Console.Error.WriteLine($"preset {model.Profile.PresetName} ({model.Profile.Reason}); labels: {model.Profile.Labels.Source}");

@@ -13,6 +13,11 @@ public static class CommonOptions
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 
+    public static Option<bool> Exact() => new("--exact")
+    {
+        Description = "exact kernels only: no Winograd convolutions (they do fewer multiplications and round differently); slower",
+    };
+
     public static int CheckThreads(int threads) =>
         threads is >= 1 and <= 1024 ? threads : throw new CliException($"--threads must be between 1 and 1024, got {threads}", ExitCodes.Usage);
 }

@@ -35,9 +35,10 @@ public static class ExplainCommand
         var radius = new Option<double>("--outlier-radius") { Description = "neighbourhood radius for outlier removal, as a fraction of the image diagonal", DefaultValueFactory = _ => 0.10 };
         var fraction = new Option<double>("--outlier-fraction") { Description = "a point is kept when more than this fraction of all points lie within the radius", DefaultValueFactory = _ => 0.05 };
         var threads = CommonOptions.Threads();
+        var exact = CommonOptions.Exact();
         var cmd = new Command("explain", "explain predictions with CNN Fixations: overlay, heat map and fixation points per image")
         {
-            model, images, cls, top, value, index, preset, labels, outDir, layers, timing, colormap, sigma, radius, fraction, threads,
+            model, images, cls, top, value, index, preset, labels, outDir, layers, timing, colormap, sigma, radius, fraction, threads, exact,
         };
         rules.AddTo(cmd);
         cmd.SetAction(p => CliErrors.Guard(() =>
@@ -48,7 +49,7 @@ public static class ExplainCommand
                 rules.Parse(p),
                 new FixationPostProcessor { Sigma = p.GetValue(sigma), RadiusFraction = p.GetValue(radius), NeighbourFraction = p.GetValue(fraction) });
             return Run(p.GetValue(model)!, p.GetValue(images)!, p.GetValue(preset), p.GetValue(labels), p.GetValue(outDir)!, settings,
-                CommonOptions.CheckThreads(p.GetValue(threads)));
+                CommonOptions.CheckThreads(p.GetValue(threads)), p.GetValue(exact));
         }));
         return cmd;
     }
@@ -56,7 +57,7 @@ public static class ExplainCommand
     private sealed record ExplainSettings(int? Class, int Top, string? Value, long Index, bool Layers, bool Timing, ColorMap ColorMap,
         FixationOptions Options, FixationPostProcessor Post);
 
-    private static int Run(FileInfo modelFile, string[] imageArgs, string? preset, string? labels, DirectoryInfo outDir, ExplainSettings s, int threads)
+    private static int Run(FileInfo modelFile, string[] imageArgs, string? preset, string? labels, DirectoryInfo outDir, ExplainSettings s, int threads, bool exact)
     {
         if (s.Top < 1)
         {
@@ -70,7 +71,7 @@ public static class ExplainCommand
 
         var files = ImageFiles.Expand(imageArgs);
         var inputs = files.Select(Path.GetFullPath).ToHashSet(StringComparer.Ordinal);
-        using var model = new ImageModel(modelFile.FullName, preset, labels, threads);
+        using var model = new ImageModel(modelFile.FullName, preset, labels, threads, exact: exact);
         Console.Error.WriteLine($"preset {model.Profile.PresetName} ({model.Profile.Reason}); labels: {model.Profile.Labels.Source}");
         var backtracker = new Backtracker(s.Options);
         outDir.Create();

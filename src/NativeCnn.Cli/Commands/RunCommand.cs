@@ -25,23 +25,24 @@ public static class RunCommand
         var allValues = new Option<bool>("--all-values") { Description = "also write every intermediate value to OUT/values/NNNN.pb (the proto carries the value's name)" };
         var noFusion = new Option<bool>("--no-fusion") { Description = "compute every value exactly as the model defines it (no BatchNormalization folding)" };
         var threads = CommonOptions.Threads();
+        var exact = CommonOptions.Exact();
         var cmd = new Command("run", "run a model on TensorProto inputs and write its outputs as TensorProtos")
         {
-            model, inputs, outDir, allValues, noFusion, threads,
+            model, inputs, outDir, allValues, noFusion, threads, exact,
         };
         cmd.SetAction(p => CliErrors.Guard(() => Run(
             p.GetValue(model)!, p.GetValue(inputs)!, p.GetValue(outDir)!, p.GetValue(allValues), p.GetValue(noFusion),
-            CommonOptions.CheckThreads(p.GetValue(threads)))));
+            CommonOptions.CheckThreads(p.GetValue(threads)), p.GetValue(exact))));
         return cmd;
     }
 
-    private static int Run(FileInfo modelFile, FileInfo[] inputFiles, DirectoryInfo outDir, bool allValues, bool noFusion, int threads)
+    private static int Run(FileInfo modelFile, FileInfo[] inputFiles, DirectoryInfo outDir, bool allValues, bool noFusion, int threads, bool exact)
     {
         var graph = ModelLoading.Load(modelFile);
         var tensors = inputFiles.Select(f => OnnxTensor.Read(f.FullName)).ToList();
         var bound = BindInputs(graph.Inputs.Select(i => i.Name).ToList(), tensors, inputFiles);
 
-        using var session = new InferenceSession(graph, new PlanOptions { Fusion = !noFusion, Threads = threads });
+        using var session = new InferenceSession(graph, new PlanOptions { Fusion = !noFusion, Threads = threads, AllowWinograd = !exact });
         var store = session.Run(bound);
 
         outDir.Create();

@@ -24,7 +24,7 @@ public sealed record Prediction(PreprocessResult Input, float[] Probabilities, d
 /// </summary>
 public sealed class ImageModel : IDisposable
 {
-    public ImageModel(string modelPath, string? preset, string? labelsFile, int threads, bool fusion = true)
+    public ImageModel(string modelPath, string? preset, string? labelsFile, int threads, bool fusion = true, bool exact = false)
     {
         ModelPath = Path.GetFullPath(modelPath);
         Graph = ModelLoading.Load(new FileInfo(ModelPath));
@@ -34,7 +34,7 @@ public sealed class ImageModel : IDisposable
         }
 
         Profile = ModelProfile.Resolve(Graph, ModelPath, preset, labelsFile);
-        Session = new InferenceSession(Graph, new PlanOptions { Threads = threads, Fusion = fusion });
+        Session = new InferenceSession(Graph, new PlanOptions { Threads = threads, Fusion = fusion, AllowWinograd = !exact });
         InputName = Graph.Inputs[0].Name;
         OutputName = Graph.Outputs[0].Name;
     }
