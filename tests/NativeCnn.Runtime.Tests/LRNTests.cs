@@ -5,6 +5,54 @@ namespace NativeCnn.Runtime.Tests;
 
 public class LRNTests
 {
+    /// <summary>
+    /// The vector kernel against the reference kernel (<see cref="Planning.PlanOptions.ReferenceKernels"/>): plane sizes
+    /// that hit every vector tail, each special-cased beta and a general one, odd and even windows wider than the
+    /// channels; within 4 ulp-ish (the power is computed differently), and bitwise the same on 1, 2 and 3 threads.
+    /// </summary>
+    [Theory]
+    [Trait("Category", "Kernels")]
+    [InlineData(1, 7, 1, 5, 0.75f)]
+    [InlineData(2, 6, 37, 5, 0.75f)]
+    [InlineData(1, 9, 200, 3, 0.5f)]
+    [InlineData(1, 4, 23, 2, 1f)]
+    [InlineData(1, 5, 29, 4, 0.6f)]
+    [InlineData(1, 3, 300, 9, 0.75f)]
+    [InlineData(2, 64, 27 * 27, 5, 0.75f)]
+    public void VectorKernelMatchesTheReference(int n, int c, int spatial, int size, float beta)
+    {
+        var rng = new Random((c * 31) + spatial);
+        var x = Random(rng, n, c, spatial, 1);
+        var attrs = new[] { I("size", size), AttributeValue.Of("alpha", 0.3f), AttributeValue.Of("beta", beta), AttributeValue.Of("bias", 1.5f) };
+        var expected = RunWith(x, attrs, reference: true, threads: 1);
+        var one = RunWith(x, attrs, reference: false, threads: 1);
+        string what = $"LRN n {n} c {c} s {spatial} size {size} beta {beta}";
+        AssertClose(expected, one, 0, 4e-7, what);
+        foreach (int threads in new[] { 2, 3 })
+        {
+            Assert.True(one.SequenceEqual(RunWith(x, attrs, reference: false, threads)), $"{what}: {threads} threads differ from 1");
+        }
+    }
+
+    private static double[] RunWith(Tensor x, AttributeValue[] attrs, bool reference, int threads)
+    {
+        var graph = new ModelGraph { OpsetVersions = { [""] = 13 } };
+        var node = new Node { OpType = "LRN", Name = "lrn", Inputs = ["x"], Outputs = ["y"] };
+        foreach (var a in attrs)
+        {
+            node.SetAttribute(a);
+        }
+
+        graph.Nodes.Add(node);
+        graph.Inputs.Add(new ValueInfo { Name = "x", DataType = DataType.Float32 });
+        graph.Outputs.Add(new ValueInfo { Name = "y" });
+        using var session = new Execution.InferenceSession(graph, new Planning.PlanOptions { Threads = threads, ReferenceKernels = reference, Profile = false });
+        var store = session.Run([new KeyValuePair<string, Tensor>("x", x)]);
+        bool vector = store.Plan.Steps[0].Kernel is Planning.IDescribedKernel d && d.KernelName.StartsWith("Lrn", StringComparison.Ordinal);
+        Assert.Equal(!reference, vector);
+        return store["y"].ToDoubleArray();
+    }
+
     [Fact]
     public void OddSizeWindowIsCentred()
     {

@@ -7,6 +7,7 @@ namespace NativeCnn.Runtime.Operators;
 /// <summary>
 /// LRN (opsets 1, 13): normalisation across <c>size</c> neighbouring channels with alpha (default 1e-4),
 /// beta (0.75) and bias (1); X (N, C, D1…). See <see cref="LrnReference"/> for the formula (alpha is divided by size).
+/// Float32 runs <see cref="LrnVector"/> (the reference with <see cref="PlanOptions.ReferenceKernels"/>).
 /// </summary>
 [Operator(OpKind.LRN)]
 public sealed class LRN : Operator
@@ -30,7 +31,9 @@ public sealed class LRN : Operator
         int spatial = (int)ShapeUtil.Product(x, 2, x.Length);
         ctx.SetOutput(0, t, x);
         return t == DataType.Float32
-            ? new Kernel<float>(x[0], x[1], spatial, (int)window, alpha, beta, bias)
+            ? ctx.Options.ReferenceKernels
+                ? new Kernel<float>(x[0], x[1], spatial, (int)window, alpha, beta, bias)
+                : new LrnVector(x[0], x[1], spatial, (int)window, alpha, beta, bias, ctx.Options.Threads)
             : new Kernel<double>(x[0], x[1], spatial, (int)window, alpha, beta, bias);
     }
 
