@@ -8,7 +8,8 @@ namespace NativeCnn.Runtime.Operators;
 /// BatchNormalization in inference mode (opsets 1, 6, 7, 9, 14, 15): X (N, C, D1…), scale / B / mean / var (C)
 /// (or (C, D1…) with spatial = 0 before opset 9), epsilon. Training (training_mode = 1, is_test = 0 before
 /// opset 7, or any of the optional statistics outputs requested) is not supported. When the planner folds the
-/// node into a preceding Conv this operator is not called. See <see cref="BatchNormalizationReference"/>.
+/// node into a preceding Conv this operator is not called. See <see cref="BatchNormalizationReference"/>; float32 with
+/// per-channel parameters runs <see cref="BatchNormVector"/>, bitwise the same.
 /// </summary>
 [Operator(OpKind.BatchNormalization)]
 public sealed class BatchNormalization : Operator
@@ -60,6 +61,11 @@ public sealed class BatchNormalization : Operator
 
         float eps = ctx.Float("epsilon", 1e-5f);
         ctx.SetOutput(0, t, x);
+        if (t == DataType.Float32 && !perElement && !ctx.Options.ReferenceKernels)
+        {
+            return new BatchNormVector(x[0], channels, size, eps, ctx.Options.Threads);
+        }
+
         return t == DataType.Float32
             ? new Kernel<float>(x[0], channels, size, perElement, eps)
             : new Kernel<double>(x[0], channels, size, perElement, eps);
