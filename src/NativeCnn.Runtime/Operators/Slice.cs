@@ -84,6 +84,8 @@ public sealed class Slice : Operator
 
         ctx.SetOutput(0, x.DataType, outShape);
         var p = new StridedCopyParams(outShape, strides, offset);
-        return new DelegateKernel(a => StridedCopyReference.Run(a.Inputs[0], a.Outputs[0], p));
+        return ctx.Options.ReferenceKernels
+            ? new DelegateKernel(a => StridedCopyReference.Run(a.Inputs[0], a.Outputs[0], p))
+            : new StridedCopy(p, x.DataType.SizeOf());
     }
 }
