@@ -423,6 +423,61 @@ public class FusionTests
         Assert.Equal(3, on.Plan!.Steps.Count);
     }
 
+    /// <summary>
+    /// Sum (two inputs: the blocked binary kernel; three: the variadic reference, then the activation pass) fuses its
+    /// activation like Add (ResNet-50's zoo graph has Sum → Relu after every block).
+    /// </summary>
+    [Theory]
+    [InlineData(2, "Relu", 1)]
+    [InlineData(2, "Relu", 2)]
+    [InlineData(3, "LeakyRelu", 1)]
+    public void SumActivationFusesBitwise(int inputs, string act, int threads)
+    {
+        var net = new Net(12);
+        net.B.AddInput("x", DataType.Float32, 1, 16, 23, 23);
+        net.Conv("x", "c1", 16, 16, 3, 1, 1);
+        net.Conv("x", "c2", 16, 16, 1);
+        net.B.AddNode("Sum", inputs == 2 ? ["c1", "c2"] : ["c1", "c2", "x"], ["sum"]);
+        if (act == "Relu")
+        {
+            net.Relu("sum", "out");
+        }
+        else
+        {
+            net.B.AddNode("LeakyRelu", ["sum"], ["out"], AttributeValue.Of("alpha", 0.2f));
+        }
+
+        net.Conv("out", "head", 16, 4, 1);
+        net.B.AddOutput("head");
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(13, 1, 16, 23, 23), ["sum"], threads);
+        var sum = on.Plan!.Steps.Single(s => s.Kind == OpKind.Sum);
+        Assert.Equal(["out"], sum.Outputs);
+        Assert.Equal([act], sum.FusedNodes.Select(n => n.OpType));
+    }
+
+    /// <summary>
+    /// DenseNet's pre-activation: Concat → BatchNormalization → Relu → conv. The BN cannot fold into a conv (none
+    /// produces its input); the Relu runs in the vector BN kernel's registers instead of as a step of its own.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void StandaloneBatchNormReluFusesBitwise(int threads)
+    {
+        var net = new Net(14);
+        net.B.AddInput("x", DataType.Float32, 1, 8, 17, 19);
+        net.Conv("x", "c1", 8, 8, 3, 1, 1);
+        net.B.AddNode("Concat", ["x", "c1"], ["cat"], AttributeValue.Of("axis", 1L));
+        net.B.AddNode("BatchNormalization", ["cat", net.Weights("scale", 16), net.Weights("bshift", 16), net.Weights("mean", 16), net.Positive("var", 16)], ["bn"]);
+        net.Relu("bn", "r");
+        net.Conv("r", "head", 16, 4, 1);
+        net.B.AddOutput("head");
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(15, 1, 8, 17, 19), ["bn"], threads);
+        var bn = on.Plan!.Steps.Single(s => s.Kind == OpKind.BatchNormalization);
+        Assert.Equal(["r"], bn.Outputs);
+        Assert.EndsWith("+Relu", ((IDescribedKernel)bn.Kernel).KernelName, StringComparison.Ordinal);
+    }
+
     // ---- zero-copy Concat, Dropout, Identity ----
 
     private static unsafe long ByteOffset(ActivationStore store, string value, string inside) =>

@@ -13,7 +13,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// pre-activation BN after a Concat: half of light DenseNet-121's forward pass on the scalar reference).
 /// <para>Split over the threads like <see cref="UnaryVectorKernel"/>: the first half of every plane to the caller.</para>
 /// </summary>
-internal sealed unsafe class BatchNormVector : IKernel, IDescribedKernel
+internal sealed unsafe class BatchNormVector : IKernel, IDescribedKernel, IActivationEpilogue
 {
     /// <summary>Smallest tensor split over threads (elements).</summary>
     public const long SplitFrom = 1L << 15;
@@ -34,7 +34,12 @@ internal sealed unsafe class BatchNormVector : IKernel, IDescribedKernel
         _queue = new WorkQueue(Item);
     }
 
-    public string KernelName => Vector512.IsHardwareAccelerated ? "BatchNormVector512" : Vector256.IsHardwareAccelerated ? "BatchNormVector256" : "BatchNormScalar";
+    private FusedActivation _activation;
+
+    public string KernelName => (Vector512.IsHardwareAccelerated ? "BatchNormVector512" : Vector256.IsHardwareAccelerated ? "BatchNormVector256" : "BatchNormScalar") + _activation.Suffix;
+
+    /// <summary>The activation is applied to each result in registers before it is stored.</summary>
+    public void SetActivation(FusedActivation activation) => _activation = activation;
 
     public void Run(KernelArgs a)
     {
@@ -82,23 +87,27 @@ internal sealed unsafe class BatchNormVector : IKernel, IDescribedKernel
         if (Vector512.IsHardwareAccelerated)
         {
             Vector512<float> m = Vector512.Create(mean), d = Vector512.Create(denominator), k = Vector512.Create(scale), b = Vector512.Create(bias);
+            var kind = _activation.Kind;
+            var (p, q) = _activation.Parameters512;
             for (; s + 16 <= s1; s += 16)
             {
-                Vector512.Store(((Vector512.Load(x + s) - m) / d * k) + b, y + s);
+                Vector512.Store(FusedActivation.Apply(((Vector512.Load(x + s) - m) / d * k) + b, kind, p, q), y + s);
             }
         }
         else if (Vector256.IsHardwareAccelerated)
         {
             Vector256<float> m = Vector256.Create(mean), d = Vector256.Create(denominator), k = Vector256.Create(scale), b = Vector256.Create(bias);
+            var kind = _activation.Kind;
+            var (p, q) = _activation.Parameters256;
             for (; s + 8 <= s1; s += 8)
             {
-                Vector256.Store(((Vector256.Load(x + s) - m) / d * k) + b, y + s);
+                Vector256.Store(FusedActivation.Apply(((Vector256.Load(x + s) - m) / d * k) + b, kind, p, q), y + s);
             }
         }
 
         for (; s < s1; s++)
         {
-            y[s] = ((x[s] - mean) / denominator * scale) + bias;
+            y[s] = _activation.Scalar(((x[s] - mean) / denominator * scale) + bias);
         }
     }
 }

@@ -5,21 +5,30 @@ using NativeCnn.Runtime.Planning;
 namespace NativeCnn.Runtime.Operators;
 
 /// <summary>A planned variadic kernel <c>y = op(…op(x0, x1)…, xn)</c>; two inputs take the blocked binary kernel.</summary>
-internal sealed class VariadicBroadcastKernel<T, TOp>(BroadcastLayout layout) : IKernel
+/// A fused activation (float only) runs in the binary kernel's registers, or as a pass over the output after the
+/// variadic reference.
+internal sealed class VariadicBroadcastKernel<T, TOp>(BroadcastLayout layout) : IKernel, IActivationEpilogue
     where T : unmanaged
     where TOp : IBinaryOp<T>
 {
     private readonly BinaryBlocking? _binary = layout.InputStrides.Length == 2 ? BinaryBlocking.For(layout) : null;
+    private FusedActivation _activation;
 
-    public void Run(KernelArgs args)
+    public void SetActivation(FusedActivation activation) =>
+        _activation = typeof(T) == typeof(float) ? activation : throw new InvalidOperationException($"a fused activation needs float elements, not {typeof(T).Name}");
+
+    public unsafe void Run(KernelArgs args)
     {
         if (_binary is not null)
         {
-            BinaryBroadcastBlocked.Run<T, TOp>(args.Inputs[0], args.Inputs[1], args.Outputs[0], _binary);
+            BinaryBroadcastBlocked.Run<T, TOp>(args.Inputs[0], args.Inputs[1], args.Outputs[0], _binary, _activation);
+            return;
         }
-        else
+
+        VariadicBroadcastReference.Run<T, TOp>(args.Inputs, args.Outputs[0], layout);
+        if (!_activation.IsNone)
         {
-            VariadicBroadcastReference.Run<T, TOp>(args.Inputs, args.Outputs[0], layout);
+            _activation.Apply((float*)args.Outputs[0].Pointer, args.Outputs[0].Length);
         }
     }
 }

@@ -431,7 +431,8 @@ public static partial class Planner
     }
 
     /// <summary>
-    /// Fuses a float32 Relu, LeakyRelu or Clip (constant bounds) into the Conv or Add step that produces its input when
+    /// Fuses a float32 Relu, LeakyRelu or Clip (constant bounds) into the Conv, Add, Sum or (unfolded) BatchNormalization
+    /// step that produces its input when
     /// that input feeds nothing else and is not a graph output: the step's kernel applies the activation to each
     /// block of its output as it writes it (<see cref="IActivationEpilogue"/>; kernels without an epilogue get a
     /// separate in-place pass, <see cref="ActivationAfterKernel"/>), the step now produces the activation's output,
@@ -454,7 +455,7 @@ public static partial class Planner
         }
 
         var step = steps[pv.Producer];
-        if (step.Kind is not (OpKind.Conv or OpKind.Add) || step.Outputs.Length != 1 || step.Outputs[0] != x ||
+        if (step.Kind is not (OpKind.Conv or OpKind.Add or OpKind.Sum or OpKind.BatchNormalization) || step.Outputs.Length != 1 || step.Outputs[0] != x ||
             step.FusedNodes.Any(n => n.OpType is "Relu" or "LeakyRelu" or "Clip") || step.Kernel is ActivationAfterKernel)
         {
             return false;
