@@ -11,7 +11,7 @@ namespace NativeCnn.Runtime.Kernels;
 /// (Reshape → Transpose [0,2,1,3,4] → Reshape) then copies whole H·W planes instead of one element at a time
 /// through a byte copy. The same elements land in the same places, so the result is the reference's byte for byte.
 /// </summary>
-internal sealed unsafe class StridedCopy : IKernel
+internal sealed unsafe class StridedCopy : IKernel, IOwnedMemory
 {
     private readonly int[] _outer;          // sizes of the outer axes (odometer), outermost first
     private readonly long[] _outerStrides;  // their source steps, in elements
@@ -54,6 +54,13 @@ internal sealed unsafe class StridedCopy : IKernel
         _innerStride = innerStride;
         _outer = [.. shape.Take(last)];
         _outerStrides = [.. strides.Take(last)];
+    }
+
+    /// <summary>The outer axes' sizes and steps: tables.</summary>
+    public void ReportMemory(OwnedMemory memory)
+    {
+        memory.Table(_outer);
+        memory.Table(_outerStrides);
     }
 
     /// <summary>Whether the copy is whole blocks (the innermost run is contiguous in the source).</summary>
