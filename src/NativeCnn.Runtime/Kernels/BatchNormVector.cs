@@ -20,8 +20,7 @@ internal sealed unsafe class BatchNormVector : IKernel, IDescribedKernel, IActiv
 
     private readonly int _batch, _channels, _size, _threads;
     private readonly float _epsilon;
-    private readonly WorkQueue _queue;
-    private HalvedRows _split;
+    private readonly PlaneHalves _planes;
     private float* _x, _y, _scale, _bias, _mean, _var;
 
     public BatchNormVector(int batch, int channels, int size, float epsilon, int threads)
@@ -31,7 +30,7 @@ internal sealed unsafe class BatchNormVector : IKernel, IDescribedKernel, IActiv
         _size = size;
         _epsilon = epsilon;
         _threads = Math.Max(1, threads);
-        _queue = new WorkQueue(Item);
+        _planes = new PlaneHalves(Plane);
     }
 
     private FusedActivation _activation;
@@ -51,33 +50,14 @@ internal sealed unsafe class BatchNormVector : IKernel, IDescribedKernel, IActiv
         _mean = (float*)a.Inputs[3].Pointer;
         _var = (float*)a.Inputs[4].Pointer;
         _y = (float*)a.Outputs[0].Pointer;
-        int rows = _batch * _channels;
-        if (_threads == 1 || (long)rows * _size < SplitFrom)
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                Plane(r, 0, _size);
-            }
-
-            return;
-        }
-
-        _queue.Run(_split.Set(rows, _size, UnaryVectorKernel.Chunk, align: 16), _threads);
-    }
-
-    private void Item(int item, int worker)
-    {
-        _split.Item(item, out int row0, out int row1, out long begin, out long end);
-        for (int r = row0; r < row1; r++)
-        {
-            Plane(r, (int)begin, (int)end);
-        }
+        _planes.Run(_batch * _channels, _size, _threads, SplitFrom);
     }
 
     /// <summary>Positions <c>[s0, s1)</c> of plane <paramref name="row"/> = n·C + c.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Plane(int row, int s0, int s1)
+    private void Plane(int row, long begin, long end)
     {
+        int s0 = (int)begin, s1 = (int)end;
         int c = row % _channels;
         float mean = _mean[c], scale = _scale[c], bias = _bias[c];
         float denominator = MathF.Sqrt(_var[c] + _epsilon);

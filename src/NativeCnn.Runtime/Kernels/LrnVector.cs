@@ -27,8 +27,7 @@ internal sealed unsafe class LrnVector : IKernel, IDescribedKernel
     private readonly int _batch, _channels, _size, _before, _after, _threads;
     private readonly float _scale, _beta, _bias;
     private readonly Power _power;
-    private readonly WorkQueue _queue;
-    private HalvedRows _split;
+    private readonly PlaneHalves _planes;
     private float* _x, _y;
 
     public LrnVector(int batch, int channels, int size, int window, float alpha, float beta, float bias, int threads)
@@ -43,7 +42,7 @@ internal sealed unsafe class LrnVector : IKernel, IDescribedKernel
         _bias = bias;
         _power = beta switch { 0.75f => Power.ThreeQuarters, 0.5f => Power.Half, 1f => Power.One, _ => Power.Pow };
         _threads = Math.Max(1, threads);
-        _queue = new WorkQueue(Item);
+        _planes = new PlaneHalves(Plane);
     }
 
     public string KernelName => Vector512.IsHardwareAccelerated ? "LrnVector512" : Vector256.IsHardwareAccelerated ? "LrnVector256" : "LrnScalar";
@@ -54,33 +53,14 @@ internal sealed unsafe class LrnVector : IKernel, IDescribedKernel
         _ = args.Outputs[0].Span<float>();
         _x = (float*)args.Inputs[0].Pointer;
         _y = (float*)args.Outputs[0].Pointer;
-        int rows = _batch * _channels;
-        if (_threads == 1 || (long)rows * _size < SplitFrom)
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                Plane(r, 0, _size);
-            }
-
-            return;
-        }
-
-        _queue.Run(_split.Set(rows, _size, UnaryVectorKernel.Chunk, align: 16), _threads);
-    }
-
-    private void Item(int item, int worker)
-    {
-        _split.Item(item, out int row0, out int row1, out long begin, out long end);
-        for (int r = row0; r < row1; r++)
-        {
-            Plane(r, (int)begin, (int)end);
-        }
+        _planes.Run(_batch * _channels, _size, _threads, SplitFrom);
     }
 
     /// <summary>Positions <c>[s0, s1)</c> of plane <paramref name="row"/> = n·C + c.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Plane(int row, int s0, int s1)
+    private void Plane(int row, long begin, long end)
     {
+        int s0 = (int)begin, s1 = (int)end;
         int n = row / _channels, c = row % _channels;
         int c0 = Math.Max(0, c - _before), c1 = Math.Min(_channels - 1, c + _after);
         long size = _size;

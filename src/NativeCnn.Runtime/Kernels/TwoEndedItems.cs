@@ -124,3 +124,48 @@ internal struct HalvedRows
         row1 = Math.Min(_rows, row0 + _rowsPerGroup);
     }
 }
+
+/// <summary>
+/// Runs <c>body(row, begin, end)</c> over positions <c>[begin, end)</c> of <c>rows</c> rows (the N·C planes of an image
+/// tensor) of <c>rowLength</c> positions: on one thread, or below a size, row by row whole; else in the halves of every
+/// row (<see cref="HalvedRows"/>), taken from both ends, so the caller gets the first half of every plane and a helper
+/// the second, as the convs before and after split the image. Each position computed alone: the split never changes a
+/// result. Built once per kernel (the delegates and the queue), so a run allocates nothing.
+/// </summary>
+internal sealed class PlaneHalves
+{
+    private readonly Action<int, long, long> _body;
+    private readonly WorkQueue _queue;
+    private HalvedRows _split;
+
+    public PlaneHalves(Action<int, long, long> body)
+    {
+        _body = body;
+        _queue = new WorkQueue(Item);
+    }
+
+    /// <param name="splitFrom">Fewest elements (rows · rowLength) worth a helper round.</param>
+    public void Run(int rows, long rowLength, int threads, long splitFrom)
+    {
+        if (threads <= 1 || (long)rows * rowLength < splitFrom)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                _body(r, 0, rowLength);
+            }
+
+            return;
+        }
+
+        _queue.Run(_split.Set(rows, rowLength, UnaryVectorKernel.Chunk, align: 16), threads);
+    }
+
+    private void Item(int item, int worker)
+    {
+        _split.Item(item, out int row0, out int row1, out long begin, out long end);
+        for (int r = row0; r < row1; r++)
+        {
+            _body(r, begin, end);
+        }
+    }
+}

@@ -27,10 +27,9 @@ internal sealed unsafe class UnaryVectorKernel : IKernel
     private readonly bool _leaky;
     private readonly float _alpha;
     private readonly int _threads;
-    private readonly WorkQueue _queue;
+    private readonly PlaneHalves _planes;
     private float* _x, _y;
     private long _n;
-    private HalvedRows _split;
     private long _rowLength;
 
     public UnaryVectorKernel(bool leaky, float alpha, int threads)
@@ -38,7 +37,7 @@ internal sealed unsafe class UnaryVectorKernel : IKernel
         _leaky = leaky;
         _alpha = alpha;
         _threads = Math.Max(1, threads);
-        _queue = new WorkQueue(Item);
+        _planes = new PlaneHalves((r, begin, end) => Apply((r * _rowLength) + begin, end - begin));
     }
 
     public void Run(KernelArgs args)
@@ -58,16 +57,7 @@ internal sealed unsafe class UnaryVectorKernel : IKernel
         var shape = args.Inputs[0].Shape;
         int rows = shape.Length >= 3 ? shape[0] * shape[1] : 1;
         _rowLength = _n / rows;
-        _queue.Run(_split.Set(rows, _rowLength, Chunk, align: 16), _threads);
-    }
-
-    private void Item(int item, int worker)
-    {
-        _split.Item(item, out int row0, out int row1, out long begin, out long end);
-        for (int r = row0; r < row1; r++)
-        {
-            Apply((r * _rowLength) + begin, end - begin);
-        }
+        _planes.Run(rows, _rowLength, _threads, splitFrom: 0);
     }
 
     private void Apply(long start, long count)
