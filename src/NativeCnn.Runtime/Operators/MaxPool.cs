@@ -57,6 +57,11 @@ public sealed class MaxPool : Operator
             // phase-split copy on the vector tiers.
             var isa = MaxPoolRows.Tier(KernelIsaSupport.Best);
             int sw = geometry.Strides[2];
+            if (MaxPoolPlanes.Supports(p, isa))
+            {
+                return new MaxPoolPlanes(p, aux, ctx.Options.Threads);     // small planes: one lane per plane
+            }
+
             return isa != KernelIsa.Scalar && sw > 2 && MaxPoolVector.Supports(p)
                 ? new MaxPoolVector(p, aux, ctx.Options.Threads)
                 : new MaxPoolRows(p, aux, ctx.Options.Threads, isa);

@@ -112,7 +112,44 @@ public unsafe class MaxPoolRowsTests
         }
     }
 
-    private static void Check(PoolParams p, KernelIsa isa, int threads, Random rng, int mode, bool atEnd)
+    /// <summary>
+    /// <see cref="MaxPoolPlanes"/> (stride 1, planes up to 16×16, one lane per plane) is bitwise the reference too:
+    /// channel counts that leave a partial last group (it overlaps the one before), 1 and 2 threads, special values.
+    /// </summary>
+    [Fact]
+    public void PlanesKernelIsBitwiseTheReference()
+    {
+        var rng = new Random(73);
+        int cases = 0;
+        if (MaxPoolRows.Tier(KernelIsaSupport.Best) == KernelIsa.Scalar)
+        {
+            // No vector tier in this process: the planner must not choose the kernel.
+            Assert.False(MaxPoolPlanes.Supports(Params(1, 32, 6, 6, Windows[3], 1), KernelIsa.Scalar));
+            return;
+        }
+
+        foreach (var c in Windows.Where(c => c.Sh == 1 && c.Sw == 1))
+        {
+            foreach (var (h, w) in new[] { (1, 1), (2, 3), (6, 6), (7, 5), (13, 13), (16, 16), (3, 17) })
+            {
+                foreach (int channels in new[] { 16, 17, 40 })
+                {
+                    var p = Params(1, channels, h, w, c, Math.Min(c.Pad, Math.Max(c.Kh, c.Kw) - 1));
+                    if (p.Window.Output[1] <= 0 || p.Window.Output[2] <= 0 || !MaxPoolPlanes.Supports(p, MaxPoolRows.Tier(KernelIsaSupport.Best)))
+                    {
+                        continue;
+                    }
+
+                    Check(p, KernelIsa.Vector256, 1 + (channels % 2), rng, cases % 4, atEnd: cases % 2 == 0, planes: true);
+                    cases++;
+                }
+            }
+        }
+
+        Assert.True(cases > 50, $"{cases} cases");
+    }
+
+    private static void Check(PoolParams p, KernelIsa isa, int threads, Random rng, int mode, bool atEnd, bool planes = false)
     {
         int inLen = p.Batch * p.Channels * p.Window.InputSize, outLen = p.Batch * p.Channels * p.Window.OutputSize;
         using var input = new GuardedFloats(inLen, atEnd);
@@ -130,7 +167,7 @@ public unsafe class MaxPoolRowsTests
         {
             MaxPoolReference.Run(p, input.Pointer, yep, aep, null, false, 1);
             var shape = new[] { p.Batch, p.Channels, p.Window.Output[1], p.Window.Output[2] };
-            var kernel = new MaxPoolRows(p, 0, threads, isa);
+            Planning.IKernel kernel = planes ? new MaxPoolPlanes(p, 0, threads) : new MaxPoolRows(p, 0, threads, isa);
             kernel.Run(new Planning.KernelArgs(
                 [new TensorView(DataType.Float32, [p.Batch, p.Channels, p.Window.Input[1], p.Window.Input[2]], (nint)input.Pointer)],
                 [new TensorView(DataType.Float32, shape, (nint)ygp)],
