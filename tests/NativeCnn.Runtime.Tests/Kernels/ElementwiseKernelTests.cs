@@ -112,14 +112,14 @@ public unsafe class ElementwiseKernelTests
     }
 
     [Fact]
-    public void AddSubMulAreBitwiseTheScalarOpsForDenseAndRepeatedOperands()
+    public void AddSubMulDivAreBitwiseTheScalarOpsForDenseAndRepeatedOperands()
     {
         var rng = new Random(32);
         for (int n = 0; n <= 70; n++)
         {
             var a = Values(rng, n + 1);
             var b = Values(rng, n + 1);
-            for (int op = 0; op < 3; op++)
+            for (int op = 0; op < 4; op++)
             {
                 foreach (var (sa, sb) in new[] { (1, 1), (1, 0), (0, 1) })
                 {
@@ -127,7 +127,7 @@ public unsafe class ElementwiseKernelTests
                     for (int i = 0; i < n; i++)
                     {
                         float va = a[i * sa], vb = b[i * sb];
-                        expected[i] = op == 0 ? AddOp<float>.Invoke(va, vb) : op == 1 ? SubOp<float>.Invoke(va, vb) : MulOp<float>.Invoke(va, vb);
+                        expected[i] = op == 0 ? AddOp<float>.Invoke(va, vb) : op == 1 ? SubOp<float>.Invoke(va, vb) : op == 2 ? MulOp<float>.Invoke(va, vb) : DivOp<float>.Invoke(va, vb);
                     }
 
                     var got = new float[n];
