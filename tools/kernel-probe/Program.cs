@@ -172,7 +172,7 @@ internal static unsafe class Program
 
         if (what is "fc" or "all")
         {
-            foreach (var (m, n, k, label) in new[] { (1, 4096, 25088, "VGG fc6 batch 1"), (1, 1000, 4096, "VGG fc8 batch 1"), (8, 4096, 25088, "VGG fc6 batch 8") })
+            foreach (var (m, n, k, label) in new[] { (1, 4096, 25088, "VGG fc6 batch 1"), (1, 1000, 4096, "VGG fc8 batch 1"), (8, 4096, 25088, "VGG fc6 batch 8"), (1, 500, 800, "LeNet ip1"), (1, 256, 1152, "DoodleNet dense") })
             {
                 var w = Tensor.Create(DataType.Float32, [n, k]);
                 var ws = w.AsSpan<float>();

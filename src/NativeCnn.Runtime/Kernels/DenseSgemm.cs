@@ -47,11 +47,20 @@ internal sealed unsafe class DenseSgemm : IKernel, IDescribedKernel, IOwnedMemor
     /// Declares the product argmax for a batch-1 dense layer (M = 1) fed by a flattened feature map, the one case the
     /// fixation rule reads it; returns its auxiliary index, or −1.
     /// </summary>
-    public static int DeclareProductArgMax(NodeContext ctx, int m, int[] outputShape) =>
-        m == 1 && ctx.Input0IsFlattenedFeatureMap
+    public static int DeclareProductArgMax(NodeContext ctx, int m, int k, int n, int[] outputShape) =>
+        m == 1 && ctx.Input0IsFlattenedFeatureMap && (long)k * n * sizeof(float) >= ProductArgMaxMinWeightBytes
             ? ctx.AddAuxiliary(ProductArgMax.AuxiliarySuffix, DataType.Int32, outputShape,
                 "per output j, the first k of the largest product A'[0,k]·W'[k,j] (NaN products skipped): the fc fixation rule's argmax")
             : -1;
+
+    /// <summary>
+    /// Smallest weight matrix for which the GEMV also stores the product argmax. Where the weights stream from memory
+    /// (VGG-16 fc6: 392 MiB) the argmax costs the GEMV 15–20 % and saves the backtrack reading a 100 KB row per kept
+    /// output; where they sit in the caches the argmax's compares cost 4–5× the GEMV (tools/kernel-probe fc, hot,
+    /// 1 thread: LeNet ip1 800→500 0.011 against 0.038–0.053 ms, DoodleNet 1152→256 0.008 against 0.037) and the
+    /// rule reads the few kept rows from the caches anyway.
+    /// </summary>
+    public const long ProductArgMaxMinWeightBytes = 16L << 20;
 
     public DenseSgemm(GemmParams p, Tensor weights, KernelIsa isa, int threads, int argmaxAux = -1)
     {

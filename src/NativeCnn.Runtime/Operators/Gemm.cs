@@ -59,7 +59,7 @@ public sealed class Gemm : Operator
         ctx.SetOutput(0, t, [m, n]);
         if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && ctx.Constant(1) is { } weights && k > 0)
         {
-            return new DenseSgemm(p, weights, KernelIsaSupport.Best, ctx.Options.Threads, DenseSgemm.DeclareProductArgMax(ctx, m, [m, n]));
+            return new DenseSgemm(p, weights, KernelIsaSupport.Best, ctx.Options.Threads, DenseSgemm.DeclareProductArgMax(ctx, m, k, n, [m, n]));
         }
 
         return t == DataType.Float32 ? new Kernel<float>(p) : new Kernel<double>(p);

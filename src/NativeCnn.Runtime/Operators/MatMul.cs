@@ -64,7 +64,7 @@ public sealed class MatMul : Operator
             // A (…, M, K) times a constant K × N matrix: the leading axes of A are just more rows.
             int rows = checked((int)(ShapeUtil.Product(a0) / k));
             return new DenseSgemm(new GemmParams(rows, n, k, false, false, 1f, 0f, false, 0, 0), weights, KernelIsaSupport.Best, ctx.Options.Threads,
-                DenseSgemm.DeclareProductArgMax(ctx, rows, [.. y]));
+                DenseSgemm.DeclareProductArgMax(ctx, rows, k, n, [.. y]));
         }
 
         return t switch
