@@ -160,6 +160,7 @@ public class FusionTests
         { "rowtile-s2-2t", [1, 32, 14, 14], 64, 3, 2, 0, 1, 2, "ConvRowTile" },
         { "rowtile-1x1-s2-2t", [1, 64, 28, 27], 64, 1, 2, 0, 1, 2, "ConvRowTile" },
         { "rowtile-1x1-14", [1, 70, 14, 14], 128, 1, 1, 0, 1, 1, "ConvRowTile" },
+        { "rowtile-96-2t", [1, 48, 27, 27], 96, 3, 1, 1, 1, 2, "ConvRowTile" },
         { "directsmallk", [1, 3, 40, 100], 12, 3, 1, 1, 1, 1, "ConvDirectSmallK" },
         { "directsmallk-s2-2t", [1, 3, 41, 41], 16, 3, 2, 0, 1, 2, "ConvDirectSmallK" },
         { "depthwise", [1, 24, 19, 37], 24, 3, 1, 1, 24, 1, "ConvDepthwise" },

@@ -23,6 +23,9 @@ public class ThreadSplitTests
         { "rowtile 3 panels", 48, 192, 13, 13, 3, 1, 1, 1 },
         { "rowtile 2 panels s2", 32, 128, 15, 17, 3, 2, 1, 1 },
         { "rowtile 8 panels", 256, 512, 7, 7, 3, 1, 1, 1 },
+        { "rowtile 64 + 32 channels", 48, 96, 27, 27, 3, 1, 1, 1 },
+        { "rowtile 32 channels stride 2", 64, 32, 15, 17, 3, 2, 1, 1 },
+        { "rowtile 32 channels 14x14", 128, 32, 14, 14, 3, 1, 1, 1 },
     };
 
     [Theory]

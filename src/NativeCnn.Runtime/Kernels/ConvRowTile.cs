@@ -68,6 +68,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     private float* _pb, _cb;                         // this call's padded copy (null: X in place) and Yᵀ
     private readonly int[] _kOffset;                 // per k: ci·Hp·Wp + ky·dh·Wp + kx·dw
     private readonly int _hp, _wp, _k, _tilesPerRow, _tiles, _panels, _tileChunk, _chunks;
+    private readonly bool _halfLast;                 // the last panel has 32 channels (C_out = 64·n + 32: DenseNet's growth of 32)
     private readonly int _threads;
     private readonly WorkQueue _queue, _padQueue;
     private readonly string _name;
@@ -102,7 +103,8 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
         _k = p.InChannels * g.KernelSize;
         _tilesPerRow = (g.Output[2] + MR - 1) / MR;
         _tiles = g.Output[1] * _tilesPerRow;
-        _panels = p.OutChannels / NR;
+        _panels = (p.OutChannels + NR - 1) / NR;
+        _halfLast = p.OutChannels % NR != 0;
         int chunks = Math.Clamp((TargetItems + _panels - 1) / _panels, 1, _tiles);
         chunks = Math.Max(chunks, (_tiles + MaxTilesPerItem - 1) / MaxTilesPerItem);
         _tileChunk = (_tiles + chunks - 1) / chunks;
@@ -212,7 +214,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     private void PackWeightItem(int item, int worker)
     {
         int panel = item / _weightQChunks, q0 = item % _weightQChunks * _weightQChunk;
-        PackWeights(_w, _weightScratch!.Pointer, panel * NR, (panel + 1) * NR, _k, q0, Math.Min(_k, q0 + _weightQChunk));
+        PackWeights(_w, _weightScratch!.Pointer, panel * NR, Math.Min(_p.OutChannels, (panel + 1) * NR), _k, q0, Math.Min(_k, q0 + _weightQChunk));
     }
 
     /// <summary>The activation is applied where the item's Yᵀ block is transposed into NCHW.</summary>
@@ -220,7 +222,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
 
     /// <summary>One group, C_out a multiple of 64, column stride 1 or 2, AVX-512.</summary>
     public static bool Supports(ConvParams p) =>
-        Vector512.IsHardwareAccelerated && p.Group == 1 && ConvSgemm.Supports(p) && p.OutChannels % NR == 0
+        Vector512.IsHardwareAccelerated && p.Group == 1 && ConvSgemm.Supports(p) && p.OutChannels % (NR / 2) == 0
         && (p.Window.Strides[2] == 1 || p.Window.Strides[2] == 2);
 
     /// <summary>
@@ -236,7 +238,8 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
     /// planes larger than <see cref="MaxPointwisePlane"/>, where the SGEMM reads B in place (64→128 @56 295/528 → 230/376).
     /// </summary>
     public static bool Worthwhile(ConvParams p) =>
-        Supports(p) && (p.Window.KernelSize > 1 || (ReadsInPlace(p) && p.InChannels >= MinPointwiseK
+        Supports(p) && (p.OutChannels % NR == 0 || !ConvSmallPlane.Worthwhile(p))
+        && (p.Window.KernelSize > 1 || (ReadsInPlace(p) && p.InChannels >= MinPointwiseK
             && (p.Window.Strides[1] > 1 || p.Window.Strides[2] > 1 || p.Window.OutputSize <= MaxPointwisePlane)));
 
     /// <summary>Largest output plane of a stride-1 1×1 conv taken (14×14).</summary>
@@ -363,6 +366,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
         int panel = item / _chunks, t0 = item % _chunks * _tileChunk, t1 = Math.Min(_tiles, t0 + _tileChunk);
         int sh = g.Strides[1], sw = g.Strides[2], ow = g.Output[2];
         float* c = _cb + ((long)worker * _tileChunk * MR * NR);     // the worker's Yᵀ block: [t − t0][r][64]
+        bool half = _halfLast && panel == _panels - 1;
         fixed (int* kOffset = _kOffset)
         {
             for (int k0 = 0; k0 < _k; k0 += KcBlock)
@@ -381,7 +385,12 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
                     int j = t - t0;
                     float* pf = j >= 4 || (k0 + kc >= _k && panel + 1 >= _panels) ? null : b + (kc * NR) + ((long)j * kc * 16);
 
-                    if (ox0 + MR - 1 >= ow)
+                    if (half)
+                    {
+                        // The last panel of C_out = 64·n + 32: its 32 channels only (the other half of Wᵀ is not packed).
+                        Micro32<TS>(kc, kOffset + k0, x, b, c + ((t - t0) * MR * NR), NR, k0 == 0, pf);
+                    }
+                    else if (ox0 + MR - 1 >= ow)
                     {
                         // A row's last tile with at most 6 positions (13×13, 27×27 planes: every other / fourth tile).
                         Micro6<TS>(kc, kOffset + k0, x, b, c + ((t - t0) * MR * NR), NR, k0 == 0, pf);
@@ -434,7 +443,7 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
         var (ap, aq) = _activation.Parameters256;
         fixed (float* masks = LaneMasks)
         {
-            for (int co0 = panel * NR; co0 < (panel + 1) * NR; co0 += 8)
+            for (int co0 = panel * NR; co0 < Math.Min(_p.OutChannels, (panel + 1) * NR); co0 += 8)
             {
                 var bias = _b == null ? Vector256<float>.Zero : Vector256.Load(_b + co0);
                 float* y0 = _y + ((long)co0 * n);
@@ -577,6 +586,68 @@ internal sealed unsafe class ConvRowTile : IKernel, IDescribedKernel, IActivatio
         c40.Store(r4); c41.Store(r4 + 16); c42.Store(r4 + 32); c43.Store(r4 + 48);
         c50.Store(r5); c51.Store(r5 + 16); c52.Store(r5 + 32); c53.Store(r5 + 48);
         c60.Store(r6); c61.Store(r6 + 16); c62.Store(r6 + 32); c63.Store(r6 + 48);
+    }
+
+    /// <summary>
+    /// <see cref="Micro{TS}"/>'s first pass alone: 7 positions × 32 channels (14 accumulators), for the last panel of a
+    /// C_out that is 32 more than a multiple of 64 (also its short tiles: the positions past a row read the padded
+    /// buffer's slack, and the output store drops them). Columns 32..63 of C are left as they were.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Micro32<TS>(int kc, int* kOffset, float* x, float* b, float* c, long ldc, bool zero, float* pf) where TS : struct, IColumnStride
+    {
+        int s = TS.S;
+        float* r0 = c, r1 = c + ldc, r2 = c + (2 * ldc), r3 = c + (3 * ldc), r4 = c + (4 * ldc), r5 = c + (5 * ldc), r6 = c + (6 * ldc);
+        Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61;
+        if (zero)
+        {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = Vector512<float>.Zero;
+        }
+        else
+        {
+            c00 = Vector512.Load(r0); c01 = Vector512.Load(r0 + 16);
+            c10 = Vector512.Load(r1); c11 = Vector512.Load(r1 + 16);
+            c20 = Vector512.Load(r2); c21 = Vector512.Load(r2 + 16);
+            c30 = Vector512.Load(r3); c31 = Vector512.Load(r3 + 16);
+            c40 = Vector512.Load(r4); c41 = Vector512.Load(r4 + 16);
+            c50 = Vector512.Load(r5); c51 = Vector512.Load(r5 + 16);
+            c60 = Vector512.Load(r6); c61 = Vector512.Load(r6 + 16);
+        }
+
+        long pfStep = pf == null ? 0 : 16;
+        for (int q = 0; q < kc; q++, b += NR, pf += pfStep)
+        {
+            Sse.Prefetch0(b + (NR * 8));
+            if (pfStep != 0)
+            {
+                Sse.Prefetch1(pf);
+            }
+
+            float* p = x + kOffset[q];
+            var b0 = Vector512.Load(b); var b1 = Vector512.Load(b + 16);
+            var a = Vector512.Create(p[0]);
+            c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
+            a = Vector512.Create(p[s]);
+            c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
+            a = Vector512.Create(p[2 * s]);
+            c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
+            a = Vector512.Create(p[3 * s]);
+            c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
+            a = Vector512.Create(p[4 * s]);
+            c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41);
+            a = Vector512.Create(p[5 * s]);
+            c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
+            a = Vector512.Create(p[6 * s]);
+            c60 = Vector512.FusedMultiplyAdd(a, b0, c60); c61 = Vector512.FusedMultiplyAdd(a, b1, c61);
+        }
+
+        c00.Store(r0); c01.Store(r0 + 16);
+        c10.Store(r1); c11.Store(r1 + 16);
+        c20.Store(r2); c21.Store(r2 + 16);
+        c30.Store(r3); c31.Store(r3 + 16);
+        c40.Store(r4); c41.Store(r4 + 16);
+        c50.Store(r5); c51.Store(r5 + 16);
+        c60.Store(r6); c61.Store(r6 + 16);
     }
 
     /// <summary>

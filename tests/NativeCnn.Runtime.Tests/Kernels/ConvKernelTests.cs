@@ -221,7 +221,12 @@ public unsafe class ConvKernelTests
         Assert.False(ConvRowTile.Worthwhile(Params(1, 64, 128, 56, 56, 1, 1, 0, 0, 1, 1)));  // large plane: the SGEMM reads B in place
         Assert.False(ConvRowTile.Worthwhile(Params(1, 16, 128, 14, 14, 1, 1, 0, 0, 1, 1)));  // short K
         Assert.False(ConvRowTile.Worthwhile(Params(1, 512, 64, 13, 13, 1, 1, 0, 0, 1, 1)));  // 13×13: needs the padded copy
-        Assert.False(ConvRowTile.Supports(Params(1, 16, 96, 14, 14, 3, 1, 1, 1, 1, 1)));  // C_out not a multiple of 64
+        CheckRowTile(rng, 1, 128, 32, 14, 14, 3, 1, 1, 1, 1, 2);    // C_out 32: one half panel (DenseNet's growth convs)
+        CheckRowTile(rng, 1, 48, 96, 13, 13, 3, 1, 1, 1, 1, 1);     // 64 + 32 channels, short tiles
+        CheckRowTile(rng, 1, 64, 32, 15, 17, 3, 2, 1, 1, 1, 2);     // half panel, stride 2
+        Assert.True(ConvRowTile.Worthwhile(Params(1, 128, 32, 7, 7, 3, 1, 1, 1, 1, 1)));    // C_out 32 on 7×7: the small-plane SGEMM does not take it
+        Assert.False(ConvRowTile.Worthwhile(Params(1, 48, 96, 13, 13, 3, 1, 1, 1, 1, 1)));  // 64 + 32 on 13×13: the small-plane SGEMM does
+        Assert.False(ConvRowTile.Supports(Params(1, 16, 80, 14, 14, 3, 1, 1, 1, 1, 1)));  // C_out not a multiple of 32
         Assert.False(ConvRowTile.Supports(Params(1, 16, 64, 21, 21, 3, 3, 1, 1, 1, 1)));  // stride 3
     }
 

@@ -59,7 +59,7 @@ public unsafe class WinogradTests(ITestOutputHelper output)
 
         using var s = new Execution.InferenceSession(OneConv(w), new PlanOptions { AllowWinograd = false, Profile = false });
         s.Run([new("x", x)]);
-        Assert.StartsWith("ConvIm2colSgemm", Assert.IsAssignableFrom<IDescribedKernel>(s.Plan!.Steps[0].Kernel).KernelName);
+        Assert.DoesNotContain("Winograd", Assert.IsAssignableFrom<IDescribedKernel>(s.Plan!.Steps[0].Kernel).KernelName, StringComparison.Ordinal);
     }
 
     private static Graph.ModelGraph OneConv(Tensor w)
