@@ -392,6 +392,82 @@ internal static unsafe class Program
             }
         }
 
+        if (what is "twin")
+        {
+            // Two independent one-thread kernels (64→64 3×3 at 56², own data each) on two threads of this process at once:
+            // per-thread ms per run. TWIN_ONE=1: one thread only (run two such processes side by side to compare);
+            // TWIN_PIN=1: thread i pinned to CPU i; TWIN_KERNEL=rowtile|sgemm|copy (default Winograd; copy: a plain 7 MB
+            // buffer copy). In the VM's slow cross-core periods (tools/core-to-core) Winograd and the im2col SGEMM ran
+            // 35–45 % slower on one or both threads than alone or as two processes, with no data shared between the
+            // threads; ConvRowTile and copy did not.
+            int cin = 64, hw = 56;
+            var g = new WindowGeometry
+            {
+                SpatialRank = 2, Input = [1, hw, hw], Output = [1, hw, hw], Kernel = [1, 3, 3], Strides = [1, 1, 1],
+                Dilations = [1, 1, 1], PadsBegin = [0, 1, 1], PadsEnd = [0, 1, 1],
+            };
+            var p = new ConvParams(1, cin, cin, 1, g);
+            double[] res = new double[2];
+            bool one = Environment.GetEnvironmentVariable("TWIN_ONE") == "1";
+            var ready = new Barrier(one ? 1 : 2);
+            void Body(object? o)
+            {
+                int id = (int)o!;
+                if (Environment.GetEnvironmentVariable("TWIN_PIN") == "1")
+                {
+                    ulong mask = 1UL << id;
+                    SchedSetAffinity(0, sizeof(ulong), &mask);
+                }
+
+                var x = new AlignedFloats((long)cin * hw * hw);
+                var w = new AlignedFloats((long)cin * cin * 9);
+                var b = new AlignedFloats(cin);
+                var y = new AlignedFloats((long)cin * hw * hw);
+                Fill(x);
+                Fill(w);
+                IKernel k = Environment.GetEnvironmentVariable("TWIN_KERNEL") switch
+                {
+                    "copy" => new CopyProbeKernel(9L * cin * hw * hw),
+                    "rowtile" => new ConvRowTile(p, w.Pointer, 1),
+                    "sgemm" => new ConvSgemm(p, w.Pointer, KernelIsaSupport.Best, 1),
+                    _ => new ConvWinogradF4x4(p, w.Pointer, KernelIsaSupport.Best, 1),
+                };
+                var a = new KernelArgs(
+                    [
+                        new TensorView(DataType.Float32, [1, cin, hw, hw], (nint)x.Pointer),
+                        new TensorView(DataType.Float32, [cin, cin, 3, 3], (nint)w.Pointer),
+                        new TensorView(DataType.Float32, [cin], (nint)b.Pointer),
+                    ],
+                    [new TensorView(DataType.Float32, [1, cin, hw, hw], (nint)y.Pointer)], [], 1);
+                for (int i = 0; i < 20; i++)
+                {
+                    k.Run(a);
+                }
+
+                ready.SignalAndWait();
+                long t0 = Stopwatch.GetTimestamp();
+                for (int i = 0; i < 2000; i++)
+                {
+                    k.Run(a);
+                }
+
+                res[id] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds / 2000;
+            }
+
+            var t1 = new Thread(Body);
+            var t2 = new Thread(Body);
+            t1.Start(0);
+            if (!one)
+            {
+                t2.Start(1);
+                t2.Join();
+            }
+
+            t1.Join();
+            Console.WriteLine($"twin: thread A {res[0]:F3} ms, thread B {res[1]:F3} ms per run");
+            return 0;
+        }
+
         if (what is "winophase")
         {
             // Winograd phases and the direct alternatives on the shapes of ResNet-18, SqueezeNet 1.1, Tiny Darknet and VGG-16.
@@ -692,6 +768,23 @@ internal static unsafe class Program
         (64, 64, 224), (128, 128, 112), (256, 256, 56), (512, 512, 28), (512, 512, 14), // VGG-16
         (3, 64, 224), (3, 16, 224), (16, 32, 112), (32, 64, 56), (16, 32, 28), (32, 32, 28), (64, 32, 28), (64, 64, 21),   // small C_in / C_out, 7×7 and 6×6 tiles
     ];
+
+    /// <summary>twin TWIN_KERNEL=copy: streams a private buffer into another (an im2col-sized copy), nothing else.</summary>
+    private sealed class CopyProbeKernel(long length) : IKernel
+    {
+        private readonly AlignedFloats _a = new(length), _b = new(length);
+
+        public void Run(KernelArgs args)
+        {
+            for (long i = 0; i < length; i += 1 << 20)
+            {
+                Floats.Copy(_a.Pointer + i, _b.Pointer + i, (int)Math.Min(1 << 20, length - i));
+            }
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "sched_setaffinity")]
+    private static extern int SchedSetAffinity(int pid, nint size, ulong* mask);
 
     private static IKernel Choose(ConvParams p, float* w, int threads, string? choice) => choice switch
     {

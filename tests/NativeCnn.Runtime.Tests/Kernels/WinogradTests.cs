@@ -32,6 +32,47 @@ public unsafe class WinogradTests(ITestOutputHelper output)
         Measure(isa, rng, 16, 16, 70, 66, 1, 1, threads: 2);    // 18 × 17 tiles: two input-transform bands (15 + 3 tile rows)
     }
 
+    /// <summary>
+    /// Bitwise equal for 1, 2 and 3 threads, run after run, on odd shapes (partial vectors, tiny planes, two images,
+    /// odd channel counts: each phase's items are taken from two halves of unequal length, each with its own counter).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Tiers))]
+    public void BitwiseEqualForAnyThreadCount(KernelIsa isa)
+    {
+        var rng = new Random(24);
+        foreach (var (cin, cout, h, w, batch) in new[] { (16, 17, 13, 11, 1), (17, 16, 8, 8, 2), (33, 15, 17, 37, 1), (16, 20, 70, 66, 1), (1, 3, 9, 70, 1) })
+        {
+            var p = ConvKernelTests.Params(batch, cin, cout, h, w, 3, 1, 1, 1, 1, 1);
+            var x = SgemmTests.RandomArray(rng, batch * cin * h * w);
+            var wt = SgemmTests.RandomArray(rng, cout * cin * 9);
+            var b = SgemmTests.RandomArray(rng, cout);
+            int outLen = batch * cout * p.Window.OutputSize;
+            float[]? expected = null;
+            foreach (var (threads, reps) in new[] { (1, 1), (2, 60), (3, 10) })
+            {
+                var y = new float[outLen];
+                fixed (float* xp = x, wp = wt, bp = b, yp = y)
+                {
+                    var k = new ConvWinogradF4x4(p, wp, isa, threads);
+                    for (int r = 0; r < reps; r++)
+                    {
+                        Array.Fill(y, float.NaN);
+                        k.Run(ConvKernelTests.Args(p, xp, wp, bp, yp, threads));
+                        expected ??= (float[])y.Clone();
+                        for (int i = 0; i < outLen; i++)
+                        {
+                            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(y[i]))
+                            {
+                                Assert.Fail($"{isa} {cin}->{cout} {h}x{w} batch {batch} threads={threads} run {r}: element {i} is {y[i]:R}, expected {expected[i]:R}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Tiers))]
     public void VggLikeLayersStayWithinTheNamedErrorBound(KernelIsa isa)
