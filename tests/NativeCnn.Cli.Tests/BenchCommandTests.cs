@@ -61,7 +61,7 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal(2_592 + 180, root.GetProperty("macs").GetInt64());
         var steps = root.GetProperty("forward").GetProperty("steps");
         // The Relu is fused into the conv (one step, labelled with both ops).
-        Assert.Equal(["Conv+Relu", "MaxPool", "Flatten", "Gemm"], steps.EnumerateArray().Select(s => s.GetProperty("op").GetString()!).ToArray());
+        Assert.Equal(["Conv+Relu", "MaxPool", "Flatten(view)", "Gemm"], steps.EnumerateArray().Select(s => s.GetProperty("op").GetString()!).ToArray());
         Assert.Equal("[1,4,6,6]", steps[0].GetProperty("shape").GetString());
         Assert.Equal(3, root.GetProperty("forward").GetProperty("runMs").GetArrayLength());
         Assert.Equal(100, root.GetProperty("peakGflops").GetDouble());

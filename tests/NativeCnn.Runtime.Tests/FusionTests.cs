@@ -488,6 +488,38 @@ public class FusionTests
     private static long SlotBytes(ExecutionPlan plan) =>
         plan.Values.Values.Where(v => v.Kind is not (ValueKind.Constant or ValueKind.Elided) && v.AliasOf is null).Sum(v => (v.ByteSize + 63) / 64 * 64);
 
+    /// <summary>
+    /// Reshape, Flatten, Squeeze and Unsqueeze (constant shape / axes) copy nothing: their outputs are views of their
+    /// inputs under their own shapes, with the same elements as the unfused plan's copies (ShuffleNet's channel shuffle:
+    /// Reshape → Transpose → Reshape).
+    /// </summary>
+    [Fact]
+    public void ReshapeLikeOpsAreViews()
+    {
+        var net = new Net(16);
+        net.B.AddInput("x", DataType.Float32, 1, 12, 7, 7);
+        net.Conv("x", "c", 12, 12, 3, 1, 1);
+        net.B.AddInitializer("shape", Tensor.FromArray(new long[] { 1, 3, 4, 7, 7 }, 5));
+        net.B.AddNode("Reshape", ["c", "shape"], ["g"]);
+        net.B.AddNode("Transpose", ["g"], ["t"], AttributeValue.Of("perm", [0L, 2, 1, 3, 4]));
+        net.B.AddInitializer("back", Tensor.FromArray(new long[] { 1, 12, 7, 7 }, 4));
+        net.B.AddNode("Reshape", ["t", "back"], ["shuffled"]);
+        net.B.AddInitializer("axes", Tensor.FromArray(new long[] { 0 }, 1));
+        net.B.AddNode("Squeeze", ["shuffled", "axes"], ["sq"]);
+        net.B.AddNode("Unsqueeze", ["sq", "axes"], ["un"]);
+        net.B.AddNode("Flatten", ["un"], ["flat"]);
+        net.B.AddNode("Gemm", ["flat", net.Weights("fw", 5, 588)], ["head"], AttributeValue.Of("transB", 1L));
+        net.B.AddOutput("head");
+        using var on = RunBoth(net.B.ToGraph(), RandomInput(17, 1, 12, 7, 7), []);
+        var plan = on.Plan!;
+        Assert.Equal("c", plan.Values["g"].AliasOf);
+        Assert.Equal("t", plan.Values["shuffled"].AliasOf);
+        Assert.Equal("shuffled", plan.Values["sq"].AliasOf);
+        Assert.Equal("sq", plan.Values["un"].AliasOf);
+        Assert.Equal("un", plan.Values["flat"].AliasOf);
+        Assert.Equal(5, plan.Steps.Count(st => st.ZeroCopy));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
