@@ -42,35 +42,7 @@ internal sealed unsafe class MaxPoolPlanes : IKernel, IDescribedKernel, IOwnedMe
         _threads = taps < MaxPoolRows.ParallelMinTaps ? 1 : Math.Max(1, threads);
 
         // The taps of each window inside the plane, in MaxPoolRows.Point's order.
-        int h = g.Input[1], w = g.Input[2], ow = g.Output[2];
-        var starts = new int[_outSize + 1];
-        var list = new List<int>();
-        for (int q = 0; q < _outSize; q++)
-        {
-            starts[q] = list.Count;
-            int oy = q / ow, ox = q % ow;
-            for (int ky = 0; ky < g.Kernel[1]; ky++)
-            {
-                int iy = (oy * g.Strides[1]) - g.PadsBegin[1] + (ky * g.Dilations[1]);
-                if ((uint)iy >= (uint)h)
-                {
-                    continue;
-                }
-
-                for (int kx = 0; kx < g.Kernel[2]; kx++)
-                {
-                    int ix = (ox * g.Strides[2]) - g.PadsBegin[2] + (kx * g.Dilations[2]);
-                    if ((uint)ix < (uint)w)
-                    {
-                        list.Add((iy * w) + ix);
-                    }
-                }
-            }
-        }
-
-        starts[_outSize] = list.Count;
-        _tapStart = starts;
-        _taps = [.. list];
+        PlaneTiles.Windows(g, out _tapStart, out _taps, out _);
         _scratchPerWorker = ((long)(_inSize + (2 * _outSize)) * _lanes) + 16;
         _scratch = ScratchFloats.Reserve(_scratchPerWorker * _threads);
         _queue = new WorkQueue(Group);
@@ -112,15 +84,7 @@ internal sealed unsafe class MaxPoolPlanes : IKernel, IDescribedKernel, IOwnedMe
         float* tile = _scratch.Pointer + (worker * _scratchPerWorker);
         float* outTile = tile + ((long)inSize * lanes);
         int* indexTile = (int*)(outTile + ((long)outSize * lanes));
-        float* x = _x + ((long)plane0 * inSize);
-        for (int l = 0; l < lanes; l++)
-        {
-            float* src = x + ((long)l * inSize);
-            for (int i = 0; i < inSize; i++)
-            {
-                tile[(i * lanes) + l] = src[i];
-            }
-        }
+        PlaneTiles.Load(_x + ((long)plane0 * inSize), inSize, lanes, tile);
 
         fixed (int* starts = _tapStart, taps = _taps)
         {
@@ -184,16 +148,7 @@ internal sealed unsafe class MaxPoolPlanes : IKernel, IDescribedKernel, IOwnedMe
             }
         }
 
-        for (int l = 0; l < lanes; l++)
-        {
-            long o = (long)(plane0 + l) * outSize;
-            float* y = _y + o;
-            int* a = _argmax + o;
-            for (int q = 0; q < outSize; q++)
-            {
-                y[q] = outTile[(q * lanes) + l];
-                a[q] = indexTile[(q * lanes) + l];
-            }
-        }
+        PlaneTiles.Store(outTile, outSize, lanes, _y + ((long)plane0 * outSize));
+        PlaneTiles.Store(indexTile, outSize, lanes, _argmax + ((long)plane0 * outSize));
     }
 }

@@ -32,6 +32,11 @@ public sealed class AveragePool : Operator
             return new AveragePoolInside(p, ctx.Options.Threads);
         }
 
+        if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && AveragePoolPlanes.Supports(p))
+        {
+            return new AveragePoolPlanes(p, includePad, ctx.Options.Threads);     // windows reaching the padding
+        }
+
         return t == DataType.Float32 ? new Kernel<float>(p, includePad) : new Kernel<double>(p, includePad);
     }
 

@@ -1,0 +1,74 @@
+namespace NativeCnn.Runtime.Kernels;
+
+/// <summary>
+/// The plan-time part of the pooling kernels that run one vector lane per plane (<see cref="MaxPoolPlanes"/>,
+/// <see cref="AveragePoolPlanes"/>): each output's window taps inside the input plane, in the references' order
+/// (rows, then columns), and the copies between planes and a [position][lane] tile.
+/// </summary>
+internal static unsafe class PlaneTiles
+{
+    /// <summary>
+    /// Per output q (row-major), its taps inside the plane are <c>taps[starts[q] .. starts[q + 1])</c> (plane-relative
+    /// positions); <paramref name="padded"/>[q] counts the taps inside the padded extent (count_include_pad's divisor).
+    /// </summary>
+    public static void Windows(WindowGeometry g, out int[] starts, out int[] taps, out int[] padded)
+    {
+        int h = g.Input[1], w = g.Input[2], ow = g.Output[2], outSize = g.Output[1] * ow;
+        starts = new int[outSize + 1];
+        padded = new int[outSize];
+        var list = new List<int>();
+        for (int q = 0; q < outSize; q++)
+        {
+            starts[q] = list.Count;
+            int oy = q / ow, ox = q % ow;
+            for (int ky = 0; ky < g.Kernel[1]; ky++)
+            {
+                int iy = (oy * g.Strides[1]) - g.PadsBegin[1] + (ky * g.Dilations[1]);
+                bool yPad = iy >= -g.PadsBegin[1] && iy < h + g.PadsEnd[1];
+                for (int kx = 0; kx < g.Kernel[2]; kx++)
+                {
+                    int ix = (ox * g.Strides[2]) - g.PadsBegin[2] + (kx * g.Dilations[2]);
+                    bool xPad = ix >= -g.PadsBegin[2] && ix < w + g.PadsEnd[2];
+                    if (yPad && xPad)
+                    {
+                        padded[q]++;
+                    }
+
+                    if ((uint)iy < (uint)h && (uint)ix < (uint)w)
+                    {
+                        list.Add((iy * w) + ix);
+                    }
+                }
+            }
+        }
+
+        starts[outSize] = list.Count;
+        taps = [.. list];
+    }
+
+    /// <summary><c>tile[i·lanes + l] = x[l·size + i]</c>: <paramref name="lanes"/> planes of <paramref name="size"/> positions.</summary>
+    public static void Load(float* x, int size, int lanes, float* tile)
+    {
+        for (int l = 0; l < lanes; l++)
+        {
+            float* src = x + ((long)l * size);
+            for (int i = 0; i < size; i++)
+            {
+                tile[(i * lanes) + l] = src[i];
+            }
+        }
+    }
+
+    /// <summary><c>y[l·size + i] = tile[i·lanes + l]</c>.</summary>
+    public static void Store<T>(T* tile, int size, int lanes, T* y) where T : unmanaged
+    {
+        for (int l = 0; l < lanes; l++)
+        {
+            T* dst = y + ((long)l * size);
+            for (int i = 0; i < size; i++)
+            {
+                dst[i] = tile[(i * lanes) + l];
+            }
+        }
+    }
+}
