@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace NativeCnn.Runtime.Kernels;
 
 /// <summary>
@@ -47,6 +49,7 @@ internal static unsafe class PlaneTiles
     }
 
     /// <summary><c>tile[i·lanes + l] = x[l·size + i]</c>: <paramref name="lanes"/> planes of <paramref name="size"/> positions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Load(float* x, int size, int lanes, float* tile)
     {
         for (int l = 0; l < lanes; l++)
@@ -60,6 +63,7 @@ internal static unsafe class PlaneTiles
     }
 
     /// <summary><c>y[l·size + i] = tile[i·lanes + l]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Store<T>(T* tile, int size, int lanes, T* y) where T : unmanaged
     {
         for (int l = 0; l < lanes; l++)
