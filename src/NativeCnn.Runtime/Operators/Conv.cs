@@ -53,6 +53,11 @@ public sealed class Conv : Operator
         var geometry = WindowAttributes.Resolve(ctx, spatial, kernel, ceilMode: false);
         var p = new ConvParams(x[0], cin, cout, (int)group, geometry);
         ctx.SetOutput(0, t, [x[0], cout, .. geometry.OutputSpatial]);
+        if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && ConvDepthwisePlanes.Supports(p, KernelIsaSupport.Best))
+        {
+            return new ConvDepthwisePlanes(p, ctx.Options.Threads);      // narrow planes: one lane per channel
+        }
+
         if (t == DataType.Float32 && !ctx.Options.ReferenceKernels && ConvDepthwise.Supports(p))
         {
             return new ConvDepthwise(p, KernelIsaSupport.Best, ctx.Options.Threads);

@@ -1,0 +1,180 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using NativeCnn.Runtime.Planning;
+
+namespace NativeCnn.Runtime.Kernels;
+
+/// <summary>
+/// Depthwise convolution (one input channel per group) on planes too narrow for <see cref="ConvDepthwise"/>'s row
+/// vectors, one vector lane per output channel: 16 output channels (8 without AVX-512) have their input planes copied
+/// into a [position][lane] tile and their weights into a [tap][lane] block, and each output starts from the bias and
+/// adds <c>w · x</c> (a multiply, then an add) for the window taps inside the plane in (ky, kx) order, the taps outside
+/// skipped: the operations of <see cref="ConvDepthwise"/>'s scalar point, lane by lane, so every output is bitwise
+/// that kernel's; the fused activation as its vector path applies it. There, ShuffleNet's 3×3 depthwise convs on
+/// 14×14 and 7×7 planes ran every output through the scalar point with per-tap bounds checks (~8 GFLOP/s).
+/// <para>Work items: (image, group of channels), the last group overlapping the one before (same values again).</para>
+/// </summary>
+internal sealed unsafe class ConvDepthwisePlanes : IKernel, IDescribedKernel, IActivationEpilogue, IOwnedMemory, IWeightInputReader
+{
+    /// <summary>Largest input plane (positions) taken.</summary>
+    public const int MaxInputPlane = 4096;
+
+    private readonly ConvParams _p;
+    private readonly int _inSize, _outSize, _lanes, _groupsPerImage, _threads, _kernelSize;
+    private readonly int[] _tapStart, _tapPos, _tapIndex;   // per output: its inside taps' positions and kernel tap indices
+    private readonly ScratchFloats _scratch;                 // per worker: input tile, weights block, output tile
+    private readonly long _scratchPerWorker;
+    private readonly WorkQueue _queue;
+    private FusedActivation _activation;
+    private float* _x, _w, _b, _y;
+
+    public ConvDepthwisePlanes(ConvParams p, int threads)
+    {
+        _p = p;
+        var g = p.Window;
+        _inSize = g.Input[1] * g.Input[2];
+        _outSize = g.Output[1] * g.Output[2];
+        _kernelSize = g.Kernel[1] * g.Kernel[2];
+        _lanes = Vector512.IsHardwareAccelerated ? 16 : 8;
+        _groupsPerImage = (p.OutChannels + _lanes - 1) / _lanes;
+        _threads = Math.Max(1, threads);
+        int h = g.Input[1], w = g.Input[2], ow = g.Output[2];
+        var starts = new int[_outSize + 1];
+        var pos = new List<int>();
+        var index = new List<int>();
+        for (int q = 0; q < _outSize; q++)
+        {
+            starts[q] = pos.Count;
+            int oy = q / ow, ox = q % ow;
+            for (int ky = 0; ky < g.Kernel[1]; ky++)
+            {
+                int iy = (oy * g.Strides[1]) - g.PadsBegin[1] + (ky * g.Dilations[1]);
+                if ((uint)iy >= (uint)h)
+                {
+                    continue;
+                }
+
+                for (int kx = 0; kx < g.Kernel[2]; kx++)
+                {
+                    int ix = (ox * g.Strides[2]) - g.PadsBegin[2] + (kx * g.Dilations[2]);
+                    if ((uint)ix < (uint)w)
+                    {
+                        pos.Add((iy * w) + ix);
+                        index.Add((ky * g.Kernel[2]) + kx);
+                    }
+                }
+            }
+        }
+
+        starts[_outSize] = pos.Count;
+        _tapStart = starts;
+        _tapPos = [.. pos];
+        _tapIndex = [.. index];
+        _scratchPerWorker = ((long)(_inSize + _kernelSize + _outSize + 1) * _lanes) + 16;
+        _scratch = ScratchFloats.Reserve(_scratchPerWorker * _threads);
+        _queue = new WorkQueue(Group);
+    }
+
+    /// <summary>
+    /// Depthwise 2-D (see <see cref="ConvDepthwise.Supports"/>), at least one vector of output channels, a plane of at
+    /// most <see cref="MaxInputPlane"/> positions, and output rows under 16 wide (wider rows run ConvDepthwise's vectors).
+    /// </summary>
+    public static bool Supports(ConvParams p, KernelIsa isa)
+    {
+        var g = p.Window;
+        return ConvDepthwise.Supports(p) && isa != KernelIsa.Scalar && g.Input[0] == 1 && g.Kernel[0] == 1 && g.Output[0] == 1
+            && g.Output[2] < 16 && (long)g.Input[1] * g.Input[2] <= MaxInputPlane
+            && p.OutChannels >= (Vector512.IsHardwareAccelerated ? 16 : 8) && (Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated);
+    }
+
+    public string KernelName => (Vector512.IsHardwareAccelerated ? "ConvDepthwisePlanes512" : "ConvDepthwisePlanes256") + _activation.Suffix;
+
+    /// <summary>The weights are read from the weight input every call.</summary>
+    public bool ReadsWeightInput => true;
+
+    public void SetActivation(FusedActivation activation) => _activation = activation;
+
+    /// <summary>The window tap lists: tables; the tiles: scratch (shared block).</summary>
+    public void ReportMemory(OwnedMemory memory)
+    {
+        memory.Table(_tapStart);
+        memory.Table(_tapPos);
+        memory.Table(_tapIndex);
+        memory.Scratch(_scratch);
+    }
+
+    public void Run(KernelArgs args)
+    {
+        _x = (float*)args.Inputs[0].Pointer;
+        _w = (float*)args.Inputs[1].Pointer;
+        _b = args.Inputs.Length > 2 && !args.Inputs[2].IsNull ? (float*)args.Inputs[2].Pointer : null;
+        _y = (float*)args.Outputs[0].Pointer;
+        _queue.Run(_p.Batch * _groupsPerImage, _threads);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Group(int item, int worker)
+    {
+        int lanes = _lanes, inSize = _inSize, outSize = _outSize, ks = _kernelSize;
+        int n = item / _groupsPerImage, co0 = Math.Min(item % _groupsPerImage * lanes, _p.OutChannels - lanes);
+        float* tile = _scratch.Pointer + (worker * _scratchPerWorker);
+        float* wt = tile + ((long)inSize * lanes);
+        float* bias = wt + ((long)ks * lanes);
+        float* outTile = bias + lanes;
+        float* x = _x + ((long)n * _p.InChannels * inSize);
+        for (int l = 0; l < lanes; l++)
+        {
+            int co = co0 + l, ci = co / _p.OutPerGroup;
+            float* src = x + ((long)ci * inSize);
+            for (int i = 0; i < inSize; i++)
+            {
+                tile[(i * lanes) + l] = src[i];
+            }
+
+            float* taps = _w + ((long)co * ks);
+            for (int t = 0; t < ks; t++)
+            {
+                wt[(t * lanes) + l] = taps[t];
+            }
+
+            bias[l] = _b == null ? 0f : _b[co];
+        }
+
+        var kind = _activation.Kind;
+        fixed (int* starts = _tapStart, pos = _tapPos, index = _tapIndex)
+        {
+            if (lanes == 16)
+            {
+                var b = Vector512.Load(bias);
+                var (ap, aq) = _activation.Parameters512;
+                for (int q = 0; q < outSize; q++)
+                {
+                    var acc = b;
+                    for (int t = starts[q]; t < starts[q + 1]; t++)
+                    {
+                        acc += Vector512.Load(wt + (index[t] * 16)) * Vector512.Load(tile + (pos[t] * 16));
+                    }
+
+                    FusedActivation.Apply(acc, kind, ap, aq).Store(outTile + (q * 16));
+                }
+            }
+            else
+            {
+                var b = Vector256.Load(bias);
+                var (ap, aq) = _activation.Parameters256;
+                for (int q = 0; q < outSize; q++)
+                {
+                    var acc = b;
+                    for (int t = starts[q]; t < starts[q + 1]; t++)
+                    {
+                        acc += Vector256.Load(wt + (index[t] * 8)) * Vector256.Load(tile + (pos[t] * 8));
+                    }
+
+                    FusedActivation.Apply(acc, kind, ap, aq).Store(outTile + (q * 8));
+                }
+            }
+        }
+
+        PlaneTiles.Store(outTile, outSize, lanes, _y + ((((long)n * _p.OutChannels) + co0) * outSize));
+    }
+}
