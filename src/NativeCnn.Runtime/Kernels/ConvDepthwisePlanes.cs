@@ -38,38 +38,7 @@ internal sealed unsafe class ConvDepthwisePlanes : IKernel, IDescribedKernel, IA
         _lanes = Vector512.IsHardwareAccelerated ? 16 : 8;
         _groupsPerImage = (p.OutChannels + _lanes - 1) / _lanes;
         _threads = Math.Max(1, threads);
-        int h = g.Input[1], w = g.Input[2], ow = g.Output[2];
-        var starts = new int[_outSize + 1];
-        var pos = new List<int>();
-        var index = new List<int>();
-        for (int q = 0; q < _outSize; q++)
-        {
-            starts[q] = pos.Count;
-            int oy = q / ow, ox = q % ow;
-            for (int ky = 0; ky < g.Kernel[1]; ky++)
-            {
-                int iy = (oy * g.Strides[1]) - g.PadsBegin[1] + (ky * g.Dilations[1]);
-                if ((uint)iy >= (uint)h)
-                {
-                    continue;
-                }
-
-                for (int kx = 0; kx < g.Kernel[2]; kx++)
-                {
-                    int ix = (ox * g.Strides[2]) - g.PadsBegin[2] + (kx * g.Dilations[2]);
-                    if ((uint)ix < (uint)w)
-                    {
-                        pos.Add((iy * w) + ix);
-                        index.Add((ky * g.Kernel[2]) + kx);
-                    }
-                }
-            }
-        }
-
-        starts[_outSize] = pos.Count;
-        _tapStart = starts;
-        _tapPos = [.. pos];
-        _tapIndex = [.. index];
+        PlaneTiles.Windows(g, out _tapStart, out _tapPos, out _, out _tapIndex);
         _scratchPerWorker = ((long)(_inSize + _kernelSize + _outSize + 1) * _lanes) + 16;
         _scratch = ScratchFloats.Reserve(_scratchPerWorker * _threads);
         _queue = new WorkQueue(Group);

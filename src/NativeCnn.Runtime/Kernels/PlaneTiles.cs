@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 namespace NativeCnn.Runtime.Kernels;
 
 /// <summary>
-/// The plan-time part of the pooling kernels that run one vector lane per plane (<see cref="MaxPoolPlanes"/>,
-/// <see cref="AveragePoolPlanes"/>): each output's window taps inside the input plane, in the references' order
+/// The plan-time part of the kernels that run one vector lane per plane (<see cref="MaxPoolPlanes"/>,
+/// <see cref="AveragePoolPlanes"/>, <see cref="ConvDepthwisePlanes"/>): each output's window taps inside the input plane, in the references' order
 /// (rows, then columns), and the copies between planes and a [position][lane] tile.
 /// </summary>
 internal static unsafe class PlaneTiles
@@ -13,12 +13,17 @@ internal static unsafe class PlaneTiles
     /// Per output q (row-major), its taps inside the plane are <c>taps[starts[q] .. starts[q + 1])</c> (plane-relative
     /// positions); <paramref name="padded"/>[q] counts the taps inside the padded extent (count_include_pad's divisor).
     /// </summary>
-    public static void Windows(WindowGeometry g, out int[] starts, out int[] taps, out int[] padded)
+    public static void Windows(WindowGeometry g, out int[] starts, out int[] taps, out int[] padded) =>
+        Windows(g, out starts, out taps, out padded, out _);
+
+    /// <summary>As above, with each inside tap's kernel index <c>ky·KW + kx</c> in <paramref name="kernelTaps"/>.</summary>
+    public static void Windows(WindowGeometry g, out int[] starts, out int[] taps, out int[] padded, out int[] kernelTaps)
     {
         int h = g.Input[1], w = g.Input[2], ow = g.Output[2], outSize = g.Output[1] * ow;
         starts = new int[outSize + 1];
         padded = new int[outSize];
         var list = new List<int>();
+        var index = new List<int>();
         for (int q = 0; q < outSize; q++)
         {
             starts[q] = list.Count;
@@ -39,6 +44,7 @@ internal static unsafe class PlaneTiles
                     if ((uint)iy < (uint)h && (uint)ix < (uint)w)
                     {
                         list.Add((iy * w) + ix);
+                        index.Add((ky * g.Kernel[2]) + kx);
                     }
                 }
             }
@@ -46,6 +52,7 @@ internal static unsafe class PlaneTiles
 
         starts[outSize] = list.Count;
         taps = [.. list];
+        kernelTaps = [.. index];
     }
 
     /// <summary><c>tile[i·lanes + l] = x[l·size + i]</c>: <paramref name="lanes"/> planes of <paramref name="size"/> positions.</summary>
