@@ -100,6 +100,16 @@ internal sealed unsafe class ConvDirectSmallK : IKernel, IDescribedKernel, IActi
         Vector512.IsHardwareAccelerated && p.Group == 1 && ConvSgemm.Supports(p) && p.Window.Output[2] >= 16
         && p.Window.KernelSize > 1 && (long)p.InChannels * p.Window.KernelSize <= MaxTaps;
 
+    /// <summary>
+    /// Where it beats the row-tile conv: every shape it supports except stride-1 layers with K above 128 and whole
+    /// 64-channel panels, where the row tile's 7×64 register block wins (bench --threads 1, 3 rounds: SqueezeNet's
+    /// 16→64 3×3 expands 0.251 → 0.224 ms, Tiny Darknet's 16→128 0.50 → 0.46; its 16→32 at 112² stays here: 0.43
+    /// against 0.48 on a half panel).
+    /// </summary>
+    public static bool Worthwhile(ConvParams p) =>
+        Supports(p) && !((long)p.InChannels * p.Window.KernelSize > 128 && p.OutChannels % 64 == 0
+            && p.Window.Strides[1] == 1 && p.Window.Strides[2] == 1 && ConvRowTile.Worthwhile(p));
+
     /// <summary>Largest K = C_in·KH·KW taken.</summary>
     public const int MaxTaps = 160;
 

@@ -87,7 +87,7 @@ public sealed class Conv : Operator
                 return new ConvWinogradF4x4(p, w, isa, Math.Max(1, threads));
             }
 
-            if (isa == KernelIsa.Vector512 && ConvDirectSmallK.Supports(p))
+            if (isa == KernelIsa.Vector512 && ConvDirectSmallK.Worthwhile(p))
             {
                 return new ConvDirectSmallK(p, w, Math.Max(1, threads));
             }

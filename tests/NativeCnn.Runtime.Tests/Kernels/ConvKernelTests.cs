@@ -227,6 +227,12 @@ public unsafe class ConvKernelTests
         Assert.True(ConvRowTile.Worthwhile(Params(1, 128, 32, 7, 7, 3, 1, 1, 1, 1, 1)));    // C_out 32 on 7×7: the small-plane SGEMM does not take it
         Assert.False(ConvRowTile.Worthwhile(Params(1, 48, 96, 13, 13, 3, 1, 1, 1, 1, 1)));  // 64 + 32 on 13×13: the small-plane SGEMM does
         Assert.False(ConvRowTile.Supports(Params(1, 16, 80, 14, 14, 3, 1, 1, 1, 1, 1)));  // C_out not a multiple of 32
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            Assert.False(ConvDirectSmallK.Worthwhile(Params(1, 16, 64, 55, 55, 3, 1, 1, 1, 1, 1)));   // SqueezeNet expand: the row tile
+            Assert.True(ConvDirectSmallK.Worthwhile(Params(1, 16, 32, 112, 112, 3, 1, 1, 1, 1, 1))); // a half panel: stays
+            Assert.True(ConvDirectSmallK.Worthwhile(Params(1, 3, 64, 224, 224, 7, 2, 3, 3, 1, 1)));  // ResNet stem (stride 2): stays
+        }
         Assert.False(ConvRowTile.Supports(Params(1, 16, 64, 21, 21, 3, 3, 1, 1, 1, 1)));  // stride 3
     }
 
