@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using NativeCnn.Runtime.Planning;
 
 namespace NativeCnn.Runtime.Kernels;
@@ -91,13 +92,34 @@ internal sealed unsafe class ConvDepthwisePlanes : IKernel, IDescribedKernel, IA
         float* bias = wt + ((long)ks * lanes);
         float* outTile = bias + lanes;
         float* x = _x + ((long)n * _p.InChannels * inSize);
+        bool gather = lanes == 16 && Avx2.IsSupported && (long)_p.InChannels * inSize <= int.MaxValue;
+        if (gather)
+        {
+            // The input tile, one position (16 channels) per gather: contiguous 64-byte stores instead of 16 scattered ones.
+            Vector256<int> lo = Vector256<int>.Zero, hi = Vector256<int>.Zero;
+            for (int l = 0; l < 8; l++)
+            {
+                lo = lo.WithElement(l, (co0 + l) / _p.OutPerGroup * inSize);
+                hi = hi.WithElement(l, (co0 + 8 + l) / _p.OutPerGroup * inSize);
+            }
+
+            for (int i = 0; i < inSize; i++)
+            {
+                Avx2.GatherVector256(x + i, lo, 4).Store(tile + (i * 16));
+                Avx2.GatherVector256(x + i, hi, 4).Store(tile + (i * 16) + 8);
+            }
+        }
+
         for (int l = 0; l < lanes; l++)
         {
             int co = co0 + l, ci = co / _p.OutPerGroup;
             float* src = x + ((long)ci * inSize);
-            for (int i = 0; i < inSize; i++)
+            if (!gather)
             {
-                tile[(i * lanes) + l] = src[i];
+                for (int i = 0; i < inSize; i++)
+                {
+                    tile[(i * lanes) + l] = src[i];
+                }
             }
 
             float* taps = _w + ((long)co * ks);
@@ -116,7 +138,49 @@ internal sealed unsafe class ConvDepthwisePlanes : IKernel, IDescribedKernel, IA
             {
                 var b = Vector512.Load(bias);
                 var (ap, aq) = _activation.Parameters512;
-                for (int q = 0; q < outSize; q++)
+                int q = 0;
+                for (; q + 4 <= outSize; q += 4)
+                {
+                    // Four outputs at once (four independent add chains instead of one): their common tap-count
+                    // prefix together, then each one's remaining taps; every output still adds its taps in list order.
+                    int s0 = starts[q], s1 = starts[q + 1], s2 = starts[q + 2], s3 = starts[q + 3], e3 = starts[q + 4];
+                    int common = Math.Min(Math.Min(s1 - s0, s2 - s1), Math.Min(s3 - s2, e3 - s3));
+                    Vector512<float> a0 = b, a1 = b, a2 = b, a3 = b;
+                    for (int j = 0; j < common; j++)
+                    {
+                        a0 += Vector512.Load(wt + (index[s0 + j] * 16)) * Vector512.Load(tile + (pos[s0 + j] * 16));
+                        a1 += Vector512.Load(wt + (index[s1 + j] * 16)) * Vector512.Load(tile + (pos[s1 + j] * 16));
+                        a2 += Vector512.Load(wt + (index[s2 + j] * 16)) * Vector512.Load(tile + (pos[s2 + j] * 16));
+                        a3 += Vector512.Load(wt + (index[s3 + j] * 16)) * Vector512.Load(tile + (pos[s3 + j] * 16));
+                    }
+
+                    for (int t = s0 + common; t < s1; t++)
+                    {
+                        a0 += Vector512.Load(wt + (index[t] * 16)) * Vector512.Load(tile + (pos[t] * 16));
+                    }
+
+                    for (int t = s1 + common; t < s2; t++)
+                    {
+                        a1 += Vector512.Load(wt + (index[t] * 16)) * Vector512.Load(tile + (pos[t] * 16));
+                    }
+
+                    for (int t = s2 + common; t < s3; t++)
+                    {
+                        a2 += Vector512.Load(wt + (index[t] * 16)) * Vector512.Load(tile + (pos[t] * 16));
+                    }
+
+                    for (int t = s3 + common; t < e3; t++)
+                    {
+                        a3 += Vector512.Load(wt + (index[t] * 16)) * Vector512.Load(tile + (pos[t] * 16));
+                    }
+
+                    FusedActivation.Apply(a0, kind, ap, aq).Store(outTile + (q * 16));
+                    FusedActivation.Apply(a1, kind, ap, aq).Store(outTile + ((q + 1) * 16));
+                    FusedActivation.Apply(a2, kind, ap, aq).Store(outTile + ((q + 2) * 16));
+                    FusedActivation.Apply(a3, kind, ap, aq).Store(outTile + ((q + 3) * 16));
+                }
+
+                for (; q < outSize; q++)
                 {
                     var acc = b;
                     for (int t = starts[q]; t < starts[q + 1]; t++)
