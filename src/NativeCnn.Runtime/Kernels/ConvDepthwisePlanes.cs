@@ -92,21 +92,31 @@ internal sealed unsafe class ConvDepthwisePlanes : IKernel, IDescribedKernel, IA
         float* bias = wt + ((long)ks * lanes);
         float* outTile = bias + lanes;
         float* x = _x + ((long)n * _p.InChannels * inSize);
-        bool gather = lanes == 16 && Avx2.IsSupported && (long)_p.InChannels * inSize <= int.MaxValue;
+        bool gather = Avx.IsSupported;
         if (gather)
         {
-            // The input tile, one position (16 channels) per gather: contiguous 64-byte stores instead of 16 scattered ones.
-            Vector256<int> lo = Vector256<int>.Zero, hi = Vector256<int>.Zero;
-            for (int l = 0; l < 8; l++)
+            // The input tile by 8×8 register transposes (8 channels × 8 positions each), the position tail element-wise.
+            int full = inSize & ~7;
+            float** rows = stackalloc float*[8];
+            for (int l0 = 0; l0 < lanes; l0 += 8)
             {
-                lo = lo.WithElement(l, (co0 + l) / _p.OutPerGroup * inSize);
-                hi = hi.WithElement(l, (co0 + 8 + l) / _p.OutPerGroup * inSize);
-            }
+                for (int r = 0; r < 8; r++)
+                {
+                    rows[r] = x + ((long)((co0 + l0 + r) / _p.OutPerGroup) * inSize);
+                }
 
-            for (int i = 0; i < inSize; i++)
-            {
-                Avx2.GatherVector256(x + i, lo, 4).Store(tile + (i * 16));
-                Avx2.GatherVector256(x + i, hi, 4).Store(tile + (i * 16) + 8);
+                for (int i = 0; i < full; i += 8)
+                {
+                    Transpose8(rows, i, tile + (i * lanes) + l0, lanes);
+                }
+
+                for (int i = full; i < inSize; i++)
+                {
+                    for (int r = 0; r < 8; r++)
+                    {
+                        tile[(i * lanes) + l0 + r] = rows[r][i];
+                    }
+                }
             }
         }
 
@@ -209,5 +219,43 @@ internal sealed unsafe class ConvDepthwisePlanes : IKernel, IDescribedKernel, IA
         }
 
         PlaneTiles.Store(outTile, outSize, lanes, _y + ((((long)n * _p.OutChannels) + co0) * outSize));
+    }
+
+    /// <summary>Positions i..i+7 of 8 channel rows, stored as 8 position vectors of 8 channels (stride <paramref name="lanes"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(float** rows, int i, float* dst, int lanes)
+    {
+        var r0 = Avx.LoadVector256(rows[0] + i);
+        var r1 = Avx.LoadVector256(rows[1] + i);
+        var r2 = Avx.LoadVector256(rows[2] + i);
+        var r3 = Avx.LoadVector256(rows[3] + i);
+        var r4 = Avx.LoadVector256(rows[4] + i);
+        var r5 = Avx.LoadVector256(rows[5] + i);
+        var r6 = Avx.LoadVector256(rows[6] + i);
+        var r7 = Avx.LoadVector256(rows[7] + i);
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + lanes, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + (2 * lanes), Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + (3 * lanes), Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + (4 * lanes), Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + (5 * lanes), Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + (6 * lanes), Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + (7 * lanes), Avx.Permute2x128(u3, u7, 0x31));
     }
 }
