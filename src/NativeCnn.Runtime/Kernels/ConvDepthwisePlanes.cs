@@ -218,7 +218,37 @@ internal sealed unsafe class ConvDepthwisePlanes : IKernel, IDescribedKernel, IA
             }
         }
 
-        PlaneTiles.Store(outTile, outSize, lanes, _y + ((((long)n * _p.OutChannels) + co0) * outSize));
+        float* yc = _y + ((((long)n * _p.OutChannels) + co0) * outSize);
+        if (gather)
+        {
+            // The output tile back to planes by 8×8 register transposes, the position tail element-wise.
+            int full = outSize & ~7;
+            float** rows = stackalloc float*[8];
+            for (int l0 = 0; l0 < lanes; l0 += 8)
+            {
+                for (int r = 0; r < 8; r++)
+                {
+                    rows[r] = yc + ((long)(l0 + r) * outSize);
+                }
+
+                for (int i = 0; i < full; i += 8)
+                {
+                    TransposeOut8(outTile + (i * lanes) + l0, lanes, rows, i);
+                }
+
+                for (int i = full; i < outSize; i++)
+                {
+                    for (int r = 0; r < 8; r++)
+                    {
+                        rows[r][i] = outTile[(i * lanes) + l0 + r];
+                    }
+                }
+            }
+        }
+        else
+        {
+            PlaneTiles.Store(outTile, outSize, lanes, yc);
+        }
     }
 
     /// <summary>Positions i..i+7 of 8 channel rows, stored as 8 position vectors of 8 channels (stride <paramref name="lanes"/>).</summary>
@@ -257,5 +287,43 @@ internal sealed unsafe class ConvDepthwisePlanes : IKernel, IDescribedKernel, IA
         Avx.Store(dst + (5 * lanes), Avx.Permute2x128(u1, u5, 0x31));
         Avx.Store(dst + (6 * lanes), Avx.Permute2x128(u2, u6, 0x31));
         Avx.Store(dst + (7 * lanes), Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    /// <summary>8 position vectors of 8 channels (stride <paramref name="lanes"/>) stored as positions i..i+7 of 8 channel rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeOut8(float* src, int lanes, float** rows, int i)
+    {
+        var r0 = Avx.LoadVector256(src);
+        var r1 = Avx.LoadVector256(src + lanes);
+        var r2 = Avx.LoadVector256(src + (2 * lanes));
+        var r3 = Avx.LoadVector256(src + (3 * lanes));
+        var r4 = Avx.LoadVector256(src + (4 * lanes));
+        var r5 = Avx.LoadVector256(src + (5 * lanes));
+        var r6 = Avx.LoadVector256(src + (6 * lanes));
+        var r7 = Avx.LoadVector256(src + (7 * lanes));
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(rows[0] + i, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(rows[1] + i, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(rows[2] + i, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(rows[3] + i, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(rows[4] + i, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(rows[5] + i, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(rows[6] + i, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(rows[7] + i, Avx.Permute2x128(u3, u7, 0x31));
     }
 }
