@@ -223,7 +223,12 @@ internal static unsafe class Program
 
         if (what is "dw" or "all")
         {
-            foreach (var (c, hw, stride) in new[] { (32, 112, 1), (128, 56, 1), (512, 14, 1), (64, 112, 2) })
+            foreach (var (c, hw, stride) in new[]
+            {
+                (32, 112, 1), (128, 56, 1), (512, 14, 1), (64, 112, 2),
+                (96, 7, 1), (240, 7, 1), (480, 7, 1), (960, 7, 1), (96, 14, 2), (240, 14, 2), (480, 14, 2), (960, 14, 2),
+                (96, 28, 2), (240, 28, 2), (96, 14, 1), (240, 14, 1),
+            })
             {
                 DepthwiseProbe(c, hw, stride, reps);
             }
@@ -629,9 +634,19 @@ internal static unsafe class Program
                 new TensorView(DataType.Float32, [c], (nint)b.Pointer),
             ],
             [new TensorView(DataType.Float32, [1, c, ohw, ohw], (nint)y.Pointer)], [], 1);
-        var kernel = new ConvDepthwise(p, KernelIsaSupport.Best, 1);
         double flops = 2.0 * c * 9 * ohw * ohw;
-        Report($"depthwise 3x3 C={c} {hw}x{hw} s{stride} t=1 {kernel.KernelName,-26}", flops, Median(reps, () => kernel.Run(args)));
+        foreach (int t in new[] { 1, 2 })
+        {
+            var targs = new KernelArgs(args.Inputs, args.Outputs, [], t);
+            var kernel = new ConvDepthwise(p, KernelIsaSupport.Best, t);
+            Report($"depthwise 3x3 C={c} {hw}x{hw} s{stride} t={t} {kernel.KernelName,-26}", flops, Median(reps, () => kernel.Run(targs)));
+            if (ConvDepthwisePlanes.Supports(p, KernelIsaSupport.Best))
+            {
+                var planes = new ConvDepthwisePlanes(p, t);
+                Report($"depthwise 3x3 C={c} {hw}x{hw} s{stride} t={t} {planes.KernelName,-26}", flops, Median(reps, () => planes.Run(targs)));
+            }
+        }
+
         Report($"depthwise 3x3 C={c} {hw}x{hw} s{stride} t=1 {"ConvReference",-26}", flops, Median(reps, () => ConvReference.Run(p, x.Pointer, w.Pointer, b.Pointer, y.Pointer, 1)));
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using NativeCnn.Runtime.Planning;
 
 namespace NativeCnn.Runtime.Kernels;
@@ -46,13 +47,13 @@ internal sealed unsafe class ConvDepthwisePlanes : IKernel, IDescribedKernel, IA
 
     /// <summary>
     /// Depthwise 2-D (see <see cref="ConvDepthwise.Supports"/>), at least one vector of output channels, a plane of at
-    /// most <see cref="MaxInputPlane"/> positions, and output rows under 16 wide (wider rows run ConvDepthwise's vectors).
+    /// most <see cref="MaxInputPlane"/> positions, and output rows under 32 wide (wider rows run ConvDepthwise's vectors; at 28 wide this kernel ran ShuffleNet's 28×28 steps in half the time).
     /// </summary>
     public static bool Supports(ConvParams p, KernelIsa isa)
     {
         var g = p.Window;
         return ConvDepthwise.Supports(p) && isa != KernelIsa.Scalar && g.Input[0] == 1 && g.Kernel[0] == 1 && g.Output[0] == 1
-            && g.Output[2] < 16 && (long)g.Input[1] * g.Input[2] <= MaxInputPlane
+            && g.Output[2] < 32 && (long)g.Input[1] * g.Input[2] <= MaxInputPlane
             && p.OutChannels >= (Vector512.IsHardwareAccelerated ? 16 : 8) && (Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated);
     }
 
@@ -91,13 +92,44 @@ internal sealed unsafe class ConvDepthwisePlanes : IKernel, IDescribedKernel, IA
         float* bias = wt + ((long)ks * lanes);
         float* outTile = bias + lanes;
         float* x = _x + ((long)n * _p.InChannels * inSize);
+        bool gather = Avx.IsSupported;
+        if (gather)
+        {
+            // The input tile by 8×8 register transposes (8 channels × 8 positions each), the position tail element-wise.
+            int full = inSize & ~7;
+            float** rows = stackalloc float*[8];
+            for (int l0 = 0; l0 < lanes; l0 += 8)
+            {
+                for (int r = 0; r < 8; r++)
+                {
+                    rows[r] = x + ((long)((co0 + l0 + r) / _p.OutPerGroup) * inSize);
+                }
+
+                for (int i = 0; i < full; i += 8)
+                {
+                    Transpose8(rows, i, tile + (i * lanes) + l0, lanes);
+                }
+
+                for (int i = full; i < inSize; i++)
+                {
+                    for (int r = 0; r < 8; r++)
+                    {
+                        tile[(i * lanes) + l0 + r] = rows[r][i];
+                    }
+                }
+            }
+        }
+
         for (int l = 0; l < lanes; l++)
         {
             int co = co0 + l, ci = co / _p.OutPerGroup;
             float* src = x + ((long)ci * inSize);
-            for (int i = 0; i < inSize; i++)
+            if (!gather)
             {
-                tile[(i * lanes) + l] = src[i];
+                for (int i = 0; i < inSize; i++)
+                {
+                    tile[(i * lanes) + l] = src[i];
+                }
             }
 
             float* taps = _w + ((long)co * ks);
@@ -116,7 +148,49 @@ internal sealed unsafe class ConvDepthwisePlanes : IKernel, IDescribedKernel, IA
             {
                 var b = Vector512.Load(bias);
                 var (ap, aq) = _activation.Parameters512;
-                for (int q = 0; q < outSize; q++)
+                int q = 0;
+                for (; q + 4 <= outSize; q += 4)
+                {
+                    // Four outputs at once (four independent add chains instead of one): their common tap-count
+                    // prefix together, then each one's remaining taps; every output still adds its taps in list order.
+                    int s0 = starts[q], s1 = starts[q + 1], s2 = starts[q + 2], s3 = starts[q + 3], e3 = starts[q + 4];
+                    int common = Math.Min(Math.Min(s1 - s0, s2 - s1), Math.Min(s3 - s2, e3 - s3));
+                    Vector512<float> a0 = b, a1 = b, a2 = b, a3 = b;
+                    for (int j = 0; j < common; j++)
+                    {
+                        a0 += Vector512.Load(wt + (index[s0 + j] * 16)) * Vector512.Load(tile + (pos[s0 + j] * 16));
+                        a1 += Vector512.Load(wt + (index[s1 + j] * 16)) * Vector512.Load(tile + (pos[s1 + j] * 16));
+                        a2 += Vector512.Load(wt + (index[s2 + j] * 16)) * Vector512.Load(tile + (pos[s2 + j] * 16));
+                        a3 += Vector512.Load(wt + (index[s3 + j] * 16)) * Vector512.Load(tile + (pos[s3 + j] * 16));
+                    }
+
+                    for (int t = s0 + common; t < s1; t++)
+                    {
+                        a0 += Vector512.Load(wt + (index[t] * 16)) * Vector512.Load(tile + (pos[t] * 16));
+                    }
+
+                    for (int t = s1 + common; t < s2; t++)
+                    {
+                        a1 += Vector512.Load(wt + (index[t] * 16)) * Vector512.Load(tile + (pos[t] * 16));
+                    }
+
+                    for (int t = s2 + common; t < s3; t++)
+                    {
+                        a2 += Vector512.Load(wt + (index[t] * 16)) * Vector512.Load(tile + (pos[t] * 16));
+                    }
+
+                    for (int t = s3 + common; t < e3; t++)
+                    {
+                        a3 += Vector512.Load(wt + (index[t] * 16)) * Vector512.Load(tile + (pos[t] * 16));
+                    }
+
+                    FusedActivation.Apply(a0, kind, ap, aq).Store(outTile + (q * 16));
+                    FusedActivation.Apply(a1, kind, ap, aq).Store(outTile + ((q + 1) * 16));
+                    FusedActivation.Apply(a2, kind, ap, aq).Store(outTile + ((q + 2) * 16));
+                    FusedActivation.Apply(a3, kind, ap, aq).Store(outTile + ((q + 3) * 16));
+                }
+
+                for (; q < outSize; q++)
                 {
                     var acc = b;
                     for (int t = starts[q]; t < starts[q + 1]; t++)
@@ -144,6 +218,112 @@ internal sealed unsafe class ConvDepthwisePlanes : IKernel, IDescribedKernel, IA
             }
         }
 
-        PlaneTiles.Store(outTile, outSize, lanes, _y + ((((long)n * _p.OutChannels) + co0) * outSize));
+        float* yc = _y + ((((long)n * _p.OutChannels) + co0) * outSize);
+        if (gather)
+        {
+            // The output tile back to planes by 8×8 register transposes, the position tail element-wise.
+            int full = outSize & ~7;
+            float** rows = stackalloc float*[8];
+            for (int l0 = 0; l0 < lanes; l0 += 8)
+            {
+                for (int r = 0; r < 8; r++)
+                {
+                    rows[r] = yc + ((long)(l0 + r) * outSize);
+                }
+
+                for (int i = 0; i < full; i += 8)
+                {
+                    TransposeOut8(outTile + (i * lanes) + l0, lanes, rows, i);
+                }
+
+                for (int i = full; i < outSize; i++)
+                {
+                    for (int r = 0; r < 8; r++)
+                    {
+                        rows[r][i] = outTile[(i * lanes) + l0 + r];
+                    }
+                }
+            }
+        }
+        else
+        {
+            PlaneTiles.Store(outTile, outSize, lanes, yc);
+        }
+    }
+
+    /// <summary>Positions i..i+7 of 8 channel rows, stored as 8 position vectors of 8 channels (stride <paramref name="lanes"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(float** rows, int i, float* dst, int lanes)
+    {
+        var r0 = Avx.LoadVector256(rows[0] + i);
+        var r1 = Avx.LoadVector256(rows[1] + i);
+        var r2 = Avx.LoadVector256(rows[2] + i);
+        var r3 = Avx.LoadVector256(rows[3] + i);
+        var r4 = Avx.LoadVector256(rows[4] + i);
+        var r5 = Avx.LoadVector256(rows[5] + i);
+        var r6 = Avx.LoadVector256(rows[6] + i);
+        var r7 = Avx.LoadVector256(rows[7] + i);
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + lanes, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + (2 * lanes), Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + (3 * lanes), Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + (4 * lanes), Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + (5 * lanes), Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + (6 * lanes), Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + (7 * lanes), Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    /// <summary>8 position vectors of 8 channels (stride <paramref name="lanes"/>) stored as positions i..i+7 of 8 channel rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeOut8(float* src, int lanes, float** rows, int i)
+    {
+        var r0 = Avx.LoadVector256(src);
+        var r1 = Avx.LoadVector256(src + lanes);
+        var r2 = Avx.LoadVector256(src + (2 * lanes));
+        var r3 = Avx.LoadVector256(src + (3 * lanes));
+        var r4 = Avx.LoadVector256(src + (4 * lanes));
+        var r5 = Avx.LoadVector256(src + (5 * lanes));
+        var r6 = Avx.LoadVector256(src + (6 * lanes));
+        var r7 = Avx.LoadVector256(src + (7 * lanes));
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(rows[0] + i, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(rows[1] + i, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(rows[2] + i, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(rows[3] + i, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(rows[4] + i, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(rows[5] + i, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(rows[6] + i, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(rows[7] + i, Avx.Permute2x128(u3, u7, 0x31));
     }
 }

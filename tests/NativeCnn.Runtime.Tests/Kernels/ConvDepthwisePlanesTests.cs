@@ -23,7 +23,7 @@ public unsafe class ConvDepthwisePlanesTests
 
         var rng = new Random(91);
         int cases = 0;
-        foreach (var (h, w) in new[] { (1, 1), (3, 5), (7, 7), (14, 14), (15, 9) })
+        foreach (var (h, w) in new[] { (1, 1), (3, 5), (7, 7), (14, 14), (15, 9), (17, 17), (28, 28), (33, 31) })
         {
             foreach (var (k, s, pad, dil) in new[] { (3, 1, 1, 1), (3, 2, 1, 1), (5, 1, 2, 1), (3, 2, 0, 1), (3, 1, 2, 2) })
             {
