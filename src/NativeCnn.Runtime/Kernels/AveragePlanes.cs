@@ -28,38 +28,18 @@ internal static unsafe class AveragePlanes
         for (; t + 8 <= planeSize; t += 8)
         {
             float* p = x + t;
-            var r0 = Vector256.Load(p);
-            var r1 = Vector256.Load(p + s);
-            var r2 = Vector256.Load(p + (2 * s));
-            var r3 = Vector256.Load(p + (3 * s));
-            var r4 = Vector256.Load(p + (4 * s));
-            var r5 = Vector256.Load(p + (5 * s));
-            var r6 = Vector256.Load(p + (6 * s));
-            var r7 = Vector256.Load(p + (7 * s));
-            var t0 = Avx.UnpackLow(r0, r1);
-            var t1 = Avx.UnpackHigh(r0, r1);
-            var t2 = Avx.UnpackLow(r2, r3);
-            var t3 = Avx.UnpackHigh(r2, r3);
-            var t4 = Avx.UnpackLow(r4, r5);
-            var t5 = Avx.UnpackHigh(r4, r5);
-            var t6 = Avx.UnpackLow(r6, r7);
-            var t7 = Avx.UnpackHigh(r6, r7);
-            var u0 = Avx.Shuffle(t0, t2, 0x44);    // elements 0 | 4 of planes 0–3
-            var u1 = Avx.Shuffle(t0, t2, 0xEE);    // 1 | 5
-            var u2 = Avx.Shuffle(t1, t3, 0x44);    // 2 | 6
-            var u3 = Avx.Shuffle(t1, t3, 0xEE);    // 3 | 7
-            var u4 = Avx.Shuffle(t4, t6, 0x44);    // the same for planes 4–7
-            var u5 = Avx.Shuffle(t4, t6, 0xEE);
-            var u6 = Avx.Shuffle(t5, t7, 0x44);
-            var u7 = Avx.Shuffle(t5, t7, 0xEE);
-            sum += Avx.Permute2x128(u0, u4, 0x20);
-            sum += Avx.Permute2x128(u1, u5, 0x20);
-            sum += Avx.Permute2x128(u2, u6, 0x20);
-            sum += Avx.Permute2x128(u3, u7, 0x20);
-            sum += Avx.Permute2x128(u0, u4, 0x31);
-            sum += Avx.Permute2x128(u1, u5, 0x31);
-            sum += Avx.Permute2x128(u2, u6, 0x31);
-            sum += Avx.Permute2x128(u3, u7, 0x31);
+            PlaneTiles.Transpose8x8(
+                Vector256.Load(p), Vector256.Load(p + s), Vector256.Load(p + (2 * s)), Vector256.Load(p + (3 * s)),
+                Vector256.Load(p + (4 * s)), Vector256.Load(p + (5 * s)), Vector256.Load(p + (6 * s)), Vector256.Load(p + (7 * s)),
+                out var o0, out var o1, out var o2, out var o3, out var o4, out var o5, out var o6, out var o7);
+            sum += o0;
+            sum += o1;
+            sum += o2;
+            sum += o3;
+            sum += o4;
+            sum += o5;
+            sum += o6;
+            sum += o7;
         }
 
         for (; t < planeSize; t++)

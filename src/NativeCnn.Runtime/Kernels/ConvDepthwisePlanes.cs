@@ -255,75 +255,35 @@ internal sealed unsafe class ConvDepthwisePlanes : IKernel, IDescribedKernel, IA
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Transpose8(float** rows, int i, float* dst, int lanes)
     {
-        var r0 = Avx.LoadVector256(rows[0] + i);
-        var r1 = Avx.LoadVector256(rows[1] + i);
-        var r2 = Avx.LoadVector256(rows[2] + i);
-        var r3 = Avx.LoadVector256(rows[3] + i);
-        var r4 = Avx.LoadVector256(rows[4] + i);
-        var r5 = Avx.LoadVector256(rows[5] + i);
-        var r6 = Avx.LoadVector256(rows[6] + i);
-        var r7 = Avx.LoadVector256(rows[7] + i);
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5);
-        var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7);
-        var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44);
-        var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44);
-        var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44);
-        var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44);
-        var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(dst + lanes, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(dst + (2 * lanes), Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(dst + (3 * lanes), Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(dst + (4 * lanes), Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(dst + (5 * lanes), Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(dst + (6 * lanes), Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(dst + (7 * lanes), Avx.Permute2x128(u3, u7, 0x31));
+        PlaneTiles.Transpose8x8(
+            Avx.LoadVector256(rows[0] + i), Avx.LoadVector256(rows[1] + i), Avx.LoadVector256(rows[2] + i), Avx.LoadVector256(rows[3] + i),
+            Avx.LoadVector256(rows[4] + i), Avx.LoadVector256(rows[5] + i), Avx.LoadVector256(rows[6] + i), Avx.LoadVector256(rows[7] + i),
+            out var o0, out var o1, out var o2, out var o3, out var o4, out var o5, out var o6, out var o7);
+        Avx.Store(dst, o0);
+        Avx.Store(dst + lanes, o1);
+        Avx.Store(dst + (2 * lanes), o2);
+        Avx.Store(dst + (3 * lanes), o3);
+        Avx.Store(dst + (4 * lanes), o4);
+        Avx.Store(dst + (5 * lanes), o5);
+        Avx.Store(dst + (6 * lanes), o6);
+        Avx.Store(dst + (7 * lanes), o7);
     }
 
     /// <summary>8 position vectors of 8 channels (stride <paramref name="lanes"/>) stored as positions i..i+7 of 8 channel rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void TransposeOut8(float* src, int lanes, float** rows, int i)
     {
-        var r0 = Avx.LoadVector256(src);
-        var r1 = Avx.LoadVector256(src + lanes);
-        var r2 = Avx.LoadVector256(src + (2 * lanes));
-        var r3 = Avx.LoadVector256(src + (3 * lanes));
-        var r4 = Avx.LoadVector256(src + (4 * lanes));
-        var r5 = Avx.LoadVector256(src + (5 * lanes));
-        var r6 = Avx.LoadVector256(src + (6 * lanes));
-        var r7 = Avx.LoadVector256(src + (7 * lanes));
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5);
-        var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7);
-        var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44);
-        var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44);
-        var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44);
-        var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44);
-        var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(rows[0] + i, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(rows[1] + i, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(rows[2] + i, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(rows[3] + i, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(rows[4] + i, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(rows[5] + i, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(rows[6] + i, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(rows[7] + i, Avx.Permute2x128(u3, u7, 0x31));
+        PlaneTiles.Transpose8x8(
+            Avx.LoadVector256(src), Avx.LoadVector256(src + lanes), Avx.LoadVector256(src + (2 * lanes)), Avx.LoadVector256(src + (3 * lanes)),
+            Avx.LoadVector256(src + (4 * lanes)), Avx.LoadVector256(src + (5 * lanes)), Avx.LoadVector256(src + (6 * lanes)), Avx.LoadVector256(src + (7 * lanes)),
+            out var o0, out var o1, out var o2, out var o3, out var o4, out var o5, out var o6, out var o7);
+        Avx.Store(rows[0] + i, o0);
+        Avx.Store(rows[1] + i, o1);
+        Avx.Store(rows[2] + i, o2);
+        Avx.Store(rows[3] + i, o3);
+        Avx.Store(rows[4] + i, o4);
+        Avx.Store(rows[5] + i, o5);
+        Avx.Store(rows[6] + i, o6);
+        Avx.Store(rows[7] + i, o7);
     }
 }

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NativeCnn.Runtime.Kernels;
 
@@ -81,5 +83,42 @@ internal static unsafe class PlaneTiles
                 dst[i] = tile[(i * lanes) + l];
             }
         }
+    }
+
+    /// <summary>
+    /// The 8×8 transpose of eight 8-float rows in registers (AVX): <c>o_j[i] = r_i[j]</c> (unpacks, shuffles and lane
+    /// permutes; data movement only, so the values are the same bits).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose8x8(
+        Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7,
+        out Vector256<float> o0, out Vector256<float> o1, out Vector256<float> o2, out Vector256<float> o3,
+        out Vector256<float> o4, out Vector256<float> o5, out Vector256<float> o6, out Vector256<float> o7)
+    {
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44);    // elements 0 | 4 of rows 0–3
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);    // 1 | 5
+        var u2 = Avx.Shuffle(t1, t3, 0x44);    // 2 | 6
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);    // 3 | 7
+        var u4 = Avx.Shuffle(t4, t6, 0x44);    // the same for rows 4–7
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        o0 = Avx.Permute2x128(u0, u4, 0x20);
+        o1 = Avx.Permute2x128(u1, u5, 0x20);
+        o2 = Avx.Permute2x128(u2, u6, 0x20);
+        o3 = Avx.Permute2x128(u3, u7, 0x20);
+        o4 = Avx.Permute2x128(u0, u4, 0x31);
+        o5 = Avx.Permute2x128(u1, u5, 0x31);
+        o6 = Avx.Permute2x128(u2, u6, 0x31);
+        o7 = Avx.Permute2x128(u3, u7, 0x31);
     }
 }
